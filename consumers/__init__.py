@@ -1,0 +1,1 @@
+"""Consumers of the hub's output topics (alert delivery)."""

@@ -1,0 +1,1 @@
+"""Inter-agency safeguarding information-sharing hub."""

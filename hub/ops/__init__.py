@@ -1,0 +1,1 @@
+"""Operations: running the infrastructure the hub needs (Kafka, PostgreSQL)."""
