@@ -26,7 +26,7 @@ def _message() -> bytes:
 def test_message_starts_with_marker_and_fingerprint() -> None:
     """Encoded bytes are C3 01, then the writer schema's 8-byte fingerprint, then the body."""
     data = _message()
-    assert b"\xc3\x01" == data[:2]
+    assert data[:2] == b"\xc3\x01"
     assert SCHOOL.fingerprint == data[2:10]
 
 
@@ -67,5 +67,5 @@ def test_invalid_record_is_refused_before_encoding() -> None:
     """A record that does not match its schema is refused with the schema named."""
     record = generate_one(SCHOOL.parsed)
     record["session"] = "EVENING"
-    with pytest.raises(RecordValidationError, match="SchoolAbsence.v1"):
+    with pytest.raises(RecordValidationError, match=r"SchoolAbsence\.v1"):
         CODEC.encode("SchoolAbsence", record)

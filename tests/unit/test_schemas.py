@@ -1,4 +1,4 @@
-"""Schema contract tests: documentation, round trips, evolution and immutability of published versions."""
+"""Schema contract tests: docs, round trips, evolution, immutability of published versions."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _ids(versions: list[SchemaVersion]) -> list[str]:
 
 def test_catalogue_holds_the_four_agency_event_schemas() -> None:
     """The catalogue has one schema per agency event type."""
-    assert EXPECTED_EVENT_SCHEMAS == CATALOGUE.names()
+    assert CATALOGUE.names() == EXPECTED_EVENT_SCHEMAS
 
 
 @pytest.mark.parametrize("version", ALL_VERSIONS, ids=_ids(ALL_VERSIONS))
@@ -62,14 +62,14 @@ def test_every_field_has_a_doc(version: SchemaVersion) -> None:
         for f in record["fields"]
         if not f.get("doc")
     ]
-    assert [] == undocumented
+    assert undocumented == []
 
 
 def test_shared_types_document_every_field() -> None:
     """The shared envelope and subject types document every field too."""
     for path in DEFAULT_SCHEMAS_DIR.glob("uk.*.avsc"):
         raw = json.loads(path.read_text())
-        assert [] == [f["name"] for f in raw["fields"] if not f.get("doc")], path.name
+        assert [f["name"] for f in raw["fields"] if not f.get("doc")] == [], path.name
 
 
 LATEST_VERSIONS = [CATALOGUE.latest(name) for name in CATALOGUE.names()]
@@ -129,9 +129,9 @@ def test_identifying_fields_are_tagged_sensitive() -> None:
     """Names, dates of birth, addresses and the child's voice carry a sensitivity tag."""
     subject = json.loads((DEFAULT_SCHEMAS_DIR / "uk.safeguarding.hub.Subject.avsc").read_text())
     untagged = [f["name"] for f in subject["fields"] if "sensitivity" not in f]
-    assert [] == untagged
+    assert untagged == []
     notification = json.loads(
         (Path(DEFAULT_SCHEMAS_DIR) / "DomesticAbuseNotification.v1.avsc").read_text()
     )
     child = next(r for r in _records(notification) if r["name"] == "ChildInHousehold")
-    assert "free-text" == next(f for f in child["fields"] if f["name"] == "voice")["sensitivity"]
+    assert next(f for f in child["fields"] if f["name"] == "voice")["sensitivity"] == "free-text"

@@ -1,0 +1,40 @@
+"""Which adapter reads which agency's export, and which topic it publishes to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from adapters import emergency_care, police, school, social_care
+from adapters.records import ParsedExport
+from hub import topics
+
+Parser = Callable[..., ParsedExport]
+
+
+@dataclass(frozen=True)
+class AgencyAdapter:
+    """An agency feed: its short name, native format, parser and topic."""
+
+    name: str
+    native_format: str
+    parse: Parser
+    topic: str
+
+    def read(self, path: Path, *, now: datetime | None = None) -> ParsedExport:
+        return self.parse(path, now=now)
+
+
+ADAPTERS = {
+    adapter.name: adapter
+    for adapter in (
+        AgencyAdapter("ae", "HL7 v2 ADT A04/A03", emergency_care.parse_file, topics.EMERGENCY_CARE),
+        AgencyAdapter(
+            "police", "domestic abuse notification JSON", police.parse_file, topics.POLICE
+        ),
+        AgencyAdapter("school", "attendance register CSV", school.parse_file, topics.SCHOOL),
+        AgencyAdapter("csc", "CP plan CSV", social_care.parse_file, topics.CHILDRENS_SOCIAL_CARE),
+    )
+}

@@ -1,0 +1,149 @@
+"""Schools adapter: attendance register CSV -> one ``SchoolAbsence`` per absence mark.
+
+Present marks, approved educational activity and "not required to attend"
+codes are valid but are not absences; they are counted, not published.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+from adapters import fields as f
+from adapters.csv_rows import rows
+from adapters.envelope import envelope, message_key, subject
+from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+
+AGENCY = "SCHOOL"
+SCHEMA = "SchoolAbsence"
+SOURCE_SYSTEM = "MIS"
+
+PRESENT = {"/", "\\", "L"}
+APPROVED_ACTIVITY = {"B", "D", "J", "K", "P", "V", "W"}
+NOT_REQUIRED = {"X", "Z", "#"}
+AUTHORISED = {"C", "C1", "C2", "E", "H", "I", "M", "Q", "R", "S", "T", "Y"}
+UNAUTHORISED = {"G", "N", "O", "U"}
+# Registers open at about these times; an absence "occurs" when the register is taken.
+SESSION_START = {"AM": time(8, 45), "PM": time(13, 15)}
+
+COLUMNS = [
+    "school_urn",
+    "school_name",
+    "upn",
+    "local_pupil_id",
+    "legal_surname",
+    "legal_forename",
+    "date_of_birth",
+    "postcode",
+    "uprn",
+    "session_date",
+    "session",
+    "attendance_code",
+    "consecutive_absences",
+    "recorded_at",
+]
+
+
+def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:
+    """Read a register export; each absence row is an event or a rejection."""
+    now = now or datetime.now(UTC)
+    export = ParsedExport()
+    line = 1
+    try:
+        for line, row in rows(path, COLUMNS):
+            code = row["attendance_code"].strip()
+            try:
+                absence_type = _absence_type(code)
+                if absence_type is None:
+                    export.skip(f"not an absence ({_kind(code)})")
+                    continue
+                export.events.append(_event(row, code, absence_type, now=now))
+            except FieldError as error:
+                export.rejected.append(
+                    RejectedRecord(
+                        str(path),
+                        f"line {line}",
+                        error.field_name,
+                        error.reason,
+                        _reference_or_none(row),
+                    )
+                )
+    except FieldError as error:
+        export.rejected.append(
+            RejectedRecord(str(path), f"line {line}", error.field_name, error.reason)
+        )
+    return export
+
+
+def _absence_type(code: str) -> str | None:
+    if code in AUTHORISED:
+        return "AUTHORISED"
+    if code in UNAUTHORISED:
+        return "UNAUTHORISED"
+    if code in PRESENT or code in APPROVED_ACTIVITY or code in NOT_REQUIRED:
+        return None
+    raise FieldError("attendance_code", f"{code!r} is not a DfE attendance code")
+
+
+def _kind(code: str) -> str:
+    if code in PRESENT:
+        return "present"
+    if code in APPROVED_ACTIVITY:
+        return "approved educational activity"
+    return "not required to attend"
+
+
+def _event(row: dict[str, str], code: str, absence_type: str, *, now: datetime) -> OutboundEvent:
+    urn = f.required("school_urn", row["school_urn"])
+    upn = f.unique_pupil_number("upn", row["upn"])
+    local_id = f.optional(row["local_pupil_id"])
+    if upn is None and local_id is None:
+        raise FieldError("upn", "a UPN or a local pupil id is required")
+    session_date = f.iso_date("session_date", row["session_date"], now=now)
+    session = f.one_of("session", row["session"], {"AM": "AM", "PM": "PM"})
+    occurred_at = datetime.combine(session_date, SESSION_START[session], tzinfo=UTC)
+    recorded_at = f.iso_datetime("recorded_at", row["recorded_at"], now=now)
+    pupil = upn or local_id
+    reference = f"{urn}/{pupil}/{session_date.isoformat()}/{session}/{code}"
+    subject_fields = subject(
+        unique_pupil_number=upn,
+        local_id=local_id,
+        given_name=f.optional(row["legal_forename"]),
+        family_name=f.optional(row["legal_surname"]),
+        date_of_birth=f.iso_date("date_of_birth", row["date_of_birth"], now=now),
+        postcode=f.optional(row["postcode"]),
+        household_reference=f.optional(row["uprn"]),
+    )
+    record: dict[str, Any] = {
+        "envelope": envelope(
+            agency=AGENCY,
+            source_system=SOURCE_SYSTEM,
+            source_organisation=urn,
+            record_reference=reference,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            subject_fields=subject_fields,
+        ),
+        "school_urn": urn,
+        "school_name": f.required("school_name", row["school_name"]),
+        "session_date": session_date,
+        "session": session,
+        "attendance_code": code,
+        "absence_type": absence_type,
+        "consecutive_absences": f.non_negative_int(
+            "consecutive_absences", row["consecutive_absences"]
+        ),
+    }
+    return OutboundEvent(SCHEMA, record, message_key(AGENCY, urn, subject_fields))
+
+
+def _reference_or_none(row: dict[str, str]) -> str | None:
+    parts = [
+        row.get("school_urn"),
+        row.get("upn") or row.get("local_pupil_id"),
+        row.get("session_date"),
+        row.get("session"),
+        row.get("attendance_code"),
+    ]
+    return "/".join(p or "" for p in parts) if all(parts) else None

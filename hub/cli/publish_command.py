@@ -1,0 +1,61 @@
+"""``hub publish <agency> <file>``: run an agency adapter and publish to its topic."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from adapters.publisher import EventPublisher
+from adapters.registry import ADAPTERS
+from hub.config import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "publish",
+        help="read an agency's native export and publish its events to Kafka",
+        description="Bad records are reported with file, line, field and reason; good records "
+        "in the same file are still published. Exit status 1 if any record was rejected.",
+    )
+    parser.add_argument("agency", choices=sorted(ADAPTERS), help="which agency's adapter to run")
+    parser.add_argument(
+        "files", nargs="+", type=Path, help="export file(s) in that agency's format"
+    )
+    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
+    parser.add_argument(
+        "--rejects", type=Path, help="also write rejected records as JSON lines here"
+    )
+    parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    adapter = ADAPTERS[args.agency]
+    bootstrap = args.bootstrap or settings.kafka_bootstrap
+    reports = []
+    with EventPublisher(bootstrap, settings.publish_ledger_path) as publisher:
+        for path in args.files:
+            export = adapter.read(path)
+            reports.append(publisher.publish(adapter.name, path, adapter.topic, export))
+    rejected = [r for report in reports for r in report.rejected]
+    if args.rejects:
+        with args.rejects.open("a", encoding="utf-8") as handle:
+            for record in rejected:
+                handle.write(json.dumps(record.to_dict()) + "\n")
+    if args.json:
+        print(json.dumps([report.to_dict() for report in reports], indent=2))
+    else:
+        for report in reports:
+            skipped = sum(report.not_published.values())
+            print(
+                f"{report.agency}: {report.file} -> {report.topic}: {report.published} published, "
+                f"{report.already_published} already published, {skipped} not events "
+                f"(e.g. present marks), {len(report.rejected)} rejected"
+            )
+    for record in rejected:
+        print(f"rejected: {record.describe()}", file=sys.stderr)
+    return 1 if rejected else 0

@@ -1,0 +1,28 @@
+"""Settings from environment variables with safe defaults (documented in the README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the hub's data lives and how it reaches Kafka."""
+
+    data_dir: Path
+    kafka_bootstrap: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("HUB_DATA_DIR", REPO_ROOT / ".data"))
+        port = os.environ.get("HUB_KAFKA_PORT", "9092")
+        bootstrap = os.environ.get("HUB_KAFKA_BOOTSTRAP", f"127.0.0.1:{port}")
+        return cls(data_dir=data_dir, kafka_bootstrap=bootstrap)
+
+    @property
+    def publish_ledger_path(self) -> Path:
+        return self.data_dir / "adapters" / "published.sqlite"

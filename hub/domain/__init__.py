@@ -1,0 +1,4 @@
+"""The hub's domain: children, chronologies, identities.
+
+Imports only the standard library and ``eventsourcing.domain``.
+"""

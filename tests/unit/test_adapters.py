@@ -1,0 +1,183 @@
+"""Adapters on good and bad native input: good records become events, bad ones are reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from uuid import UUID
+
+from adapters import emergency_care, police, school, social_care
+from hub.wire.catalogue import default_catalogue
+from hub.wire.codec import SingleObjectCodec
+from tests.fixtures import native
+
+CODEC = SingleObjectCodec(default_catalogue())
+UPN = "A123456789012"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_hl7_registration_and_discharge_become_two_valid_events(tmp_path: Path) -> None:
+    """An A04 and its A03 yield REGISTERED and DISCHARGED events that encode against the schema."""
+    path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
+    export = emergency_care.parse_file(path)
+    assert [] == export.rejected
+    assert ["REGISTERED", "DISCHARGED"] == [e.record["attendance_event"] for e in export.events]
+    for event in export.events:
+        CODEC.encode(event.schema_name, event.record)
+    discharged = export.events[1].record
+    assert "HOME" == discharged["discharge_status"]
+    assert "nhs:9434765919" == export.events[0].key
+    assert "LS1 4AB" == export.events[0].record["envelope"]["subject"]["postcode"]
+    assert "B86001" == export.events[0].record["registered_gp_practice"]
+
+
+def test_hl7_accepts_newline_separated_segments(tmp_path: Path) -> None:
+    """Files whose segments end in newlines (not carriage returns) parse the same."""
+    path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04.replace("\r", "\n"))
+    export = emergency_care.parse_file(path)
+    assert 1 == len(export.events)
+
+
+def test_hl7_bad_check_digit_is_reported_with_line_and_field(tmp_path: Path) -> None:
+    """A message with an invalid NHS number is rejected with its line and field; others go on."""
+    text = native.HL7_GOOD_A04 + native.HL7_BAD_NHS + native.HL7_GOOD_A03
+    export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text))
+    assert 2 == len(export.events)
+    [rejected] = export.rejected
+    assert ("line 7", "PID-3") == (rejected.location, rejected.field)
+    assert "modulus-11" in rejected.reason
+    assert "9434765918" not in rejected.describe()
+
+
+def test_hl7_future_arrival_is_rejected(tmp_path: Path) -> None:
+    """An arrival time in the future is a data error, not an event."""
+    export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", native.HL7_FUTURE_ARRIVAL))
+    [rejected] = export.rejected
+    assert "PV1-44" == rejected.field
+    assert "future" in rejected.reason
+
+
+def test_hl7_message_missing_pid_is_rejected(tmp_path: Path) -> None:
+    """A message without a PID segment is reported, naming the segment."""
+    text = "\r".join(s for s in native.HL7_GOOD_A04.split("\r") if not s.startswith("PID"))
+    [rejected] = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text)).rejected
+    assert "PID" == rejected.field
+
+
+def test_event_id_is_derived_from_the_record_reference(tmp_path: Path) -> None:
+    """Reading the same file twice gives the same event ids; different records differ."""
+    path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
+    first = [e.event_id for e in emergency_care.parse_file(path).events]
+    second = [e.event_id for e in emergency_care.parse_file(path).events]
+    assert first == second
+    assert 2 == len(set(first))
+    assert 5 == UUID(first[0]).version
+
+
+def _police_file(tmp_path: Path, *notifications: dict[str, object]) -> Path:
+    document = {"force": "WYP", "system": "NICHE", "notifications": list(notifications)}
+    return _write(tmp_path, "police.json", json.dumps(document))
+
+
+def test_police_notification_is_keyed_by_household(tmp_path: Path) -> None:
+    """A notification becomes one event keyed by the household's UPRN, children listed."""
+    export = police.parse_file(_police_file(tmp_path, native.POLICE_GOOD))
+    [event] = export.events
+    assert "uprn:100012345678" == event.key
+    assert "HIGH" == event.record["risk_level"]
+    assert 1 == len(event.record["children"])
+    CODEC.encode(event.schema_name, event.record)
+
+
+def test_police_bad_notification_is_reported_and_good_one_kept(tmp_path: Path) -> None:
+    """An unknown risk level is rejected by position and field; the next notification survives."""
+    bad = dict(native.POLICE_GOOD, incident_reference="WYP-X", risk_level="severe")
+    good = dict(native.POLICE_GOOD, incident_reference="WYP-Y")
+    export = police.parse_file(_police_file(tmp_path, bad, good))
+    assert ["WYP-Y"] == [e.record["incident_reference"] for e in export.events]
+    [rejected] = export.rejected
+    assert ("notifications[0]", "risk_level", "WYP-X") == (
+        rejected.location,
+        rejected.field,
+        rejected.record_reference,
+    )
+
+
+def test_police_child_with_future_birth_date_is_rejected(tmp_path: Path) -> None:
+    """A child's date of birth in the future rejects the notification, naming the child."""
+    child = dict(native.POLICE_GOOD["children"][0], date_of_birth="2099-01-01")  # type: ignore[index]
+    bad = dict(native.POLICE_GOOD, children=[child])
+    [rejected] = police.parse_file(_police_file(tmp_path, bad)).rejected
+    assert "children[0].date_of_birth" == rejected.field
+
+
+def test_police_file_that_is_not_json_is_reported(tmp_path: Path) -> None:
+    """A file that is not JSON is reported with the line where parsing failed."""
+    [rejected] = police.parse_file(_write(tmp_path, "police.json", "{\n  oops")).rejected
+    assert ("line 2", "(document)") == (rejected.location, rejected.field)
+
+
+def _school_row(code: str, session: str = "AM", upn: str = UPN) -> str:
+    return (
+        f"100001,Test Primary,{upn},P1,Smith,James,2015-03-04,LS1 4AB,100012345678,"
+        f"2026-11-02,{session},{code},,2026-11-02T09:30:00+00:00"
+    )
+
+
+def test_school_absence_marks_are_published_and_present_marks_counted(tmp_path: Path) -> None:
+    """Only absence codes become events; present marks are counted as not absences."""
+    text = "\n".join([native.SCHOOL_HEADER, _school_row("/"), _school_row("N", "PM")]) + "\n"
+    export = school.parse_file(_write(tmp_path, "att.csv", text))
+    [event] = export.events
+    assert ("N", "UNAUTHORISED") == (event.record["attendance_code"], event.record["absence_type"])
+    assert {"not an absence (present)": 1} == export.not_published
+    assert f"upn:{UPN}" == event.key
+    CODEC.encode(event.schema_name, event.record)
+
+
+def test_school_unknown_code_and_bad_upn_are_reported_by_line(tmp_path: Path) -> None:
+    """Rows with an unknown DfE code or a bad UPN are rejected with line and field."""
+    rows = [
+        native.SCHOOL_HEADER,
+        _school_row("ZZ"),
+        _school_row("O", upn="B123456789012"),
+        _school_row("I", "PM"),
+    ]
+    export = school.parse_file(_write(tmp_path, "att.csv", "\n".join(rows) + "\n"))
+    assert 1 == len(export.events)
+    assert [("line 2", "attendance_code"), ("line 3", "upn")] == [
+        (r.location, r.field) for r in export.rejected
+    ]
+
+
+def test_school_file_missing_columns_is_rejected_whole(tmp_path: Path) -> None:
+    """A register without the required columns is reported at its header."""
+    [rejected] = school.parse_file(_write(tmp_path, "att.csv", "urn,code\n1,N\n")).rejected
+    assert ("line 1", "(header)") == (rejected.location, rejected.field)
+
+
+def test_cp_plan_start_becomes_an_event_with_contacts(tmp_path: Path) -> None:
+    """A plan-started row carries category, responsible authority phones and lead social worker."""
+    text = native.CSC_HEADER + "\n" + native.CSC_PLAN_STARTED + "\n"
+    [event] = social_care.parse_file(_write(tmp_path, "cp.csv", text)).events
+    assert ("PLAN_STARTED", "NEGLECT") == (
+        event.record["status_event"],
+        event.record["plan_category"],
+    )
+    assert "0113 000 0002" == event.record["responsible_authority"]["out_of_hours_phone"]
+    assert "Team North" == event.record["team"]
+    CODEC.encode(event.schema_name, event.record)
+
+
+def test_cp_plan_start_without_category_is_rejected(tmp_path: Path) -> None:
+    """A plan start must say its category; the row is reported with the field."""
+    row = native.CSC_PLAN_STARTED.replace(",neglect,", ",,")
+    [rejected] = social_care.parse_file(
+        _write(tmp_path, "cp.csv", native.CSC_HEADER + "\n" + row + "\n")
+    ).rejected
+    assert ("line 2", "plan_category") == (rejected.location, rejected.field)
