@@ -15,13 +15,24 @@ class Settings:
 
     data_dir: Path
     kafka_bootstrap: str
+    database_url: str | None = None
+    consumer_group: str = "safeguarding-hub"
+    batch_size: int = 2000
+    aggregate_cache_size: int = 500_000
 
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("HUB_DATA_DIR", REPO_ROOT / ".data"))
         port = os.environ.get("HUB_KAFKA_PORT", "9092")
         bootstrap = os.environ.get("HUB_KAFKA_BOOTSTRAP", f"127.0.0.1:{port}")
-        return cls(data_dir=data_dir, kafka_bootstrap=bootstrap)
+        return cls(
+            data_dir=data_dir,
+            kafka_bootstrap=bootstrap,
+            database_url=os.environ.get("HUB_DATABASE_URL") or None,
+            consumer_group=os.environ.get("HUB_CONSUMER_GROUP", "safeguarding-hub"),
+            batch_size=int(os.environ.get("HUB_BATCH_SIZE", "2000")),
+            aggregate_cache_size=int(os.environ.get("HUB_AGGREGATE_CACHE_SIZE", "500000")),
+        )
 
     @property
     def publish_ledger_path(self) -> Path:

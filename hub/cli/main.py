@@ -11,6 +11,10 @@ COMMAND_MODULES = (
     "hub.cli.kafka_commands",
     "hub.cli.generate_command",
     "hub.cli.publish_command",
+    "hub.cli.topics_command",
+    "hub.cli.run_command",
+    "hub.cli.chronology_commands",
+    "hub.cli.identity_commands",
 )
 
 

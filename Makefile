@@ -1,0 +1,58 @@
+# Two commands on a fresh machine:  `make demo`  and  `make test`.
+# Everything they need (virtualenv, Python packages, Kafka jars) is installed here.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KAFKA_LIBS := .cache/kafka/libs
+DEMO_DIR ?= .data/demo
+DEMO_CHILDREN ?= 2000
+DEMO_SEED ?= 7
+export HUB_KAFKA_PORT ?= 9092
+
+.PHONY: help setup demo test unit integration lint typecheck bench clean kafka-start kafka-stop
+
+help:
+	@echo "make demo   - set up, start Kafka, generate and publish a day of agency feeds"
+	@echo "make test   - set up, lint, type-check and run all tests (starts its own broker)"
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(KAFKA_LIBS)/.resolved: deploy/kafka/pom.xml
+	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -Dkafka.libs=$(abspath $(KAFKA_LIBS))
+	touch $@
+
+setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q tests/unit
+
+integration: setup
+	$(BIN)/pytest -q tests/integration
+
+test: setup lint typecheck
+	$(BIN)/pytest tests
+
+demo: setup
+	bash deploy/demo.sh
+
+kafka-start: setup
+	$(BIN)/hub kafka start
+
+kafka-stop: $(BIN)/.installed
+	$(BIN)/hub kafka stop
+
+clean:
+	-$(BIN)/hub kafka stop
+	rm -rf .data

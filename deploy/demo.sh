@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The demo: generate a synthetic population, start a local Kafka broker, publish
+# the baseline and the first day of all four agencies' feeds, print per-topic counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HUB=.venv/bin/hub
+OUT=${DEMO_DIR:-.data/demo}
+CHILDREN=${DEMO_CHILDREN:-2000}
+SEED=${DEMO_SEED:-7}
+
+echo "== generating $CHILDREN synthetic children (seed $SEED) into $OUT"
+rm -rf "$OUT"
+$HUB generate --children "$CHILDREN" --days 1 --seed "$SEED" --out "$OUT"
+
+echo "== starting Kafka"
+$HUB kafka start
+
+echo "== publishing the agencies' native exports"
+$HUB publish csc "$OUT/baseline/cp-plans.csv" "$OUT/day-001/cp-plans.csv"
+$HUB publish ae "$OUT/day-001/ae.hl7"
+$HUB publish police "$OUT/day-001/police.json"
+$HUB publish school "$OUT/day-001/school-attendance.csv"
+
+echo "== messages per topic"
+$HUB topics
+
+echo
+echo "Kafka is still running (hub kafka status / hub kafka stop)."
+echo "Read a topic with Kafka's own console consumer:"
+echo "  deploy/kafka/console-consumer.sh --topic agency.police.domestic-abuse --from-beginning"

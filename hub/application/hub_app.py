@@ -1,0 +1,405 @@
+"""The hub application: agency facts in, chronologies out, exactly once per Kafka position.
+
+``ingest()`` applies a batch of facts from one topic partition and records the
+partition position in the same transaction (an eventsourcing tracking record),
+so a batch is either wholly applied with its position or not at all. Agency
+event ids make a second delivery of the same record harmless even at a new
+position (a re-sent file).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import ProcessRecorder, Tracking
+
+from hub.application.resolver import Resolution, identifier_index, resolve
+from hub.application.unit_of_work import UnitOfWork
+from hub.domain.child import Child
+from hub.domain.chronology import ChronologyEntry
+from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierNotLinkedError
+from hub.domain.identity import Outcome
+from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, index_id
+from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
+from hub.ingest.facts import AgencyFact, SubjectRef
+
+FactDecoder = Callable[[bytes], AgencyFact]
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A decoded agency event and where it was read from."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+    fact: AgencyFact
+
+
+@dataclass
+class IngestReport:
+    applied: int = 0
+    duplicates: int = 0
+    queued_for_review: int = 0
+    new_children: int = 0
+    fanned_out: int = 0
+    touched_children: set[UUID] = field(default_factory=set)
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    return f"{topic}#{partition}"
+
+
+class HubApplication(Application[UUID]):
+    """Event-sourced store of children, their chronologies, identities and households."""
+
+    name = "SafeguardingHub"
+    snapshotting_intervals = {Child: 100}  # noqa: RUF012 - eventsourcing reads it from the class
+
+    def __init__(self, env: Mapping[str, str] | None = None, decode_fact: FactDecoder | None = None) -> None:
+        super().__init__(env)
+        self._decode_fact = decode_fact
+
+    def construct_recorder(self) -> ProcessRecorder:
+        """A recorder that also stores tracking records (Kafka positions) atomically with events."""
+        return self.factory.process_recorder()
+
+    @property
+    def tracking_recorder(self) -> ProcessRecorder:
+        recorder = self.recorder
+        if not isinstance(recorder, ProcessRecorder):
+            raise TypeError("the hub's recorder must record tracking positions")
+        return recorder
+
+    # Ingestion ------------------------------------------------------------------------------
+
+    def position(self, topic: str, partition: int) -> int | None:
+        """Next offset to read for a partition, from the tracking records (None: never read)."""
+        return self.tracking_recorder.max_tracking_id(tracking_name(topic, partition))
+
+    def has_position(self, name: str, next_offset: int) -> bool:
+        return self.tracking_recorder.has_tracking_id(name, next_offset)
+
+    def ingest(self, messages: Sequence[InboundMessage], tracking: Tracking | None) -> IngestReport:
+        """Apply messages and record ``tracking`` atomically; on error nothing is kept."""
+        report = IngestReport()
+        uow = UnitOfWork(self)
+        try:
+            for message in messages:
+                self._apply_fact(uow, message, report)
+            self._save(uow, tracking)
+        except BaseException:
+            uow.discard()
+            raise
+        return report
+
+    def _save(self, uow: UnitOfWork, tracking: Tracking | None) -> None:
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
+        processing_event.collect_events(*uow.aggregates())
+        self._record(processing_event)
+        self._take_snapshots(processing_event)
+
+    def _apply_fact(self, uow: UnitOfWork, message: InboundMessage, report: IngestReport) -> None:
+        fact = message.fact
+        reached: set[UUID] = set()
+        for subject in fact.subjects:
+            resolution = resolve(uow, subject)
+            if resolution.outcome is Outcome.REVIEW:
+                self._open_case(uow, message, subject, resolution)
+                report.queued_for_review += 1
+                continue
+            child = resolution.child
+            if child is None:
+                child = self._new_child(uow, fact, subject)
+                report.new_children += 1
+            if child.has_seen(fact.event_id):
+                report.duplicates += 1
+                reached.add(child.id)
+                continue
+            self._apply_to_child(uow, child, fact, subject, resolution.via or "new-child", "hub", "")
+            reached.add(child.id)
+            report.applied += 1
+        if fact.household_fanout:
+            report.fanned_out += self._fan_out(uow, fact, reached)
+        report.touched_children.update(reached)
+
+    def _apply_to_child(
+        self,
+        uow: UnitOfWork,
+        child: Child,
+        fact: AgencyFact,
+        subject: SubjectRef,
+        via: str,
+        by: str,
+        reason: str,
+    ) -> None:
+        basis = "manual" if by != "hub" else ("demographics" if via == "demographics" else "identifier")
+        for key in subject.keys:
+            self._claim(uow, key, child, basis, by, reason)
+        demographics = subject.demographics
+        child.update_details(
+            {
+                "given_name": demographics.given_name,
+                "family_name": demographics.family_name,
+                "date_of_birth": demographics.date_of_birth,
+                "postcode": demographics.postcode,
+                "household_reference": demographics.household_reference,
+            }
+        )
+        if child.demographics.date_of_birth:
+            bucket_id = index_id(f"dob/{child.demographics.date_of_birth}")
+            bucket = uow.get(BirthDateIndex, bucket_id) or uow.add(
+                BirthDateIndex(date_of_birth=child.demographics.date_of_birth)
+            )
+            bucket.note(child.id, child.demographics)
+        if demographics.household_reference:
+            self._join_household(uow, child, demographics.household_reference)
+        entry = fact.entry
+        if subject.entry_details:
+            entry = ChronologyEntry.from_dict(
+                {**entry.to_dict(), "details": {**entry.details, **subject.entry_details}}
+            )
+        child.record_entry(ChronologyEntry.from_dict({**entry.to_dict(), "resolved_via": via}))
+        self._apply_effects(child, fact)
+
+    def _apply_effects(self, child: Child, fact: AgencyFact) -> None:
+        change = fact.plan_change
+        if change is not None:
+            status = change.status_event
+            if status in ("PLAN_STARTED", "UNBORN_PLAN_STARTED"):
+                child.start_plan(
+                    category=change.category,
+                    start_date=change.event_date,
+                    unborn=status == "UNBORN_PLAN_STARTED",
+                    authority=change.authority,
+                )
+            elif status == "PLAN_REVIEWED":
+                child.review_plan(category=change.category, review_date=change.event_date)
+            elif status == "PLAN_ENDED":
+                child.end_plan(end_date=change.event_date)
+            if change.looked_after != child.looked_after:
+                child.set_looked_after(
+                    looked_after=change.looked_after,
+                    effective_date=change.event_date,
+                    authority=change.authority,
+                )
+        for role, contact in fact.professionals.items():
+            child.involve(role, contact)
+
+    def _claim(self, uow: UnitOfWork, key: str, child: Child, basis: str, by: str, reason: str) -> None:
+        index = identifier_index(uow, key)
+        if index is None:
+            uow.add(IdentifierIndex(key=key, child_id=child.id))
+        elif index.child_id is None:
+            index.claim(child.id)
+        elif index.child_id != child.id:
+            return  # already someone else's: never steal an identifier silently
+        child.link_identifier(key, basis, by, reason)
+
+    def _join_household(self, uow: UnitOfWork, child: Child, reference: str) -> None:
+        household = uow.get(Household, index_id(f"household/{reference}")) or uow.add(
+            Household(household_reference=reference)
+        )
+        if household.add_member(child.id):
+            child.join_household(reference)
+            for member_id in household.member_ids():
+                if member_id != child.id:
+                    member = uow.get(Child, member_id)
+                    if member is not None:
+                        member.link_sibling(child.id)
+                        child.link_sibling(member_id)
+
+    def _fan_out(self, uow: UnitOfWork, fact: AgencyFact, reached: set[UUID]) -> int:
+        """Every child of the household gets the entry once, named in it or not (P3)."""
+        household = uow.get(Household, index_id(f"household/{fact.household_fanout}"))
+        count = 0
+        for member_id in household.member_ids() if household else []:
+            if member_id in reached:
+                continue
+            member = uow.get(Child, member_id)
+            if member is None or member.has_seen(fact.event_id):
+                continue
+            details = {**fact.entry.details, "named_in_notification": False}
+            entry = ChronologyEntry.from_dict(
+                {**fact.entry.to_dict(), "details": details, "resolved_via": "household"}
+            )
+            member.record_entry(entry)
+            reached.add(member_id)
+            count += 1
+        return count
+
+    def _new_child(self, uow: UnitOfWork, fact: AgencyFact, subject: SubjectRef) -> Child:
+        details = {
+            "given_name": subject.demographics.given_name,
+            "family_name": subject.demographics.family_name,
+            "date_of_birth": subject.demographics.date_of_birth,
+            "postcode": subject.demographics.postcode,
+            "household_reference": subject.demographics.household_reference,
+        }
+        child_id = Child.create_id(first_event_id=fact.event_id, subject_index=subject.index)
+        existing = uow.get(Child, child_id)
+        if existing is not None:
+            return existing
+        return uow.add(Child(first_event_id=fact.event_id, subject_index=subject.index, details=details))
+
+    def _open_case(
+        self, uow: UnitOfWork, message: InboundMessage, subject: SubjectRef, resolution: Resolution
+    ) -> None:
+        case_id = ResolutionCase.create_id(event_id=message.fact.event_id, subject_index=subject.index)
+        if uow.get(ResolutionCase, case_id) is not None:
+            return
+        case = uow.add(
+            ResolutionCase(
+                event_id=message.fact.event_id,
+                subject_index=subject.index,
+                agency=message.fact.agency,
+                reason=resolution.reason,
+                candidates=[
+                    {"child_id": str(c.child_id), "score": c.score, "strength": c.strength.value}
+                    for c in resolution.candidates
+                ],
+                held_message={
+                    "topic": message.topic,
+                    "partition": message.partition,
+                    "offset": message.offset,
+                    "value": base64.b64encode(message.value).decode(),
+                },
+            )
+        )
+        queue = uow.get(ResolutionQueue, QUEUE_ID) or uow.add(ResolutionQueue())
+        queue.add(case.id)
+
+    # Manual identity resolution -------------------------------------------------------------
+
+    def open_cases(self) -> list[ResolutionCase]:
+        try:
+            queue: ResolutionQueue = self.repository.get(QUEUE_ID)
+        except AggregateNotFoundError:
+            return []
+        return [self.get_case(UUID(case_id)) for case_id in queue.open_cases]
+
+    def get_case(self, case_id: UUID) -> ResolutionCase:
+        try:
+            case: ResolutionCase = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(str(case_id)) from None
+        return case
+
+    def link_case(self, case_id: UUID, child_id: UUID, by: str, reason: str) -> Child:
+        """A person decided the held record is this child's: link and release it into the chronology."""
+        uow = UnitOfWork(self)
+        try:
+            case = self._open_case_for_update(uow, case_id)
+            child = uow.get(Child, child_id)
+            if child is None:
+                raise ChildNotFoundError(str(child_id))
+            case.link(child_id, by, reason)
+            self._release_case(uow, case, child, by, reason)
+            self._save(uow, None)
+        except BaseException:
+            uow.discard()
+            raise
+        return child
+
+    def new_child_for_case(self, case_id: UUID, by: str, reason: str) -> Child:
+        """A person decided the held record is a child the hub does not yet know."""
+        uow = UnitOfWork(self)
+        try:
+            case = self._open_case_for_update(uow, case_id)
+            fact, subject = self._held_fact(case)
+            child = self._new_child(uow, fact, subject)
+            case.declare_new_child(child.id, by, reason)
+            self._release_case(uow, case, child, by, reason)
+            self._save(uow, None)
+        except BaseException:
+            uow.discard()
+            raise
+        return child
+
+    def unlink_identifier(self, child_id: UUID, key: str, by: str, reason: str) -> list[ChronologyEntry]:
+        """Undo a wrong link: the identifier is released, entries that came through it withdrawn."""
+        uow = UnitOfWork(self)
+        try:
+            child = uow.get(Child, child_id)
+            if child is None:
+                raise ChildNotFoundError(str(child_id))
+            if key not in child.keys():
+                raise IdentifierNotLinkedError(f"{key} is not linked to child {child_id}")
+            index = identifier_index(uow, key)
+            if index is not None and index.child_id == child_id:
+                index.release(reason)
+            withdrawn = child.unlink_identifier(key, by, reason)
+            self._save(uow, None)
+        except BaseException:
+            uow.discard()
+            raise
+        return withdrawn
+
+    def _open_case_for_update(self, uow: UnitOfWork, case_id: UUID) -> ResolutionCase:
+        case = uow.get(ResolutionCase, case_id)
+        if case is None:
+            raise CaseNotFoundError(str(case_id))
+        return case
+
+    def _held_fact(self, case: ResolutionCase) -> tuple[AgencyFact, SubjectRef]:
+        if self._decode_fact is None:
+            raise RuntimeError("this hub application was built without a message decoder")
+        fact = self._decode_fact(base64.b64decode(case.held_message["value"]))
+        subject = next(s for s in fact.subjects if s.index == case.subject_index)
+        return fact, subject
+
+    def _release_case(self, uow: UnitOfWork, case: ResolutionCase, child: Child, by: str, reason: str) -> None:
+        fact, subject = self._held_fact(case)
+        if not child.has_seen(fact.event_id):
+            self._apply_to_child(uow, child, fact, subject, "manual", by, reason)
+        queue = uow.get(ResolutionQueue, QUEUE_ID)
+        if queue is not None:
+            queue.remove(case.id)
+
+    # Reading --------------------------------------------------------------------------------
+
+    def get_child(self, child_id: UUID) -> Child:
+        try:
+            child: Child = self.repository.get(child_id)
+        except AggregateNotFoundError:
+            raise ChildNotFoundError(str(child_id)) from None
+        return child
+
+    def find_child(self, key: str) -> Child:
+        """A child by identifier key (``nhs/...``, ``upn/...``) or by hub child id."""
+        try:
+            return self.get_child(UUID(key))
+        except ValueError:
+            pass
+        try:
+            index: IdentifierIndex = self.repository.get(index_id(f"identifier/{key}"))
+        except AggregateNotFoundError:
+            raise ChildNotFoundError(key) from None
+        if index.child_id is None:
+            raise ChildNotFoundError(key)
+        return self.get_child(index.child_id)
+
+    def all_child_ids(self) -> Iterator[UUID]:
+        """Every child ever registered, in registration order (scans the notification log)."""
+        topic = f"{Child.__module__}:{Child.__qualname__}.Registered"
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
+            if not page:
+                return
+            for notification in page:
+                yield notification.originator_id
+            start = page[-1].id + 1
+
+    def open_cases_ids(self) -> list[str]:
+        try:
+            queue: ResolutionQueue = self.repository.get(QUEUE_ID)
+        except AggregateNotFoundError:
+            return []
+        return list(queue.open_cases)

@@ -1,0 +1,55 @@
+"""A unit of work over the event store: each aggregate loaded once, all saved together.
+
+Aggregates come from the application's cache without copying (the worker owns
+its children), so a failed unit of work must ``discard()``: the touched
+aggregates are evicted from the cache and the next load rebuilds them from
+stored events.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class UnitOfWork:
+    """Loaded and created aggregates for one transaction."""
+
+    def __init__(self, app: Application[UUID]) -> None:
+        self._app = app
+        self._aggregates: dict[UUID, Aggregate] = {}
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        found = self._aggregates.get(aggregate_id)
+        if found is None:
+            try:
+                found = self._app.repository.get(aggregate_id, deepcopy_from_cache=False)
+            except AggregateNotFoundError:
+                return None
+            self._aggregates[aggregate_id] = found
+        if not isinstance(found, cls):
+            raise TypeError(f"aggregate {aggregate_id} is a {type(found).__name__}, not {cls.__name__}")
+        return found
+
+    def add(self, aggregate: A) -> A:
+        self._aggregates[aggregate.id] = aggregate
+        return aggregate
+
+    def aggregates(self) -> list[Any]:
+        return list(self._aggregates.values())
+
+    def discard(self) -> None:
+        """Forget everything touched: evict from the cache so stale state is never reused."""
+        cache = self._app.repository.cache
+        if cache is not None:
+            for aggregate_id in self._aggregates:
+                try:
+                    cache.get(aggregate_id, evict=True)
+                except KeyError:
+                    pass
+        self._aggregates.clear()

@@ -1,0 +1,124 @@
+"""Operator read tools: ``hub chronology``, ``hub children``, ``hub deadletters``.
+
+(Access control for these arrives with the information-sharing policy; for now
+they are operator tools on the hub's own machine.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hub.bootstrap import build_application
+from hub.config import Settings
+from hub.domain.child import Child
+from hub.domain.errors import ChildNotFoundError
+from hub.domain.identifiers import nhs_number_is_valid, normalise_nhs_number
+from hub.ingest.dead_letters import read_dead_letters
+
+
+def register(subparsers: Any) -> None:
+    chronology = subparsers.add_parser("chronology", help="a child's merged multi-agency chronology")
+    chronology.add_argument("child", help="NHS number, UPN, or hub child id")
+    chronology.add_argument("--json", action="store_true", help="print JSON")
+    chronology.set_defaults(func=show_chronology)
+
+    children = subparsers.add_parser("children", help="list children the hub holds")
+    which = children.add_mutually_exclusive_group()
+    which.add_argument("--on-plan", action="store_true", help="children on a CP plan")
+    which.add_argument("--looked-after", action="store_true", help="looked-after children")
+    which.add_argument("--dual-plans", action="store_true", help="on a CP plan and looked after (C4)")
+    children.add_argument("--json", action="store_true", help="print JSON")
+    children.set_defaults(func=list_children)
+
+    dead = subparsers.add_parser("deadletters", help="messages the hub could not use, with reasons")
+    dead.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
+    dead.add_argument("--json", action="store_true", help="print JSON")
+    dead.set_defaults(func=list_dead_letters)
+
+
+def identifier_key(text: str) -> str:
+    """``9434765919`` -> ``nhs/9434765919``; ``A123...`` -> ``upn/...``; a uuid stays as it is."""
+    compact = normalise_nhs_number(text.strip())
+    if nhs_number_is_valid(compact):
+        return f"nhs/{compact}"
+    if len(text) == 13 and text[0].isalpha() and text[1:].isdigit():
+        return f"upn/{text.upper()}"
+    return text.strip()
+
+
+def child_summary(child: Child) -> dict[str, Any]:
+    return {
+        "child_id": str(child.id),
+        "nhs_number": child.nhs_number,
+        "on_plan": child.on_plan,
+        "plan": child.plan,
+        "looked_after": child.looked_after,
+        "dual_plans": child.dual_plans,
+        "responsible_authority": child.responsible_authority,
+        "professionals": child.professionals,
+        "households": child.households,
+        "siblings": sorted(child.siblings),
+        "entries": len(child.entries),
+    }
+
+
+def show_chronology(args: argparse.Namespace) -> int:
+    app = build_application(Settings.from_env())
+    try:
+        child = app.find_child(identifier_key(args.child))
+    except ChildNotFoundError:
+        print(f"no record held for {args.child}")
+        return 2
+    entries = child.chronology()
+    if args.json:
+        print(json.dumps({**child_summary(child), "chronology": [e.to_dict() for e in entries]}, indent=2))
+        return 0
+    status = "on a CP plan" if child.on_plan else "not on a CP plan"
+    if child.plan:
+        status += f" ({child.plan.get('category') or 'category not given'}, since {child.plan['start_date']})"
+    if child.looked_after:
+        status += "; looked after"
+    if child.dual_plans:
+        status += "; DUAL PLANS"
+    print(f"child {child.id}: {status}; {len(entries)} entries, {len(child.siblings)} linked siblings")
+    for entry in entries:
+        print(f"{entry.occurred_at[:16]}  {entry.agency:<22} {entry.summary}  [{entry.source_reference}]")
+    return 0
+
+
+def list_children(args: argparse.Namespace) -> int:
+    app = build_application(Settings.from_env())
+    rows = []
+    for child_id in app.all_child_ids():
+        child = app.get_child(child_id)
+        if args.on_plan and not child.on_plan:
+            continue
+        if args.looked_after and not child.looked_after:
+            continue
+        if args.dual_plans and not child.dual_plans:
+            continue
+        rows.append(child_summary(child))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            flags = [name for name in ("on_plan", "looked_after", "dual_plans") if row[name]]
+            print(f"{row['child_id']}  {row['entries']:>4} entries  {' '.join(flags)}")
+        print(f"{len(rows)} children")
+    return 0
+
+
+def list_dead_letters(args: argparse.Namespace) -> int:
+    letters = read_dead_letters(args.bootstrap or Settings.from_env().kafka_bootstrap)
+    if args.json:
+        print(json.dumps([letter.__dict__ for letter in letters], indent=2))
+        return 0
+    for letter in letters:
+        print(
+            f"{letter.failed_at[:19]}  {letter.original_topic}[{letter.original_partition}]@"
+            f"{letter.original_offset}  {letter.reason}: {letter.detail}"
+        )
+    print(f"{len(letters)} dead letters")
+    return 0

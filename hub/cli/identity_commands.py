@@ -1,0 +1,99 @@
+"""``hub identity queue|link|new|unlink``: the manual identity resolution queue."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+from typing import Any
+from uuid import UUID
+
+from hub.bootstrap import build_application
+from hub.config import Settings
+from hub.domain.errors import HubError
+
+
+def register(subparsers: Any) -> None:
+    identity = subparsers.add_parser("identity", help="records waiting for a person to resolve identity")
+    commands = identity.add_subparsers(dest="identity_command", required=True)
+
+    queue = commands.add_parser("queue", help="list open cases")
+    queue.add_argument("--json", action="store_true")
+    queue.set_defaults(func=show_queue)
+
+    link = commands.add_parser("link", help="the held record belongs to this child")
+    link.add_argument("case_id", type=UUID)
+    link.add_argument("child_id", type=UUID)
+    link.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
+    link.set_defaults(func=link_case)
+
+    new = commands.add_parser("new", help="the held record is a child the hub does not know yet")
+    new.add_argument("case_id", type=UUID)
+    new.add_argument("--reason", required=True)
+    new.set_defaults(func=new_child)
+
+    unlink = commands.add_parser("unlink", help="undo a wrong identifier link")
+    unlink.add_argument("child_id", type=UUID)
+    unlink.add_argument("identifier", help="identifier key, e.g. upn/A123456789012 or local/POLICE/WYP/P-1")
+    unlink.add_argument("--reason", required=True)
+    unlink.set_defaults(func=unlink_identifier)
+
+
+def _who() -> str:
+    return f"operator:{getpass.getuser()}"
+
+
+def show_queue(args: argparse.Namespace) -> int:
+    app = build_application(Settings.from_env())
+    cases = app.open_cases()
+    rows = [
+        {
+            "case_id": str(case.id),
+            "agency": case.agency,
+            "reason": case.reason,
+            "candidates": case.candidates,
+            "held": {k: v for k, v in case.held_message.items() if k != "value"},
+        }
+        for case in cases
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        candidates = ", ".join(f"{c['child_id']} ({c['strength']})" for c in row["candidates"]) or "none"
+        print(f"{row['case_id']}  {row['agency']:<22} {row['reason']}; candidates: {candidates}")
+    print(f"{len(rows)} open identity cases")
+    return 0
+
+
+def link_case(args: argparse.Namespace) -> int:
+    app = build_application(Settings.from_env())
+    try:
+        child = app.link_case(args.case_id, args.child_id, _who(), args.reason)
+    except HubError as error:
+        print(f"refused: {type(error).__name__}: {error}")
+        return 2
+    print(f"linked case {args.case_id} to child {child.id}")
+    return 0
+
+
+def new_child(args: argparse.Namespace) -> int:
+    app = build_application(Settings.from_env())
+    try:
+        child = app.new_child_for_case(args.case_id, _who(), args.reason)
+    except HubError as error:
+        print(f"refused: {type(error).__name__}: {error}")
+        return 2
+    print(f"case {args.case_id}: new child {child.id}")
+    return 0
+
+
+def unlink_identifier(args: argparse.Namespace) -> int:
+    app = build_application(Settings.from_env())
+    try:
+        withdrawn = app.unlink_identifier(args.child_id, args.identifier, _who(), args.reason)
+    except HubError as error:
+        print(f"refused: {type(error).__name__}: {error}")
+        return 2
+    print(f"unlinked {args.identifier} from {args.child_id}; {len(withdrawn)} entries withdrawn")
+    return 0

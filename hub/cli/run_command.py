@@ -1,0 +1,37 @@
+"""``hub run``: the ingestion worker (``--until-idle`` to process what is there and exit)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hub.bootstrap import build_application
+from hub.config import Settings
+from hub.ingest.worker import IngestWorker
+from hub.logging_setup import configure_logging
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("run", help="consume the agency topics into the chronologies")
+    parser.add_argument("--until-idle", action="store_true", help="exit once every partition is caught up")
+    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
+    parser.add_argument("--group", help="consumer group (default HUB_CONSUMER_GROUP)")
+    parser.add_argument("--batch-size", type=int, help="max messages per transaction (default HUB_BATCH_SIZE)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    configure_logging()
+    settings = Settings.from_env()
+    app = build_application(settings, worker=True)
+    worker = IngestWorker(
+        app,
+        args.bootstrap or settings.kafka_bootstrap,
+        group_id=args.group or settings.consumer_group,
+        batch_size=args.batch_size or settings.batch_size,
+    )
+    worker.install_signal_handlers()
+    stats = worker.run(until_idle=args.until_idle)
+    print(json.dumps(stats.as_dict()))
+    return 0

@@ -1,0 +1,199 @@
+"""The Child aggregate: one chronology per child, current plan status, and who is involved.
+
+Everything known about a child is an event on this aggregate, so nothing is
+ever lost (requirement C1): entries are appended, corrections are further
+events (an entry withdrawn after an identity unlink says why).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from hub.domain.chronology import ChronologyEntry
+from hub.domain.identity import Demographics
+
+CHILD_NAMESPACE = UUID("4d3a7a52-2b7e-5d0b-9c51-0c6a1f0e9b11")
+
+
+class Child(Aggregate):
+    """A child known to the hub."""
+
+    @staticmethod
+    def create_id(first_event_id: str, subject_index: int = 0, **_: Any) -> UUID:
+        """Deterministic: the same first record always creates the same child id."""
+        return uuid5(CHILD_NAMESPACE, f"child/{first_event_id}/{subject_index}")
+
+    @event("Registered")
+    def __init__(
+        self, first_event_id: str, subject_index: int, details: dict[str, str | None]
+    ) -> None:
+        self.details: dict[str, str | None] = dict(details)
+        self.identifiers: dict[str, str] = {}
+        self.entries: list[ChronologyEntry] = []
+        self.event_ids: set[str] = set()
+        self.plan: dict[str, Any] | None = None
+        self.plan_history: list[dict[str, Any]] = []
+        self.looked_after: bool = False
+        self.responsible_authority: dict[str, str] | None = None
+        self.professionals: dict[str, dict[str, str | None]] = {}
+        self.households: list[str] = []
+        self.siblings: set[str] = set()
+
+    # Identity -------------------------------------------------------------------------------
+
+    @property
+    def demographics(self) -> Demographics:
+        return Demographics(
+            given_name=self.details.get("given_name"),
+            family_name=self.details.get("family_name"),
+            date_of_birth=self.details.get("date_of_birth"),
+            postcode=self.details.get("postcode"),
+            household_reference=self.details.get("household_reference"),
+            nhs_number=self.identifiers.get("nhs"),
+        )
+
+    @property
+    def nhs_number(self) -> str | None:
+        return self.identifiers.get("nhs")
+
+    def link_identifier(self, key: str, basis: str, by: str = "hub", reason: str = "") -> None:
+        """Record that ``key`` (``nhs/...``, ``upn/...``, ``local/...``) identifies this child."""
+        if not self._has_key(key):
+            self._identifier_linked(key=key, basis=basis, by=by, reason=reason)
+
+    @event("IdentifierLinked")
+    def _identifier_linked(self, key: str, basis: str, by: str, reason: str) -> None:
+        kind = key.split("/", 1)[0]
+        slot = kind if kind in ("nhs", "upn") else key
+        self.identifiers[slot] = key.split("/", 1)[1] if kind in ("nhs", "upn") else key
+
+    def unlink_identifier(self, key: str, by: str, reason: str) -> list[ChronologyEntry]:
+        """Remove a wrong link; entries that arrived through it are withdrawn and returned."""
+        withdrawn = [e for e in self.entries if e.resolved_via == key]
+        self._identifier_unlinked(key=key, by=by, reason=reason)
+        for entry in withdrawn:
+            self._entry_withdrawn(event_id=entry.event_id, reason=f"identifier unlinked: {reason}")
+        return withdrawn
+
+    @event("IdentifierUnlinked")
+    def _identifier_unlinked(self, key: str, by: str, reason: str) -> None:
+        kind, _, value = key.partition("/")
+        slot = kind if kind in ("nhs", "upn") else key
+        if self.identifiers.get(slot) in (value, key):
+            del self.identifiers[slot]
+
+    def _has_key(self, key: str) -> bool:
+        kind, _, value = key.partition("/")
+        if kind in ("nhs", "upn"):
+            return self.identifiers.get(kind) == value
+        return key in self.identifiers
+
+    def keys(self) -> list[str]:
+        return [
+            f"{slot}/{value}" if slot in ("nhs", "upn") else slot
+            for slot, value in self.identifiers.items()
+        ]
+
+    def update_details(self, details: dict[str, str | None]) -> None:
+        """Fill in details the hub did not have (never overwrite with blanks)."""
+        changes = {
+            name: value
+            for name, value in details.items()
+            if value and self.details.get(name) != value
+        }
+        if changes:
+            self._details_updated(changes=changes)
+
+    @event("DetailsUpdated")
+    def _details_updated(self, changes: dict[str, str]) -> None:
+        self.details.update(changes)
+
+    # Chronology -----------------------------------------------------------------------------
+
+    def has_seen(self, event_id: str) -> bool:
+        return event_id in self.event_ids
+
+    def record_entry(self, entry: ChronologyEntry) -> bool:
+        """Append an entry once; a second delivery of the same agency event changes nothing."""
+        if entry.event_id in self.event_ids:
+            return False
+        self._entry_recorded(entry=entry.to_dict())
+        return True
+
+    @event("EntryRecorded")
+    def _entry_recorded(self, entry: dict[str, Any]) -> None:
+        self.entries.append(ChronologyEntry.from_dict(entry))
+        self.event_ids.add(entry["event_id"])
+
+    @event("EntryWithdrawn")
+    def _entry_withdrawn(self, event_id: str, reason: str) -> None:
+        self.entries = [e for e in self.entries if e.event_id != event_id]
+        self.event_ids.discard(event_id)
+
+    def chronology(self) -> list[ChronologyEntry]:
+        """Entries in the order things happened (then the order they were recorded)."""
+        return sorted(self.entries, key=lambda e: (e.occurred_at, e.recorded_at, e.event_id))
+
+    # Plans and status (C2, C4) --------------------------------------------------------------
+
+    @event("PlanStarted")
+    def start_plan(
+        self, category: str | None, start_date: str, unborn: bool, authority: dict[str, str]
+    ) -> None:
+        self.plan = {"category": category, "start_date": start_date, "unborn": unborn}
+        self.responsible_authority = authority
+
+    @event("PlanReviewed")
+    def review_plan(self, category: str | None, review_date: str) -> None:
+        if self.plan is not None:
+            self.plan = {**self.plan, "last_review": review_date, "category": category or self.plan["category"]}
+
+    @event("PlanEnded")
+    def end_plan(self, end_date: str) -> None:
+        if self.plan is not None:
+            self.plan_history.append({**self.plan, "end_date": end_date})
+        self.plan = None
+
+    @event("LookedAfterChanged")
+    def set_looked_after(self, looked_after: bool, effective_date: str, authority: dict[str, str]) -> None:
+        self.looked_after = looked_after
+        self.responsible_authority = authority
+
+    @property
+    def on_plan(self) -> bool:
+        return self.plan is not None
+
+    @property
+    def dual_plans(self) -> bool:
+        """Looked after and on a CP plan at the same time (requirement C4)."""
+        return self.on_plan and self.looked_after
+
+    # Involved professionals and household (C2, P3) --------------------------------------------
+
+    def involve(self, role: str, contact: dict[str, str | None]) -> None:
+        """Record who fills a role (lead social worker, school, GP practice) when it changes."""
+        if self.professionals.get(role) != contact:
+            self._professional_recorded(role=role, contact=contact)
+
+    @event("ProfessionalRecorded")
+    def _professional_recorded(self, role: str, contact: dict[str, str | None]) -> None:
+        self.professionals[role] = dict(contact)
+
+    def join_household(self, household_reference: str) -> None:
+        if household_reference not in self.households:
+            self._household_joined(household_reference=household_reference)
+
+    @event("HouseholdJoined")
+    def _household_joined(self, household_reference: str) -> None:
+        self.households.append(household_reference)
+
+    def link_sibling(self, sibling_id: UUID) -> None:
+        if str(sibling_id) not in self.siblings and sibling_id != self.id:
+            self._sibling_linked(sibling_id=str(sibling_id))
+
+    @event("SiblingLinked")
+    def _sibling_linked(self, sibling_id: str) -> None:
+        self.siblings.add(sibling_id)

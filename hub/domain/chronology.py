@@ -1,0 +1,34 @@
+"""A chronology entry: one dated, sourced, factual record of something an agency saw (C1, C3)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DetailValue = str | int | bool | None
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    """What happened, when, according to whom; ``summary`` is factual and names no one."""
+
+    event_id: str
+    agency: str
+    kind: str
+    occurred_at: str
+    recorded_at: str
+    summary: str
+    source_organisation: str
+    source_reference: str
+    labels: tuple[str, ...] = ()
+    details: dict[str, DetailValue] = field(default_factory=dict)
+    resolved_via: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["labels"] = list(self.labels)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChronologyEntry:
+        return cls(**{**data, "labels": tuple(data.get("labels", ()))})

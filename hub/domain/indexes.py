@@ -1,0 +1,104 @@
+"""Lookup aggregates with ids derived from their key, so retries never create duplicates.
+
+- ``IdentifierIndex``: one per identifier (``nhs/<n>``, ``upn/<u>``, ``local/<agency>/<org>/<id>``)
+  pointing at the child it identifies.
+- ``BirthDateIndex``: one per date of birth, listing the children born that day with the
+  demographics needed to score a match.
+- ``Household``: one per dwelling (UPRN), listing the children who live there (P3, F2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from hub.domain.identity import Candidate, Demographics
+
+INDEX_NAMESPACE = UUID("b5f0f7c4-3f4e-5a43-8d0e-6a1f2c3d4e5f")
+
+
+def index_id(key: str) -> UUID:
+    return uuid5(INDEX_NAMESPACE, key)
+
+
+class IdentifierIndex(Aggregate):
+    """Which child an identifier belongs to."""
+
+    @staticmethod
+    def create_id(key: str, **_: Any) -> UUID:
+        return index_id(f"identifier/{key}")
+
+    @event("Created")
+    def __init__(self, key: str, child_id: UUID) -> None:
+        self.key = key
+        self.child_id: UUID | None = child_id
+
+    @event("Claimed")
+    def claim(self, child_id: UUID) -> None:
+        self.child_id = child_id
+
+    @event("Released")
+    def release(self, reason: str) -> None:
+        self.child_id = None
+
+
+class BirthDateIndex(Aggregate):
+    """Children born on one date, with what is needed to score a demographic match."""
+
+    @staticmethod
+    def create_id(date_of_birth: str, **_: Any) -> UUID:
+        return index_id(f"dob/{date_of_birth}")
+
+    @event("Created")
+    def __init__(self, date_of_birth: str) -> None:
+        self.date_of_birth = date_of_birth
+        self.children: dict[str, dict[str, str | None]] = {}
+
+    def note(self, child_id: UUID, demographics: Demographics) -> None:
+        fields = {
+            "given_name": demographics.given_name,
+            "family_name": demographics.family_name,
+            "postcode": demographics.postcode,
+            "household_reference": demographics.household_reference,
+            "nhs_number": demographics.nhs_number,
+        }
+        if self.children.get(str(child_id)) != fields:
+            self._noted(child_id=str(child_id), fields=fields)
+
+    @event("ChildNoted")
+    def _noted(self, child_id: str, fields: dict[str, str | None]) -> None:
+        self.children[child_id] = fields
+
+    def candidates(self) -> list[Candidate]:
+        return [
+            Candidate(UUID(child_id), Demographics(date_of_birth=self.date_of_birth, **fields))
+            for child_id, fields in self.children.items()
+        ]
+
+
+class Household(Aggregate):
+    """The children living at one dwelling (UPRN)."""
+
+    @staticmethod
+    def create_id(household_reference: str, **_: Any) -> UUID:
+        return index_id(f"household/{household_reference}")
+
+    @event("Created")
+    def __init__(self, household_reference: str) -> None:
+        self.household_reference = household_reference
+        self.members: list[str] = []
+
+    def add_member(self, child_id: UUID) -> bool:
+        if str(child_id) in self.members:
+            return False
+        self._member_added(child_id=str(child_id))
+        return True
+
+    @event("MemberAdded")
+    def _member_added(self, child_id: str) -> None:
+        self.members.append(child_id)
+
+    def member_ids(self) -> list[UUID]:
+        return [UUID(m) for m in self.members]

@@ -1,0 +1,1 @@
+"""Ingestion: agency events from Kafka into the children's chronologies."""

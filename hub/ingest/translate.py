@@ -1,0 +1,277 @@
+"""Translate decoded Avro records (newest schema versions) into ``AgencyFact``s.
+
+Summaries are short, factual and name no one: they are what a chronology
+shows and what a court reads (requirement C3). Free text (the child's voice)
+stays in the entry's details under a sensitivity label, never in a summary.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hub.domain.chronology import ChronologyEntry
+from hub.domain.identifiers import nhs_number_is_valid
+from hub.domain.identity import Demographics
+from hub.ingest.facts import AgencyFact, PlanChange, SubjectRef
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class TranslationError(ValueError):
+    """A decoded record is well-formed Avro but unusable (e.g. nobody to attach it to)."""
+
+    reason = "invalid-field"
+
+
+def translate(schema_name: str, record: dict[str, Any], *, now: datetime | None = None) -> AgencyFact:
+    """Check what Avro cannot (check digits, dates), then translate; ``TranslationError`` if unusable."""
+    try:
+        translator = _TRANSLATORS[schema_name]
+    except KeyError:
+        raise TranslationError(f"no translation for schema {schema_name}") from None
+    _check_envelope(record["envelope"], now or datetime.now(UTC))
+    return translator(record)
+
+
+def _check_envelope(envelope: dict[str, Any], now: datetime) -> None:
+    nhs = envelope["subject"]["nhs_number"]
+    if nhs and not nhs_number_is_valid(nhs):
+        raise TranslationError("subject.nhs_number fails the modulus-11 check")
+    if envelope["occurred_at"] > now + CLOCK_SKEW:
+        raise TranslationError("envelope.occurred_at is in the future")
+    if not envelope["record_reference"].strip():
+        raise TranslationError("envelope.record_reference is empty")
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _words(symbol: str) -> str:
+    return symbol.replace("_", " ").lower()
+
+
+def _subject_keys(envelope: dict[str, Any]) -> tuple[str, ...]:
+    subject = envelope["subject"]
+    keys = []
+    if subject["nhs_number"]:
+        keys.append(f"nhs/{subject['nhs_number']}")
+    if subject["unique_pupil_number"]:
+        keys.append(f"upn/{subject['unique_pupil_number']}")
+    if subject["local_id"]:
+        keys.append(
+            f"local/{envelope['source_agency']}/{envelope['source_organisation']}/{subject['local_id']}"
+        )
+    return tuple(keys)
+
+
+def _demographics(subject: dict[str, Any]) -> Demographics:
+    return Demographics(
+        given_name=subject["given_name"],
+        family_name=subject["family_name"],
+        date_of_birth=_iso(subject["date_of_birth"]),
+        postcode=subject["postcode"],
+        household_reference=subject["household_reference"],
+        nhs_number=subject["nhs_number"],
+    )
+
+
+def _entry(record: dict[str, Any], kind: str, summary: str, details: dict[str, Any]) -> ChronologyEntry:
+    envelope = record["envelope"]
+    return ChronologyEntry(
+        event_id=str(envelope["event_id"]),
+        agency=envelope["source_agency"],
+        kind=kind,
+        occurred_at=envelope["occurred_at"].isoformat(),
+        recorded_at=envelope["recorded_at"].isoformat(),
+        summary=summary,
+        source_organisation=envelope["source_organisation"],
+        source_reference=envelope["record_reference"],
+        labels=tuple(envelope["sensitivity_labels"]),
+        details=details,
+    )
+
+
+def _single_subject(record: dict[str, Any]) -> tuple[SubjectRef, ...]:
+    envelope = record["envelope"]
+    keys = _subject_keys(envelope)
+    demographics = _demographics(envelope["subject"])
+    if not keys and not demographics.date_of_birth:
+        raise TranslationError("subject has no identifier and no date of birth")
+    return (SubjectRef(keys=keys, demographics=demographics),)
+
+
+def _emergency_attendance(record: dict[str, Any]) -> AgencyFact:
+    registered = record["attendance_event"] == "REGISTERED"
+    flags = [
+        label
+        for label, on in (
+            ("injury", record["injury"]),
+            ("safeguarding concern raised", record["safeguarding_concern_raised"]),
+            ("suspected non-accidental injury", record["suspected_non_accidental_injury"]),
+            ("fuller examination refused", record["examination_refused"]),
+        )
+        if on
+    ]
+    place = f"{record['site_name']} ({_words(record['site_type'])})"
+    if registered:
+        summary = f"Arrived at {place}; {_words(record['attendance_category'])} attendance"
+    else:
+        summary = f"Discharged from {place}: {_words(record['discharge_status'] or 'unknown')}"
+    if flags:
+        summary += "; " + "; ".join(flags)
+    details = {
+        "site_code": record["site_code"],
+        "site_type": record["site_type"],
+        "attendance_reference": record["attendance_reference"],
+        "arrival_time": _iso(record["arrival_time"]),
+        "attendance_category": record["attendance_category"],
+        "injury": record["injury"],
+        "safeguarding_concern_raised": record["safeguarding_concern_raised"],
+        "suspected_non_accidental_injury": record["suspected_non_accidental_injury"],
+        "examination_refused": record["examination_refused"],
+        "discharge_status": record["discharge_status"],
+        "discharge_time": _iso(record["discharge_time"]),
+    }
+    professionals: dict[str, dict[str, str | None]] = {}
+    if record["registered_gp_practice"]:
+        professionals["gp_practice"] = {
+            "code": record["registered_gp_practice"],
+            "name": record["registered_gp_practice_name"],
+        }
+    kind = "unscheduled-care-arrival" if registered else "unscheduled-care-discharge"
+    return AgencyFact(
+        event_id=str(record["envelope"]["event_id"]),
+        agency=record["envelope"]["source_agency"],
+        subjects=_single_subject(record),
+        entry=_entry(record, kind, summary, details),
+        professionals=professionals,
+    )
+
+
+def _domestic_abuse(record: dict[str, Any]) -> AgencyFact:
+    envelope = record["envelope"]
+    summary = (
+        f"Police domestic abuse notification {record['incident_reference']}: "
+        f"risk {_words(record['risk_level'])}, alleged perpetrator "
+        f"{_words(record['perpetrator_relation'])}"
+    )
+    subjects = []
+    for index, child in enumerate(record["children"]):
+        keys = []
+        if child["nhs_number"]:
+            keys.append(f"nhs/{child['nhs_number']}")
+        if child["person_reference"]:
+            keys.append(
+                f"local/{envelope['source_agency']}/{envelope['source_organisation']}/"
+                f"{child['person_reference']}"
+            )
+        demographics = Demographics(
+            given_name=child["given_name"],
+            family_name=child["family_name"],
+            date_of_birth=_iso(child["date_of_birth"]),
+            postcode=record["location"]["postcode"],
+            household_reference=record["location"]["uprn"],
+            nhs_number=child["nhs_number"],
+        )
+        details = {"present": child["present"], "resident": child["resident"]}
+        if child["voice"]:
+            details["voice"] = child["voice"]
+        subjects.append(
+            SubjectRef(keys=tuple(keys), demographics=demographics, index=index, entry_details=details)
+        )
+    details = {
+        "incident_reference": record["incident_reference"],
+        "risk_level": record["risk_level"],
+        "perpetrator_relation": record["perpetrator_relation"],
+    }
+    return AgencyFact(
+        event_id=str(envelope["event_id"]),
+        agency=envelope["source_agency"],
+        subjects=tuple(subjects),
+        entry=_entry(record, "domestic-abuse-notification", summary, details),
+        household_fanout=record["location"]["uprn"],
+    )
+
+
+def _school_absence(record: dict[str, Any]) -> AgencyFact:
+    consecutive = record["consecutive_absences"]
+    summary = (
+        f"Absent from {record['school_name']} ({record['session']} session, "
+        f"{record['session_date'].isoformat()}): code {record['attendance_code']}, "
+        f"{_words(record['absence_type'])}"
+    )
+    if consecutive:
+        summary += f"; {consecutive} consecutive sessions missed"
+    details = {
+        "school_urn": record["school_urn"],
+        "session_date": record["session_date"].isoformat(),
+        "session": record["session"],
+        "attendance_code": record["attendance_code"],
+        "absence_type": record["absence_type"],
+        "consecutive_absences": consecutive,
+    }
+    return AgencyFact(
+        event_id=str(record["envelope"]["event_id"]),
+        agency=record["envelope"]["source_agency"],
+        subjects=_single_subject(record),
+        entry=_entry(record, "school-absence", summary, details),
+        professionals={"school": {"urn": record["school_urn"], "name": record["school_name"]}},
+    )
+
+
+_STATUS_SUMMARY = {
+    "PLAN_STARTED": "Child protection plan started",
+    "PLAN_REVIEWED": "Child protection plan reviewed",
+    "PLAN_ENDED": "Child protection plan ended",
+    "LOOKED_AFTER_STARTED": "Became looked after",
+    "LOOKED_AFTER_ENDED": "Ceased to be looked after",
+    "UNBORN_PLAN_STARTED": "Unborn child protection plan started",
+}
+
+
+def _plan_status(record: dict[str, Any]) -> AgencyFact:
+    authority = dict(record["responsible_authority"])
+    status = record["status_event"]
+    summary = f"{_STATUS_SUMMARY[status]} ({authority['name']})"
+    if record["plan_category"]:
+        summary += f"; category {_words(record['plan_category'])}"
+    details = {
+        "status_event": status,
+        "event_date": record["event_date"].isoformat(),
+        "plan_category": record["plan_category"],
+        "looked_after": record["looked_after"],
+        "responsible_authority": authority["code"],
+    }
+    professionals: dict[str, dict[str, str | None]] = {}
+    if record["lead_social_worker"]:
+        professionals["lead_social_worker"] = {
+            "name": record["lead_social_worker"],
+            "email": record["lead_social_worker_email"],
+            "team": record["team"],
+            "authority": authority["code"],
+        }
+    return AgencyFact(
+        event_id=str(record["envelope"]["event_id"]),
+        agency=record["envelope"]["source_agency"],
+        subjects=_single_subject(record),
+        entry=_entry(record, f"cp-status-{status.lower().replace('_', '-')}", summary, details),
+        plan_change=PlanChange(
+            status_event=status,
+            event_date=record["event_date"].isoformat(),
+            category=record["plan_category"],
+            looked_after=record["looked_after"],
+            authority=authority,
+        ),
+        professionals=professionals,
+    )
+
+
+_TRANSLATORS = {
+    "EmergencyAttendance": _emergency_attendance,
+    "DomesticAbuseNotification": _domestic_abuse,
+    "SchoolAbsence": _school_absence,
+    "ChildProtectionPlanStatus": _plan_status,
+}

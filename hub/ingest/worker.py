@@ -1,0 +1,250 @@
+"""The ingestion worker: a Kafka consumer group member feeding the hub application.
+
+Delivery guarantee: effectively exactly once. For each partition batch the
+decoded events and the partition position (next offset) are committed in one
+database transaction (an eventsourcing tracking record). On assignment the
+worker seeks to the positions stored in the database, not to Kafka's
+committed offsets, which are written afterwards only so that lag can be
+monitored. Undecodable or invalid messages go to the dead-letter topic,
+flushed before their batch commits. Agency event ids make any re-sent record
+a no-op.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import IntegrityError, Tracking
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.structs import OffsetAndMetadata
+
+from hub import topics
+from hub.application.hub_app import HubApplication, InboundMessage, tracking_name
+from hub.ingest.dead_letters import DeadLetterPublisher
+from hub.ingest.decoding import FactCodec
+from hub.ingest.translate import TranslationError
+from hub.wire.codec import WireError
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class WorkerStats:
+    messages: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    queued_for_review: int = 0
+    new_children: int = 0
+    fanned_out: int = 0
+    batches: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def as_dict(self) -> dict[str, Any]:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return {
+            "messages": self.messages,
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "dead_letters": self.dead_letters,
+            "queued_for_review": self.queued_for_review,
+            "new_children": self.new_children,
+            "household_fan_out": self.fanned_out,
+            "batches": self.batches,
+            "seconds": round(elapsed, 2),
+            "messages_per_second": round(self.messages / elapsed, 1),
+        }
+
+
+class _SeekToStoredPositions(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On assignment, continue from the database's positions (the source of truth)."""
+
+    def __init__(self, app: HubApplication, consumer: KafkaConsumer) -> None:
+        self._app = app
+        self._consumer = consumer
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        for partition in assigned:
+            position = self._app.position(partition.topic, partition.partition)
+            if position is None:
+                self._consumer.seek_to_beginning(partition)
+            else:
+                self._consumer.seek(partition, position)
+            log.info("partition_assigned", topic=partition.topic, partition=partition.partition,
+                     position=position)
+
+
+class IngestWorker:
+    """Consumes the agency topics until stopped (or until idle) and applies them."""
+
+    def __init__(
+        self,
+        app: HubApplication,
+        bootstrap_servers: str,
+        *,
+        group_id: str,
+        batch_size: int = 2000,
+        subscribe_to: Sequence[str] = topics.AGENCY_TOPICS,
+        dead_letter_topic: str = topics.DEAD_LETTER,
+    ) -> None:
+        self.app = app
+        self.stats = WorkerStats()
+        self._codec = FactCodec()
+        self._stopping = False
+        self._topics = list(subscribe_to)
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            client_id="hub-worker",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch_size,
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+        )
+        self._dead_letters = DeadLetterPublisher(bootstrap_servers, dead_letter_topic)
+
+    def stop(self, *_: object) -> None:
+        self._stopping = True
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def run(self, *, until_idle: bool = False, idle_timeout_s: float = 60.0) -> WorkerStats:
+        """Process until ``stop()``; with ``until_idle`` return once caught up with every partition."""
+        self._consumer.subscribe(self._topics, listener=_SeekToStoredPositions(self.app, self._consumer))
+        waited_since = time.monotonic()
+        try:
+            while not self._stopping:
+                polled = self._consumer.poll(timeout_ms=500)
+                if polled:
+                    for partition in sorted(polled, key=lambda tp: (tp.topic, tp.partition)):
+                        self._process_partition_batch(partition, polled[partition])
+                    waited_since = time.monotonic()
+                    continue
+                if until_idle and self._caught_up():
+                    break
+                if until_idle and time.monotonic() - waited_since > idle_timeout_s:
+                    raise TimeoutError("no partitions assigned and no messages within the idle timeout")
+        finally:
+            self._dead_letters.close()
+            self._consumer.close()
+        log.info("worker_stopped", **self.stats.as_dict())
+        return self.stats
+
+    def _caught_up(self) -> bool:
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return False
+        ends = self._consumer.end_offsets(assigned)
+        return all(self._consumer.position(tp) >= ends[tp] for tp in assigned)
+
+    def _process_partition_batch(self, partition: TopicPartition, records: list[Any]) -> None:
+        messages: list[InboundMessage] = []
+        for record in records:
+            message = self._decode(record)
+            if message is not None:
+                messages.append(message)
+        self._dead_letters.flush()  # dead letters durable before the batch commits
+        next_offset = records[-1].offset + 1
+        tracking = Tracking(tracking_name(partition.topic, partition.partition), next_offset)
+        self._commit_batch(partition, messages, tracking)
+        self.stats.messages += len(records)
+        self.stats.batches += 1
+        self._consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+
+    def _decode(self, record: Any) -> InboundMessage | None:
+        try:
+            fact = self._codec.decode_fact(record.value or b"")
+        except (WireError, TranslationError) as error:
+            self._dead_letter(record, error.reason, str(error))
+            return None
+        return InboundMessage(record.topic, record.partition, record.offset, record.value, fact)
+
+    def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
+        self._dead_letters.send(record, reason, detail)
+        self.stats.dead_letters += 1
+        log.warning("dead_lettered", topic=record.topic, partition=record.partition,
+                    offset=record.offset, reason=reason)
+
+    def _commit_batch(self, partition: TopicPartition, messages: list[InboundMessage], tracking: Tracking) -> None:
+        name = tracking.application_name
+        for attempt in range(3):
+            try:
+                self._count(self.app.ingest(messages, tracking))
+                return
+            except IntegrityError:
+                if self.app.has_position(name, tracking.notification_id):
+                    log.info("batch_already_recorded", topic=partition.topic, partition=partition.partition)
+                    return
+                log.warning("batch_conflict_retrying", attempt=attempt + 1, topic=partition.topic)
+            except Exception:
+                log.exception("batch_failed_isolating", topic=partition.topic, partition=partition.partition)
+                self._one_by_one(messages, name)
+                self._record_position(tracking)
+                return
+        raise RuntimeError(f"batch for {name} conflicted three times")
+
+    def _one_by_one(self, messages: list[InboundMessage], name: str) -> None:
+        """Isolate a poison message: apply each alone; one that still fails is dead-lettered."""
+        for message in messages:
+            try:
+                self._count(self.app.ingest([message], Tracking(name, message.offset + 1)))
+            except Exception as error:
+                if self.app.has_position(name, message.offset + 1):
+                    continue
+                record = _RecordView(message)
+                self._dead_letter(record, "processing-error", type(error).__name__)
+                self._dead_letters.flush()
+                self._record_position(Tracking(name, message.offset + 1))
+
+    def _record_position(self, tracking: Tracking) -> None:
+        if not self.app.has_position(tracking.application_name, tracking.notification_id):
+            self.app.ingest([], tracking)
+
+    def _count(self, report: Any) -> None:
+        self.stats.applied += report.applied
+        self.stats.duplicates += report.duplicates
+        self.stats.queued_for_review += report.queued_for_review
+        self.stats.new_children += report.new_children
+        self.stats.fanned_out += report.fanned_out
+
+
+@dataclass(frozen=True)
+class _RecordView:
+    """Enough of a consumer record to dead-letter a decoded message."""
+
+    message: InboundMessage
+
+    @property
+    def topic(self) -> str:
+        return self.message.topic
+
+    @property
+    def partition(self) -> int:
+        return self.message.partition
+
+    @property
+    def offset(self) -> int:
+        return self.message.offset
+
+    @property
+    def key(self) -> bytes | None:
+        return None
+
+    @property
+    def value(self) -> bytes:
+        return self.message.value

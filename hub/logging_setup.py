@@ -1,0 +1,34 @@
+"""structlog configuration: JSON lines when not on a terminal, readable console otherwise.
+
+Log events carry pseudonymous ids (child ids, event ids, offsets) only: never
+names, addresses or free text about a child.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import structlog
+
+
+def configure_logging() -> None:
+    level = getattr(logging, os.environ.get("HUB_LOG_LEVEL", "INFO").upper(), logging.INFO)
+    renderer: structlog.types.Processor
+    if sys.stderr.isatty() and os.environ.get("HUB_LOG_FORMAT") != "json":
+        renderer = structlog.dev.ConsoleRenderer()
+    else:
+        renderer = structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
