@@ -139,6 +139,19 @@ class HubApplication(Application[UUID]):
         by: str,
         reason: str,
     ) -> None:
+        self._link_subject(uow, child, subject, via, by, reason)
+        entry = fact.entry
+        if subject.entry_details:
+            entry = ChronologyEntry.from_dict(
+                {**entry.to_dict(), "details": {**entry.details, **subject.entry_details}}
+            )
+        child.record_entry(ChronologyEntry.from_dict({**entry.to_dict(), "resolved_via": via}))
+        self._apply_effects(child, fact)
+
+    def _link_subject(
+        self, uow: UnitOfWork, child: Child, subject: SubjectRef, via: str, by: str, reason: str
+    ) -> None:
+        """The record's identifiers and details become the child's (never overwriting others')."""
         basis = "manual" if by != "hub" else ("demographics" if via == "demographics" else "identifier")
         for key in subject.keys:
             self._claim(uow, key, child, basis, by, reason)
@@ -160,13 +173,6 @@ class HubApplication(Application[UUID]):
             bucket.note(child.id, child.demographics)
         if demographics.household_reference:
             self._join_household(uow, child, demographics.household_reference)
-        entry = fact.entry
-        if subject.entry_details:
-            entry = ChronologyEntry.from_dict(
-                {**entry.to_dict(), "details": {**entry.details, **subject.entry_details}}
-            )
-        child.record_entry(ChronologyEntry.from_dict({**entry.to_dict(), "resolved_via": via}))
-        self._apply_effects(child, fact)
 
     def _apply_effects(self, child: Child, fact: AgencyFact) -> None:
         change = fact.plan_change
@@ -356,7 +362,10 @@ class HubApplication(Application[UUID]):
 
     def _release_case(self, uow: UnitOfWork, case: ResolutionCase, child: Child, by: str, reason: str) -> None:
         fact, subject = self._held_fact(case)
-        if not child.has_seen(fact.event_id):
+        if child.has_seen(fact.event_id):
+            # Already reached through the household fan-out: link the identity only.
+            self._link_subject(uow, child, subject, "manual", by, reason)
+        else:
             self._apply_to_child(uow, child, fact, subject, "manual", by, reason)
         queue = uow.get(ResolutionQueue, QUEUE_ID)
         if queue is not None:

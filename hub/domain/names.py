@@ -43,8 +43,8 @@ def similarity(left: str, right: str) -> float:
 
 
 def _within_one_edit(a: str, b: str) -> bool:
-    """One substitution, insertion, deletion or adjacent transposition (names of 4+ letters)."""
-    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
+    """One substitution, insertion, deletion or adjacent transposition (names of 3+ letters)."""
+    if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
         differences = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]

@@ -1,0 +1,176 @@
+"""The hub application on an in-memory store: chronology, exactly-once, households, review queue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from adapters import emergency_care, police, social_care
+from adapters.records import ParsedExport
+from hub.application.hub_app import HubApplication, InboundMessage
+from hub.domain.errors import CaseAlreadyResolvedError
+from hub.ingest.decoding import FactCodec
+from hub.wire.catalogue import default_catalogue
+from hub.wire.codec import SingleObjectCodec
+from tests.fixtures import native
+
+CODEC = SingleObjectCodec(default_catalogue())
+FACTS = FactCodec()
+ENV = {
+    "PERSISTENCE_MODULE": "eventsourcing.popo",
+    "AGGREGATE_CACHE_MAXSIZE": "1000",
+    "AGGREGATE_CACHE_FASTFORWARD": "n",
+    "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+}
+
+
+@pytest.fixture
+def app() -> HubApplication:
+    return HubApplication(env=ENV, decode_fact=FACTS.decode_fact)
+
+
+def _messages(export: ParsedExport, start: int = 0) -> list[InboundMessage]:
+    assert [] == export.rejected
+    messages = []
+    for offset, event in enumerate(export.events, start=start):
+        value = CODEC.encode(event.schema_name, event.record)
+        messages.append(InboundMessage("t", 0, offset, value, FACTS.decode_fact(value)))
+    return messages
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _plan(tmp_path: Path, rows: list[str]) -> list[InboundMessage]:
+    path = _write(tmp_path, "cp.csv", "\n".join([native.CSC_HEADER, *rows]) + "\n")
+    return _messages(social_care.parse_file(path))
+
+
+def _csc_row(reference: str, nhs: str, given: str, dob: str = "2015-03-04", uprn: str = "100012345678") -> str:
+    return (
+        f"383,Leeds,{reference},{nhs},,{given},Smith,{dob},LS1 4AB,{uprn},plan-started,"
+        "2026-10-01,neglect,N,0113 000 0001,0113 000 0002,Alex Worker,alex@la.example.org.uk,"
+        "Team North,2026-10-01T16:00:00+00:00"
+    )
+
+
+def _police(tmp_path: Path, children: list[dict[str, Any]], uprn: str = "100012345678") -> list[InboundMessage]:
+    notification = dict(native.POLICE_GOOD, children=children)
+    notification["location"] = dict(native.POLICE_GOOD["location"], uprn=uprn)  # type: ignore[arg-type]
+    document = {"force": "WYP", "system": "NICHE", "notifications": [notification]}
+    return _messages(police.parse_file(_write(tmp_path, "police.json", json.dumps(document))), 100)
+
+
+def test_chronology_merges_agencies_in_time_order(app: HubApplication, tmp_path: Path) -> None:
+    """A plan start and an A&E attendance for one NHS number make one chronology, oldest first."""
+    ae = _messages(
+        emergency_care.parse_file(_write(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)), 10
+    )
+    app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]) + ae, Tracking("t#0", 12))
+    child = app.find_child("nhs/9434765919")
+    assert ["cp-status-plan-started", "unscheduled-care-arrival", "unscheduled-care-discharge"] == [
+        e.kind for e in child.chronology()
+    ]
+    assert child.on_plan
+    assert "0113 000 0002" == (child.responsible_authority or {})["out_of_hours_phone"]
+    assert "B86001" == child.professionals["gp_practice"]["code"]
+
+
+def test_redelivered_messages_change_nothing(app: HubApplication, tmp_path: Path) -> None:
+    """Applying the same messages again (new positions, same event ids) adds no entries."""
+    messages = _plan(tmp_path, [native.CSC_PLAN_STARTED])
+    app.ingest(messages, None)
+    before = app.find_child("nhs/9434765919").version
+    report = app.ingest(messages, None)
+    assert (0, 1) == (report.applied, report.duplicates)
+    assert before == app.find_child("nhs/9434765919").version
+
+
+def test_position_is_recorded_with_the_batch(app: HubApplication, tmp_path: Path) -> None:
+    """The partition position is stored by the same call that stores the events."""
+    app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]), Tracking("t#0", 1))
+    assert 1 == app.position("t", 0)
+    assert app.position("t", 1) is None
+
+
+def test_police_notification_fans_out_to_every_child_of_the_household_once(
+    app: HubApplication, tmp_path: Path
+) -> None:
+    """Three children at one address each get the notification once, named or not (P3)."""
+    rows = [
+        _csc_row("LCS-1", "9434765919", "James", "2015-03-04"),
+        _csc_row("LCS-2", "9434765870", "Lucy", "2017-06-01"),
+        _csc_row("LCS-3", "9434765900", "Noah", "2019-09-09"),
+    ]
+    app.ingest(_plan(tmp_path, rows), None)
+    named = dict(native.POLICE_GOOD["children"][0])  # type: ignore[index]
+    messages = _police(tmp_path, [named])
+    report = app.ingest(messages, None)
+    app.ingest(messages, None)  # redelivered: still once each
+    assert (1, 2) == (report.applied, report.fanned_out)
+    for nhs in ("9434765919", "9434765870", "9434765900"):
+        kinds = [e.kind for e in app.find_child(f"nhs/{nhs}").chronology()]
+        assert 1 == kinds.count("domestic-abuse-notification")
+
+
+def test_siblings_in_one_household_are_linked(app: HubApplication, tmp_path: Path) -> None:
+    """Children sharing a UPRN are linked as siblings both ways."""
+    rows = [_csc_row("LCS-1", "9434765919", "James"), _csc_row("LCS-2", "9434765870", "Lucy", "2017-06-01")]
+    app.ingest(_plan(tmp_path, rows), None)
+    james, lucy = app.find_child("nhs/9434765919"), app.find_child("nhs/9434765870")
+    assert ({str(lucy.id)}, {str(james.id)}) == (james.siblings, lucy.siblings)
+
+
+def test_ambiguous_child_is_queued_not_merged(app: HubApplication, tmp_path: Path) -> None:
+    """A police record for "Jaden" at a home with twins Jayden and Jaiden waits for a person."""
+    rows = [_csc_row("LCS-1", "9434765919", "Jayden"), _csc_row("LCS-2", "9434765870", "Jaiden")]
+    app.ingest(_plan(tmp_path, rows), None)
+    child = dict(native.POLICE_GOOD["children"][0], given_name="Jaden")  # type: ignore[index]
+    report = app.ingest(_police(tmp_path, [child]), None)
+    assert 1 == report.queued_for_review
+    [case] = app.open_cases()
+    assert 2 == len(case.candidates)
+    # The household still learns of the incident; the named-child detail waits for review.
+    for nhs in ("9434765919", "9434765870"):
+        entry = app.find_child(f"nhs/{nhs}").chronology()[-1]
+        assert (False, "household") == (entry.details["named_in_notification"], entry.resolved_via)
+
+
+def test_manual_link_releases_the_held_record_and_closes_the_case(
+    app: HubApplication, tmp_path: Path
+) -> None:
+    """Linking a case records the identifier on the child and removes the case from the queue."""
+    rows = [_csc_row("LCS-1", "9434765919", "Jayden"), _csc_row("LCS-2", "9434765870", "Jaiden")]
+    app.ingest(_plan(tmp_path, rows), None)
+    child = dict(native.POLICE_GOOD["children"][0], given_name="Jaden")  # type: ignore[index]
+    app.ingest(_police(tmp_path, [child]), None)
+    [case] = app.open_cases()
+    jayden = app.find_child("nhs/9434765919")
+    app.link_case(case.id, jayden.id, by="test:ig-officer", reason="confirmed with the school")
+    assert [] == app.open_cases()
+    assert "local/POLICE/WYP/WYP-P-1" in app.find_child("nhs/9434765919").keys()
+    with pytest.raises(CaseAlreadyResolvedError):
+        app.link_case(case.id, jayden.id, by="test", reason="again")
+
+
+def test_unlinking_an_identifier_withdraws_entries_that_came_through_it(
+    app: HubApplication, tmp_path: Path
+) -> None:
+    """Unlink is an event with a reason; the entries resolved via that identifier are withdrawn."""
+    app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]), None)
+    ae = emergency_care.parse_file(_write(tmp_path, "ae.hl7", native.HL7_GOOD_A04))
+    app.ingest(_messages(ae, 5), None)
+    child = app.find_child("nhs/9434765919")
+    mrn = "local/EMERGENCY_CARE/RXX01/RXX01-0042"
+    assert mrn in child.keys()
+    app.unlink_identifier(child.id, "nhs/9434765919", by="test", reason="wrong NHS number")
+    child = app.get_child(child.id)
+    assert "nhs/9434765919" not in child.keys()
+    assert ["cp-status-plan-started"] == [e.kind for e in child.chronology()]
