@@ -34,7 +34,7 @@ def cipher_key(settings: Settings) -> str:
 
 
 def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
-    """eventsourcing environment for the configured store; workers cache without fast-forward."""
+    """Eventsourcing environment for the configured store; workers cache without fast-forward."""
     env = {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": cipher_key(settings),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -62,7 +61,9 @@ class HubApplication(Application[UUID]):
     name = "SafeguardingHub"
     snapshotting_intervals = {Child: 100}  # noqa: RUF012 - eventsourcing reads it from the class
 
-    def __init__(self, env: Mapping[str, str] | None = None, decode_fact: FactDecoder | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, decode_fact: FactDecoder | None = None
+    ) -> None:
         super().__init__(env)
         self._decode_fact = decode_fact
 
@@ -122,7 +123,9 @@ class HubApplication(Application[UUID]):
                 report.duplicates += 1
                 reached.add(child.id)
                 continue
-            self._apply_to_child(uow, child, fact, subject, resolution.via or "new-child", "hub", "")
+            self._apply_to_child(
+                uow, child, fact, subject, resolution.via or "new-child", "hub", ""
+            )
             reached.add(child.id)
             report.applied += 1
         if fact.household_fanout:
@@ -152,7 +155,9 @@ class HubApplication(Application[UUID]):
         self, uow: UnitOfWork, child: Child, subject: SubjectRef, via: str, by: str, reason: str
     ) -> None:
         """The record's identifiers and details become the child's (never overwriting others')."""
-        basis = "manual" if by != "hub" else ("demographics" if via == "demographics" else "identifier")
+        basis = (
+            "manual" if by != "hub" else ("demographics" if via == "demographics" else "identifier")
+        )
         for key in subject.keys:
             self._claim(uow, key, child, basis, by, reason)
         demographics = subject.demographics
@@ -198,7 +203,9 @@ class HubApplication(Application[UUID]):
         for role, contact in fact.professionals.items():
             child.involve(role, contact)
 
-    def _claim(self, uow: UnitOfWork, key: str, child: Child, basis: str, by: str, reason: str) -> None:
+    def _claim(
+        self, uow: UnitOfWork, key: str, child: Child, basis: str, by: str, reason: str
+    ) -> None:
         index = identifier_index(uow, key)
         if index is None:
             uow.add(IdentifierIndex(key=key, child_id=child.id))
@@ -252,12 +259,16 @@ class HubApplication(Application[UUID]):
         existing = uow.get(Child, child_id)
         if existing is not None:
             return existing
-        return uow.add(Child(first_event_id=fact.event_id, subject_index=subject.index, details=details))
+        return uow.add(
+            Child(first_event_id=fact.event_id, subject_index=subject.index, details=details)
+        )
 
     def _open_case(
         self, uow: UnitOfWork, message: InboundMessage, subject: SubjectRef, resolution: Resolution
     ) -> None:
-        case_id = ResolutionCase.create_id(event_id=message.fact.event_id, subject_index=subject.index)
+        case_id = ResolutionCase.create_id(
+            event_id=message.fact.event_id, subject_index=subject.index
+        )
         if uow.get(ResolutionCase, case_id) is not None:
             return
         case = uow.add(
@@ -298,7 +309,7 @@ class HubApplication(Application[UUID]):
         return case
 
     def link_case(self, case_id: UUID, child_id: UUID, by: str, reason: str) -> Child:
-        """A person decided the held record is this child's: link and release it into the chronology."""
+        """A person decided the held record is this child's: link it and release it."""
         uow = UnitOfWork(self)
         try:
             case = self._open_case_for_update(uow, case_id)
@@ -328,14 +339,16 @@ class HubApplication(Application[UUID]):
             raise
         return child
 
-    def unlink_identifier(self, child_id: UUID, key: str, by: str, reason: str) -> list[ChronologyEntry]:
+    def unlink_identifier(
+        self, child_id: UUID, key: str, by: str, reason: str
+    ) -> list[ChronologyEntry]:
         """Undo a wrong link: the identifier is released, entries that came through it withdrawn."""
         uow = UnitOfWork(self)
         try:
             child = uow.get(Child, child_id)
             if child is None:
                 raise ChildNotFoundError(str(child_id))
-            if key not in child.keys():
+            if key not in child.identifier_keys():
                 raise IdentifierNotLinkedError(f"{key} is not linked to child {child_id}")
             index = identifier_index(uow, key)
             if index is not None and index.child_id == child_id:
@@ -360,7 +373,9 @@ class HubApplication(Application[UUID]):
         subject = next(s for s in fact.subjects if s.index == case.subject_index)
         return fact, subject
 
-    def _release_case(self, uow: UnitOfWork, case: ResolutionCase, child: Child, by: str, reason: str) -> None:
+    def _release_case(
+        self, uow: UnitOfWork, case: ResolutionCase, child: Child, by: str, reason: str
+    ) -> None:
         fact, subject = self._held_fact(case)
         if child.has_seen(fact.event_id):
             # Already reached through the household fan-out: link the identity only.
@@ -403,7 +418,8 @@ class HubApplication(Application[UUID]):
             if not page:
                 return
             for notification in page:
-                yield notification.originator_id
+                originator = notification.originator_id
+                yield originator if isinstance(originator, UUID) else UUID(originator)
             start = page[-1].id + 1
 
     def open_cases_ids(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""Resolve a subject to a child: identifiers first (NHS number, UPN, local ids), then demographics."""
+"""Resolve a subject to a child: identifiers (NHS number, UPN, local ids), then demographics."""
 
 from __future__ import annotations
 
@@ -67,7 +67,9 @@ def _by_demographics(uow: UnitOfWork, subject: SubjectRef) -> Resolution:
         decision = _by_household(uow, subject)
     if decision.outcome is Outcome.MATCHED and decision.child_id is not None:
         child = uow.get(Child, decision.child_id)
-        return Resolution(Outcome.MATCHED, decision.reason, child, "demographics", decision.candidates)
+        return Resolution(
+            Outcome.MATCHED, decision.reason, child, "demographics", decision.candidates
+        )
     return Resolution(decision.outcome, decision.reason, None, "", decision.candidates)
 
 
@@ -83,5 +85,9 @@ def _by_household(uow: UnitOfWork, subject: SubjectRef) -> MatchDecision:
     decision = decide(subject.demographics, candidates)
     if decision.outcome is Outcome.MATCHED:
         return decision
-    return MatchDecision(Outcome.REVIEW, "no date of birth and no certain match in the household",
-                         None, decision.candidates)
+    return MatchDecision(
+        Outcome.REVIEW,
+        "no date of birth and no certain match in the household",
+        None,
+        decision.candidates,
+    )

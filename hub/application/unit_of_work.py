@@ -8,6 +8,7 @@ stored events.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -33,7 +34,9 @@ class UnitOfWork:
                 return None
             self._aggregates[aggregate_id] = found
         if not isinstance(found, cls):
-            raise TypeError(f"aggregate {aggregate_id} is a {type(found).__name__}, not {cls.__name__}")
+            raise TypeError(
+                f"aggregate {aggregate_id} is a {type(found).__name__}, not {cls.__name__}"
+            )
         return found
 
     def add(self, aggregate: A) -> A:
@@ -48,8 +51,6 @@ class UnitOfWork:
         cache = self._app.repository.cache
         if cache is not None:
             for aggregate_id in self._aggregates:
-                try:
+                with contextlib.suppress(KeyError):
                     cache.get(aggregate_id, evict=True)
-                except KeyError:
-                    pass
         self._aggregates.clear()

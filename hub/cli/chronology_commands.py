@@ -19,7 +19,9 @@ from hub.ingest.dead_letters import read_dead_letters
 
 
 def register(subparsers: Any) -> None:
-    chronology = subparsers.add_parser("chronology", help="a child's merged multi-agency chronology")
+    chronology = subparsers.add_parser(
+        "chronology", help="a child's merged multi-agency chronology"
+    )
     chronology.add_argument("child", help="NHS number, UPN, or hub child id")
     chronology.add_argument("--json", action="store_true", help="print JSON")
     chronology.set_defaults(func=show_chronology)
@@ -28,7 +30,9 @@ def register(subparsers: Any) -> None:
     which = children.add_mutually_exclusive_group()
     which.add_argument("--on-plan", action="store_true", help="children on a CP plan")
     which.add_argument("--looked-after", action="store_true", help="looked-after children")
-    which.add_argument("--dual-plans", action="store_true", help="on a CP plan and looked after (C4)")
+    which.add_argument(
+        "--dual-plans", action="store_true", help="on a CP plan and looked after (C4)"
+    )
     children.add_argument("--json", action="store_true", help="print JSON")
     children.set_defaults(func=list_children)
 
@@ -73,18 +77,28 @@ def show_chronology(args: argparse.Namespace) -> int:
         return 2
     entries = child.chronology()
     if args.json:
-        print(json.dumps({**child_summary(child), "chronology": [e.to_dict() for e in entries]}, indent=2))
+        print(
+            json.dumps(
+                {**child_summary(child), "chronology": [e.to_dict() for e in entries]}, indent=2
+            )
+        )
         return 0
     status = "on a CP plan" if child.on_plan else "not on a CP plan"
     if child.plan:
-        status += f" ({child.plan.get('category') or 'category not given'}, since {child.plan['start_date']})"
+        category = child.plan.get("category") or "category not given"
+        status += f" ({category}, since {child.plan['start_date']})"
     if child.looked_after:
         status += "; looked after"
     if child.dual_plans:
         status += "; DUAL PLANS"
-    print(f"child {child.id}: {status}; {len(entries)} entries, {len(child.siblings)} linked siblings")
+    print(
+        f"child {child.id}: {status}; {len(entries)} entries, {len(child.siblings)} linked siblings"
+    )
     for entry in entries:
-        print(f"{entry.occurred_at[:16]}  {entry.agency:<22} {entry.summary}  [{entry.source_reference}]")
+        print(
+            f"{entry.occurred_at[:16]}  {entry.agency:<22} {entry.summary}"
+            f"  [{entry.source_reference}]"
+        )
     return 0
 
 

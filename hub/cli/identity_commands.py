@@ -14,7 +14,9 @@ from hub.domain.errors import HubError
 
 
 def register(subparsers: Any) -> None:
-    identity = subparsers.add_parser("identity", help="records waiting for a person to resolve identity")
+    identity = subparsers.add_parser(
+        "identity", help="records waiting for a person to resolve identity"
+    )
     commands = identity.add_subparsers(dest="identity_command", required=True)
 
     queue = commands.add_parser("queue", help="list open cases")
@@ -34,7 +36,9 @@ def register(subparsers: Any) -> None:
 
     unlink = commands.add_parser("unlink", help="undo a wrong identifier link")
     unlink.add_argument("child_id", type=UUID)
-    unlink.add_argument("identifier", help="identifier key, e.g. upn/A123456789012 or local/POLICE/WYP/P-1")
+    unlink.add_argument(
+        "identifier", help="identifier key, e.g. upn/A123456789012 or local/POLICE/WYP/P-1"
+    )
     unlink.add_argument("--reason", required=True)
     unlink.set_defaults(func=unlink_identifier)
 
@@ -46,7 +50,7 @@ def _who() -> str:
 def show_queue(args: argparse.Namespace) -> int:
     app = build_application(Settings.from_env())
     cases = app.open_cases()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "case_id": str(case.id),
             "agency": case.agency,
@@ -60,7 +64,9 @@ def show_queue(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     for row in rows:
-        candidates = ", ".join(f"{c['child_id']} ({c['strength']})" for c in row["candidates"]) or "none"
+        candidates = (
+            ", ".join(f"{c['child_id']} ({c['strength']})" for c in row["candidates"]) or "none"
+        )
         print(f"{row['case_id']}  {row['agency']:<22} {row['reason']}; candidates: {candidates}")
     print(f"{len(rows)} open identity cases")
     return 0

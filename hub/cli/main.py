@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "hub.cli.run_command",
     "hub.cli.chronology_commands",
     "hub.cli.identity_commands",
+    "hub.cli.bench_command",
 )
 
 

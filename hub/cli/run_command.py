@@ -14,10 +14,14 @@ from hub.logging_setup import configure_logging
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("run", help="consume the agency topics into the chronologies")
-    parser.add_argument("--until-idle", action="store_true", help="exit once every partition is caught up")
+    parser.add_argument(
+        "--until-idle", action="store_true", help="exit once every partition is caught up"
+    )
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     parser.add_argument("--group", help="consumer group (default HUB_CONSUMER_GROUP)")
-    parser.add_argument("--batch-size", type=int, help="max messages per transaction (default HUB_BATCH_SIZE)")
+    parser.add_argument(
+        "--batch-size", type=int, help="max messages per transaction (default HUB_BATCH_SIZE)"
+    )
     parser.set_defaults(func=run)
 
 

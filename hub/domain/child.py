@@ -91,7 +91,7 @@ class Child(Aggregate):
             return self.identifiers.get(kind) == value
         return key in self.identifiers
 
-    def keys(self) -> list[str]:
+    def identifier_keys(self) -> list[str]:
         return [
             f"{slot}/{value}" if slot in ("nhs", "upn") else slot
             for slot, value in self.identifiers.items()
@@ -149,7 +149,11 @@ class Child(Aggregate):
     @event("PlanReviewed")
     def review_plan(self, category: str | None, review_date: str) -> None:
         if self.plan is not None:
-            self.plan = {**self.plan, "last_review": review_date, "category": category or self.plan["category"]}
+            self.plan = {
+                **self.plan,
+                "last_review": review_date,
+                "category": category or self.plan["category"],
+            }
 
     @event("PlanEnded")
     def end_plan(self, end_date: str) -> None:
@@ -158,7 +162,9 @@ class Child(Aggregate):
         self.plan = None
 
     @event("LookedAfterChanged")
-    def set_looked_after(self, looked_after: bool, effective_date: str, authority: dict[str, str]) -> None:
+    def set_looked_after(
+        self, looked_after: bool, effective_date: str, authority: dict[str, str]
+    ) -> None:
         self.looked_after = looked_after
         self.responsible_authority = authority
 

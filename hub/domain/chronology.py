@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 DetailValue = str | int | bool | None
@@ -25,9 +25,20 @@ class ChronologyEntry:
     resolved_via: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["labels"] = list(self.labels)
-        return data
+        # Written out rather than dataclasses.asdict(), which deep-copies: this is on the hot path.
+        return {
+            "event_id": self.event_id,
+            "agency": self.agency,
+            "kind": self.kind,
+            "occurred_at": self.occurred_at,
+            "recorded_at": self.recorded_at,
+            "summary": self.summary,
+            "source_organisation": self.source_organisation,
+            "source_reference": self.source_reference,
+            "labels": list(self.labels),
+            "details": dict(self.details),
+            "resolved_via": self.resolved_via,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChronologyEntry:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 _NHS_DIGITS = re.compile(r"^[0-9]{10}$")
-_UPN = re.compile(r"^[A-HJKMNPR-Z][0-9]{12}$")
 # DfE check-letter alphabet: 23 letters, I, O and S omitted.
 _UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+_UPN = re.compile(rf"^[{_UPN_CHECK_LETTERS}][0-9]{{12}}$")
 
 
 def normalise_nhs_number(value: str) -> str:

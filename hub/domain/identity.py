@@ -95,7 +95,10 @@ def decide(subject: Demographics, candidates: list[Candidate]) -> MatchDecision:
     best, others = scored[0], scored[1:]
     if best.strength in (Strength.CERTAIN, Strength.PROBABLE) and not others:
         return MatchDecision(
-            Outcome.MATCHED, f"{best.strength.value} demographic match", best.child_id, tuple(scored)
+            Outcome.MATCHED,
+            f"{best.strength.value} demographic match",
+            best.child_id,
+            tuple(scored),
         )
     if others:
         reason = f"{len(scored)} children are plausible matches"
@@ -105,7 +108,8 @@ def decide(subject: Demographics, candidates: list[Candidate]) -> MatchDecision:
 
 
 def _same_home(subject: Demographics, candidate: Demographics) -> bool:
-    if subject.household_reference and candidate.household_reference:
-        if subject.household_reference == candidate.household_reference:
-            return True
+    if subject.household_reference and (
+        subject.household_reference == candidate.household_reference
+    ):
+        return True
     return bool(subject.postcode) and subject.postcode == candidate.postcode

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -19,6 +20,7 @@ from hub.domain.identity import Candidate, Demographics
 INDEX_NAMESPACE = UUID("b5f0f7c4-3f4e-5a43-8d0e-6a1f2c3d4e5f")
 
 
+@lru_cache(maxsize=1_000_000)
 def index_id(key: str) -> UUID:
     return uuid5(INDEX_NAMESPACE, key)
 

@@ -19,7 +19,7 @@ _VARIANTS = {name: frozenset(group) for group in _VARIANT_GROUPS for name in gro
 
 
 def normalise(name: str | None) -> str:
-    """Upper case, accents and punctuation removed, single spaces: "O'Brien-Smith" -> "OBRIEN SMITH"."""
+    """Upper case, no accents or punctuation, single spaces: "O'Brien-Smith" -> "OBRIEN SMITH"."""
     if not name:
         return ""
     decomposed = unicodedata.normalize("NFKD", name)
@@ -55,7 +55,4 @@ def _within_one_edit(a: str, b: str) -> bool:
             return j == i + 1 and a[i] == b[j] and a[j] == b[i]
         return False
     shorter, longer = (a, b) if len(a) < len(b) else (b, a)
-    for i in range(len(longer)):
-        if longer[:i] + longer[i + 1 :] == shorter:
-            return True
-    return False
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))

@@ -69,9 +69,13 @@ class DeadLetterPublisher:
         self._producer.close()
 
 
-def read_dead_letters(bootstrap: str, topic: str = topics.DEAD_LETTER, timeout_s: float = 20.0) -> list[DeadLetter]:
+def read_dead_letters(
+    bootstrap: str, topic: str = topics.DEAD_LETTER, timeout_s: float = 20.0
+) -> list[DeadLetter]:
     """Every dead letter currently held, oldest first per partition."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="hub-dlq-reader")
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="hub-dlq-reader"
+    )
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:

@@ -15,7 +15,6 @@ from hub.domain.identifiers import nhs_number_is_valid
 from hub.domain.identity import Demographics
 from hub.ingest.facts import AgencyFact, PlanChange, SubjectRef
 
-
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -25,8 +24,10 @@ class TranslationError(ValueError):
     reason = "invalid-field"
 
 
-def translate(schema_name: str, record: dict[str, Any], *, now: datetime | None = None) -> AgencyFact:
-    """Check what Avro cannot (check digits, dates), then translate; ``TranslationError`` if unusable."""
+def translate(
+    schema_name: str, record: dict[str, Any], *, now: datetime | None = None
+) -> AgencyFact:
+    """Check what Avro cannot (check digits, dates), then translate, or ``TranslationError``."""
     try:
         translator = _TRANSLATORS[schema_name]
     except KeyError:
@@ -78,7 +79,9 @@ def _demographics(subject: dict[str, Any]) -> Demographics:
     )
 
 
-def _entry(record: dict[str, Any], kind: str, summary: str, details: dict[str, Any]) -> ChronologyEntry:
+def _entry(
+    record: dict[str, Any], kind: str, summary: str, details: dict[str, Any]
+) -> ChronologyEntry:
     envelope = record["envelope"]
     return ChronologyEntry(
         event_id=str(envelope["event_id"]),
@@ -180,7 +183,9 @@ def _domestic_abuse(record: dict[str, Any]) -> AgencyFact:
         if child["voice"]:
             details["voice"] = child["voice"]
         subjects.append(
-            SubjectRef(keys=tuple(keys), demographics=demographics, index=index, entry_details=details)
+            SubjectRef(
+                keys=tuple(keys), demographics=demographics, index=index, entry_details=details
+            )
         )
     details = {
         "incident_reference": record["incident_reference"],

@@ -80,8 +80,12 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):  # type: ignore[misc]
                 self._consumer.seek_to_beginning(partition)
             else:
                 self._consumer.seek(partition, position)
-            log.info("partition_assigned", topic=partition.topic, partition=partition.partition,
-                     position=position)
+            log.info(
+                "partition_assigned",
+                topic=partition.topic,
+                partition=partition.partition,
+                position=position,
+            )
 
 
 class IngestWorker:
@@ -124,8 +128,10 @@ class IngestWorker:
         signal.signal(signal.SIGINT, handler)
 
     def run(self, *, until_idle: bool = False, idle_timeout_s: float = 60.0) -> WorkerStats:
-        """Process until ``stop()``; with ``until_idle`` return once caught up with every partition."""
-        self._consumer.subscribe(self._topics, listener=_SeekToStoredPositions(self.app, self._consumer))
+        """Process until ``stop()``; ``until_idle``: return once every partition is caught up."""
+        self._consumer.subscribe(
+            self._topics, listener=_SeekToStoredPositions(self.app, self._consumer)
+        )
         waited_since = time.monotonic()
         try:
             while not self._stopping:
@@ -138,7 +144,9 @@ class IngestWorker:
                 if until_idle and self._caught_up():
                     break
                 if until_idle and time.monotonic() - waited_since > idle_timeout_s:
-                    raise TimeoutError("no partitions assigned and no messages within the idle timeout")
+                    raise TimeoutError(
+                        "no partitions assigned and no messages within the idle timeout"
+                    )
         finally:
             self._dead_letters.close()
             self._consumer.close()
@@ -177,10 +185,17 @@ class IngestWorker:
     def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
         self._dead_letters.send(record, reason, detail)
         self.stats.dead_letters += 1
-        log.warning("dead_lettered", topic=record.topic, partition=record.partition,
-                    offset=record.offset, reason=reason)
+        log.warning(
+            "dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
+        )
 
-    def _commit_batch(self, partition: TopicPartition, messages: list[InboundMessage], tracking: Tracking) -> None:
+    def _commit_batch(
+        self, partition: TopicPartition, messages: list[InboundMessage], tracking: Tracking
+    ) -> None:
         name = tracking.application_name
         for attempt in range(3):
             try:
@@ -188,11 +203,17 @@ class IngestWorker:
                 return
             except IntegrityError:
                 if self.app.has_position(name, tracking.notification_id):
-                    log.info("batch_already_recorded", topic=partition.topic, partition=partition.partition)
+                    log.info(
+                        "batch_already_recorded",
+                        topic=partition.topic,
+                        partition=partition.partition,
+                    )
                     return
                 log.warning("batch_conflict_retrying", attempt=attempt + 1, topic=partition.topic)
             except Exception:
-                log.exception("batch_failed_isolating", topic=partition.topic, partition=partition.partition)
+                log.exception(
+                    "batch_failed_isolating", topic=partition.topic, partition=partition.partition
+                )
                 self._one_by_one(messages, name)
                 self._record_position(tracking)
                 return

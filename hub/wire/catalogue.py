@@ -66,6 +66,8 @@ class SchemaCatalogue:
             if match is None:
                 continue  # a shared named type, resolved by the files that use it
             parsed = load_schema(str(path))
+            if not isinstance(parsed, dict):
+                raise UnknownSchemaError(f"{path.name} is not a record schema")
             versions.append(
                 SchemaVersion(
                     name=match["name"],

@@ -38,13 +38,14 @@ def test_good_records_reach_the_topic_and_bad_ones_are_reported(
     adapter = ADAPTERS["ae"]
     with EventPublisher(kafka_bootstrap, tmp_path / "ledger.sqlite") as publisher:
         report = publisher.publish("ae", path, topic, adapter.read(path))
-    assert (2, 1) == (report.published, len(report.rejected))
+    assert (report.published, len(report.rejected)) == (2, 1)
     messages = read_all(kafka_bootstrap, topic)
     decoded = [CODEC.decode(m.value) for m in messages]
     assert {"EmergencyAttendance"} == {d.schema_name for d in decoded}
-    assert ["REGISTERED", "DISCHARGED"] == sorted(
-        (d.record["attendance_event"] for d in decoded), reverse=True
-    )
+    assert sorted((d.record["attendance_event"] for d in decoded), reverse=True) == [
+        "REGISTERED",
+        "DISCHARGED",
+    ]
     assert {b"nhs:9434765919"} == {m.key for m in messages}
     assert {str(d.record["envelope"]["event_id"]).encode() for d in decoded} == {
         dict(m.headers)["event-id"] for m in messages
@@ -60,8 +61,8 @@ def test_republishing_a_file_adds_nothing(kafka_bootstrap: str, tmp_path: Path) 
         publisher.publish("ae", path, topic, adapter.read(path))
     with EventPublisher(kafka_bootstrap, ledger) as publisher:
         again = publisher.publish("ae", path, topic, adapter.read(path))
-    assert (0, 2) == (again.published, again.already_published)
-    assert 2 == len(read_all(kafka_bootstrap, topic))
+    assert (again.published, again.already_published) == (0, 2)
+    assert len(read_all(kafka_bootstrap, topic)) == 2
 
 
 @pytest.mark.parametrize("agency", ["police", "school", "csc"])
@@ -83,7 +84,7 @@ def test_each_agency_export_is_published(agency: str, kafka_bootstrap: str, tmp_
     adapter = ADAPTERS[agency]
     with EventPublisher(kafka_bootstrap, tmp_path / "ledger.sqlite") as publisher:
         report = publisher.publish(agency, path, topic, adapter.read(path))
-    assert (1, []) == (report.published, report.rejected)
+    assert (report.published, report.rejected) == (1, [])
     [message] = read_all(kafka_bootstrap, topic)
     assert report.agency and CODEC.decode(message.value).record["envelope"]["record_reference"]
 
@@ -102,8 +103,8 @@ def test_publish_command_reports_rejects_and_exits_nonzero(
         ["publish", "ae", str(path), "--bootstrap", kafka_bootstrap, "--rejects", str(rejects)]
     )
     captured = capsys.readouterr()
-    assert 1 == status
+    assert status == 1
     assert "2 published" in captured.out
     assert f"{path}:line 7: PID-3:" in captured.err
     [line] = rejects.read_text().splitlines()
-    assert "PID-3" == json.loads(line)["field"]
+    assert json.loads(line)["field"] == "PID-3"

@@ -25,31 +25,31 @@ def test_hl7_registration_and_discharge_become_two_valid_events(tmp_path: Path) 
     """An A04 and its A03 yield REGISTERED and DISCHARGED events that encode against the schema."""
     path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
     export = emergency_care.parse_file(path)
-    assert [] == export.rejected
-    assert ["REGISTERED", "DISCHARGED"] == [e.record["attendance_event"] for e in export.events]
+    assert export.rejected == []
+    assert [e.record["attendance_event"] for e in export.events] == ["REGISTERED", "DISCHARGED"]
     for event in export.events:
         CODEC.encode(event.schema_name, event.record)
     discharged = export.events[1].record
-    assert "HOME" == discharged["discharge_status"]
-    assert "nhs:9434765919" == export.events[0].key
-    assert "LS1 4AB" == export.events[0].record["envelope"]["subject"]["postcode"]
-    assert "B86001" == export.events[0].record["registered_gp_practice"]
+    assert discharged["discharge_status"] == "HOME"
+    assert export.events[0].key == "nhs:9434765919"
+    assert export.events[0].record["envelope"]["subject"]["postcode"] == "LS1 4AB"
+    assert export.events[0].record["registered_gp_practice"] == "B86001"
 
 
 def test_hl7_accepts_newline_separated_segments(tmp_path: Path) -> None:
     """Files whose segments end in newlines (not carriage returns) parse the same."""
     path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04.replace("\r", "\n"))
     export = emergency_care.parse_file(path)
-    assert 1 == len(export.events)
+    assert len(export.events) == 1
 
 
 def test_hl7_bad_check_digit_is_reported_with_line_and_field(tmp_path: Path) -> None:
     """A message with an invalid NHS number is rejected with its line and field; others go on."""
     text = native.HL7_GOOD_A04 + native.HL7_BAD_NHS + native.HL7_GOOD_A03
     export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text))
-    assert 2 == len(export.events)
+    assert len(export.events) == 2
     [rejected] = export.rejected
-    assert ("line 7", "PID-3") == (rejected.location, rejected.field)
+    assert (rejected.location, rejected.field) == ("line 7", "PID-3")
     assert "modulus-11" in rejected.reason
     assert "9434765918" not in rejected.describe()
 
@@ -58,7 +58,7 @@ def test_hl7_future_arrival_is_rejected(tmp_path: Path) -> None:
     """An arrival time in the future is a data error, not an event."""
     export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", native.HL7_FUTURE_ARRIVAL))
     [rejected] = export.rejected
-    assert "PV1-44" == rejected.field
+    assert rejected.field == "PV1-44"
     assert "future" in rejected.reason
 
 
@@ -66,7 +66,7 @@ def test_hl7_message_missing_pid_is_rejected(tmp_path: Path) -> None:
     """A message without a PID segment is reported, naming the segment."""
     text = "\r".join(s for s in native.HL7_GOOD_A04.split("\r") if not s.startswith("PID"))
     [rejected] = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text)).rejected
-    assert "PID" == rejected.field
+    assert rejected.field == "PID"
 
 
 def test_event_id_is_derived_from_the_record_reference(tmp_path: Path) -> None:
@@ -75,8 +75,8 @@ def test_event_id_is_derived_from_the_record_reference(tmp_path: Path) -> None:
     first = [e.event_id for e in emergency_care.parse_file(path).events]
     second = [e.event_id for e in emergency_care.parse_file(path).events]
     assert first == second
-    assert 2 == len(set(first))
-    assert 5 == UUID(first[0]).version
+    assert len(set(first)) == 2
+    assert UUID(first[0]).version == 5
 
 
 def _police_file(tmp_path: Path, *notifications: dict[str, object]) -> Path:
@@ -88,9 +88,9 @@ def test_police_notification_is_keyed_by_household(tmp_path: Path) -> None:
     """A notification becomes one event keyed by the household's UPRN, children listed."""
     export = police.parse_file(_police_file(tmp_path, native.POLICE_GOOD))
     [event] = export.events
-    assert "uprn:100012345678" == event.key
-    assert "HIGH" == event.record["risk_level"]
-    assert 1 == len(event.record["children"])
+    assert event.key == "uprn:100012345678"
+    assert event.record["risk_level"] == "HIGH"
+    assert len(event.record["children"]) == 1
     CODEC.encode(event.schema_name, event.record)
 
 
@@ -99,13 +99,13 @@ def test_police_bad_notification_is_reported_and_good_one_kept(tmp_path: Path) -
     bad = dict(native.POLICE_GOOD, incident_reference="WYP-X", risk_level="severe")
     good = dict(native.POLICE_GOOD, incident_reference="WYP-Y")
     export = police.parse_file(_police_file(tmp_path, bad, good))
-    assert ["WYP-Y"] == [e.record["incident_reference"] for e in export.events]
+    assert [e.record["incident_reference"] for e in export.events] == ["WYP-Y"]
     [rejected] = export.rejected
-    assert ("notifications[0]", "risk_level", "WYP-X") == (
+    assert (
         rejected.location,
         rejected.field,
         rejected.record_reference,
-    )
+    ) == ("notifications[0]", "risk_level", "WYP-X")
 
 
 def test_police_child_with_future_birth_date_is_rejected(tmp_path: Path) -> None:
@@ -113,13 +113,13 @@ def test_police_child_with_future_birth_date_is_rejected(tmp_path: Path) -> None
     child = dict(native.POLICE_GOOD["children"][0], date_of_birth="2099-01-01")  # type: ignore[index]
     bad = dict(native.POLICE_GOOD, children=[child])
     [rejected] = police.parse_file(_police_file(tmp_path, bad)).rejected
-    assert "children[0].date_of_birth" == rejected.field
+    assert rejected.field == "children[0].date_of_birth"
 
 
 def test_police_file_that_is_not_json_is_reported(tmp_path: Path) -> None:
     """A file that is not JSON is reported with the line where parsing failed."""
     [rejected] = police.parse_file(_write(tmp_path, "police.json", "{\n  oops")).rejected
-    assert ("line 2", "(document)") == (rejected.location, rejected.field)
+    assert (rejected.location, rejected.field) == ("line 2", "(document)")
 
 
 def _school_row(code: str, session: str = "AM", upn: str = UPN) -> str:
@@ -134,8 +134,8 @@ def test_school_absence_marks_are_published_and_present_marks_counted(tmp_path: 
     text = "\n".join([native.SCHOOL_HEADER, _school_row("/"), _school_row("N", "PM")]) + "\n"
     export = school.parse_file(_write(tmp_path, "att.csv", text))
     [event] = export.events
-    assert ("N", "UNAUTHORISED") == (event.record["attendance_code"], event.record["absence_type"])
-    assert {"not an absence (present)": 1} == export.not_published
+    assert (event.record["attendance_code"], event.record["absence_type"]) == ("N", "UNAUTHORISED")
+    assert export.not_published == {"not an absence (present)": 1}
     assert f"upn:{UPN}" == event.key
     CODEC.encode(event.schema_name, event.record)
 
@@ -149,28 +149,29 @@ def test_school_unknown_code_and_bad_upn_are_reported_by_line(tmp_path: Path) ->
         _school_row("I", "PM"),
     ]
     export = school.parse_file(_write(tmp_path, "att.csv", "\n".join(rows) + "\n"))
-    assert 1 == len(export.events)
-    assert [("line 2", "attendance_code"), ("line 3", "upn")] == [
-        (r.location, r.field) for r in export.rejected
+    assert len(export.events) == 1
+    assert [(r.location, r.field) for r in export.rejected] == [
+        ("line 2", "attendance_code"),
+        ("line 3", "upn"),
     ]
 
 
 def test_school_file_missing_columns_is_rejected_whole(tmp_path: Path) -> None:
     """A register without the required columns is reported at its header."""
     [rejected] = school.parse_file(_write(tmp_path, "att.csv", "urn,code\n1,N\n")).rejected
-    assert ("line 1", "(header)") == (rejected.location, rejected.field)
+    assert (rejected.location, rejected.field) == ("line 1", "(header)")
 
 
 def test_cp_plan_start_becomes_an_event_with_contacts(tmp_path: Path) -> None:
     """A plan-started row carries category, responsible authority phones and lead social worker."""
     text = native.CSC_HEADER + "\n" + native.CSC_PLAN_STARTED + "\n"
     [event] = social_care.parse_file(_write(tmp_path, "cp.csv", text)).events
-    assert ("PLAN_STARTED", "NEGLECT") == (
+    assert (
         event.record["status_event"],
         event.record["plan_category"],
-    )
-    assert "0113 000 0002" == event.record["responsible_authority"]["out_of_hours_phone"]
-    assert "Team North" == event.record["team"]
+    ) == ("PLAN_STARTED", "NEGLECT")
+    assert event.record["responsible_authority"]["out_of_hours_phone"] == "0113 000 0002"
+    assert event.record["team"] == "Team North"
     CODEC.encode(event.schema_name, event.record)
 
 
@@ -180,4 +181,13 @@ def test_cp_plan_start_without_category_is_rejected(tmp_path: Path) -> None:
     [rejected] = social_care.parse_file(
         _write(tmp_path, "cp.csv", native.CSC_HEADER + "\n" + row + "\n")
     ).rejected
-    assert ("line 2", "plan_category") == (rejected.location, rejected.field)
+    assert (rejected.location, rejected.field) == ("line 2", "plan_category")
+
+
+def test_upn_check_letters_cover_the_whole_dfe_alphabet() -> None:
+    """UPNs whose check letter is L or Q (valid DfE letters) are accepted; S never is."""
+    from hub.domain.identifiers import upn_is_valid
+
+    assert upn_is_valid("Q991300726247")
+    assert upn_is_valid("L991375720067")
+    assert not upn_is_valid("S991375720067")
