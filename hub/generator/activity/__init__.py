@@ -1,0 +1,1 @@
+"""What happens during the period: moves, attendances, incidents, status changes, absence."""

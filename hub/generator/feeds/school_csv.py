@@ -1,0 +1,68 @@
+"""School feed: the day's attendance register export, one row per pupil per session."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hub.generator import clock
+from hub.generator.activity.absence import ABSENCE, Mark
+from hub.generator.world import World
+
+HEADER = [
+    "school_urn",
+    "school_name",
+    "upn",
+    "local_pupil_id",
+    "legal_surname",
+    "legal_forename",
+    "date_of_birth",
+    "postcode",
+    "uprn",
+    "session_date",
+    "session",
+    "attendance_code",
+    "consecutive_absences",
+    "recorded_at",
+]
+
+
+def register_csv(world: World, marks: list[Mark]) -> tuple[str, list[tuple[str, str]]]:
+    """CSV text for ``marks`` and (record reference, child id) for every absence mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    truth: list[tuple[str, str]] = []
+    records = world.schools.records
+    for mark in marks:
+        child, school = mark.child, mark.school
+        record = records[(school.urn, child.child_id)]
+        day = mark.day
+        address = world.household_by_id[child.household_id].address_on(day)
+        writer.writerow(
+            (
+                school.urn,
+                school.name,
+                record.upn or "",
+                record.local_pupil_id,
+                record.surname,
+                record.forename,
+                child.dob.isoformat(),
+                address.postcode,
+                address.uprn if school.records_uprn else "",
+                day.isoformat(),
+                mark.session,
+                mark.code,
+                "" if mark.consecutive is None else mark.consecutive,
+                clock.iso(mark.recorded_at),
+            )
+        )
+        if mark.code in ABSENCE:
+            pupil = record.upn or record.local_pupil_id
+            truth.append(
+                (
+                    f"{school.urn}/{pupil}/{day.isoformat()}/{mark.session}/{mark.code}",
+                    child.child_id,
+                )
+            )
+    return buffer.getvalue(), truth
