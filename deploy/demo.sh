@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: generate a synthetic population, start a local Kafka broker, publish
-# the baseline and the first day of all four agencies' feeds, print per-topic counts.
+# the baseline and the first day of all four agencies' feeds, run the hub until
+# idle, then show per-topic counts, a few chronologies and the identity queue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HUB=.venv/bin/hub
@@ -9,8 +10,7 @@ CHILDREN=${DEMO_CHILDREN:-2000}
 SEED=${DEMO_SEED:-7}
 
 echo "== generating $CHILDREN synthetic children (seed $SEED) into $OUT"
-rm -rf "$OUT"
-$HUB generate --children "$CHILDREN" --days 1 --seed "$SEED" --out "$OUT"
+$HUB generate --children "$CHILDREN" --days 1 --seed "$SEED" --out "$OUT" --overwrite
 
 echo "== starting Kafka"
 $HUB kafka start
@@ -23,6 +23,23 @@ $HUB publish school "$OUT/day-001/school-attendance.csv"
 
 echo "== messages per topic"
 $HUB topics
+
+echo "== running the hub until it has caught up"
+HUB_LOG_LEVEL=WARNING $HUB run --until-idle
+
+echo "== children on a child protection plan"
+$HUB children --on-plan | tail -n 4
+
+echo "== the three busiest chronologies"
+for child in $($HUB children --busiest 3 --json | .venv/bin/python -c \
+    'import json, sys; print(" ".join(row["child_id"] for row in json.load(sys.stdin)))'); do
+  echo
+  $HUB chronology "$child"
+done
+
+echo
+echo "== identity resolution queue"
+$HUB identity queue | tail -n 1
 
 echo
 echo "Kafka is still running (hub kafka status / hub kafka stop)."

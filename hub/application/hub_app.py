@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -28,6 +29,9 @@ from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
 from hub.ingest.facts import AgencyFact, SubjectRef
 
 FactDecoder = Callable[[bytes], AgencyFact]
+
+# How far back a household's notifications reach a child newly known to live there.
+HOUSEHOLD_LOOKBACK = timedelta(days=28)
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,7 @@ class HubApplication(Application[UUID]):
         by: str,
         reason: str,
     ) -> None:
-        self._link_subject(uow, child, subject, via, by, reason)
+        self._link_subject(uow, child, subject, via, by, reason, fact.entry.occurred_at)
         entry = fact.entry
         if subject.entry_details:
             entry = ChronologyEntry.from_dict(
@@ -152,7 +156,14 @@ class HubApplication(Application[UUID]):
         self._apply_effects(child, fact)
 
     def _link_subject(
-        self, uow: UnitOfWork, child: Child, subject: SubjectRef, via: str, by: str, reason: str
+        self,
+        uow: UnitOfWork,
+        child: Child,
+        subject: SubjectRef,
+        via: str,
+        by: str,
+        reason: str,
+        as_of: str,
     ) -> None:
         """The record's identifiers and details become the child's (never overwriting others')."""
         basis = (
@@ -177,7 +188,7 @@ class HubApplication(Application[UUID]):
             )
             bucket.note(child.id, child.demographics)
         if demographics.household_reference:
-            self._join_household(uow, child, demographics.household_reference)
+            self._join_household(uow, child, demographics.household_reference, as_of)
 
     def _apply_effects(self, child: Child, fact: AgencyFact) -> None:
         change = fact.plan_change
@@ -215,34 +226,45 @@ class HubApplication(Application[UUID]):
             return  # already someone else's: never steal an identifier silently
         child.link_identifier(key, basis, by, reason)
 
-    def _join_household(self, uow: UnitOfWork, child: Child, reference: str) -> None:
+    def _join_household(self, uow: UnitOfWork, child: Child, reference: str, as_of: str) -> None:
         household = uow.get(Household, index_id(f"household/{reference}")) or uow.add(
             Household(household_reference=reference)
         )
-        if household.add_member(child.id):
-            child.join_household(reference)
-            for member_id in household.member_ids():
-                if member_id != child.id:
-                    member = uow.get(Child, member_id)
-                    if member is not None:
-                        member.link_sibling(child.id)
-                        child.link_sibling(member_id)
+        if not household.add_member(child.id):
+            return
+        child.join_household(reference)
+        for member_id in household.member_ids():
+            if member_id != child.id:
+                member = uow.get(Child, member_id)
+                if member is not None:
+                    member.link_sibling(child.id)
+                    child.link_sibling(member_id)
+        # Agencies' records arrive in any order: a child the hub learns lives here gets the
+        # household's recent notifications too, so nothing depends on which topic came first.
+        earliest = (datetime.fromisoformat(as_of) - HOUSEHOLD_LOOKBACK).isoformat()
+        for incident in household.incidents_since(earliest):
+            child.record_entry(ChronologyEntry.from_dict(incident))
 
     def _fan_out(self, uow: UnitOfWork, fact: AgencyFact, reached: set[UUID]) -> int:
         """Every child of the household gets the entry once, named in it or not (P3)."""
-        household = uow.get(Household, index_id(f"household/{fact.household_fanout}"))
+        reference = fact.household_fanout
+        household = uow.get(Household, index_id(f"household/{reference}")) or uow.add(
+            Household(household_reference=reference)
+        )
+        incident = {
+            **fact.entry.to_dict(),
+            "details": {**fact.entry.details, "named_in_notification": False},
+            "resolved_via": "household",
+        }
+        household.record_incident(incident)
         count = 0
-        for member_id in household.member_ids() if household else []:
+        for member_id in household.member_ids():
             if member_id in reached:
                 continue
             member = uow.get(Child, member_id)
             if member is None or member.has_seen(fact.event_id):
                 continue
-            details = {**fact.entry.details, "named_in_notification": False}
-            entry = ChronologyEntry.from_dict(
-                {**fact.entry.to_dict(), "details": details, "resolved_via": "household"}
-            )
-            member.record_entry(entry)
+            member.record_entry(ChronologyEntry.from_dict(incident))
             reached.add(member_id)
             count += 1
         return count
@@ -379,7 +401,7 @@ class HubApplication(Application[UUID]):
         fact, subject = self._held_fact(case)
         if child.has_seen(fact.event_id):
             # Already reached through the household fan-out: link the identity only.
-            self._link_subject(uow, child, subject, "manual", by, reason)
+            self._link_subject(uow, child, subject, "manual", by, reason, fact.entry.occurred_at)
         else:
             self._apply_to_child(uow, child, fact, subject, "manual", by, reason)
         queue = uow.get(ResolutionQueue, QUEUE_ID)

@@ -33,6 +33,7 @@ def register(subparsers: Any) -> None:
     which.add_argument(
         "--dual-plans", action="store_true", help="on a CP plan and looked after (C4)"
     )
+    children.add_argument("--busiest", type=int, metavar="N", help="only the N with most entries")
     children.add_argument("--json", action="store_true", help="print JSON")
     children.set_defaults(func=list_children)
 
@@ -114,6 +115,8 @@ def list_children(args: argparse.Namespace) -> int:
         if args.dual_plans and not child.dual_plans:
             continue
         rows.append(child_summary(child))
+    if args.busiest:
+        rows = sorted(rows, key=lambda row: (-row["entries"], row["child_id"]))[: args.busiest]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

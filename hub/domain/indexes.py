@@ -91,6 +91,7 @@ class Household(Aggregate):
     def __init__(self, household_reference: str) -> None:
         self.household_reference = household_reference
         self.members: list[str] = []
+        self.incidents: list[dict[str, Any]] = []
 
     def add_member(self, child_id: UUID) -> bool:
         if str(child_id) in self.members:
@@ -104,3 +105,15 @@ class Household(Aggregate):
 
     def member_ids(self) -> list[UUID]:
         return [UUID(m) for m in self.members]
+
+    def record_incident(self, entry: dict[str, Any]) -> None:
+        """Remember a notification about the dwelling, for children the hub learns of later."""
+        if all(known["event_id"] != entry["event_id"] for known in self.incidents):
+            self._incident_recorded(entry=entry)
+
+    @event("IncidentRecorded")
+    def _incident_recorded(self, entry: dict[str, Any]) -> None:
+        self.incidents.append(entry)
+
+    def incidents_since(self, earliest: str) -> list[dict[str, Any]]:
+        return [entry for entry in self.incidents if entry["occurred_at"] >= earliest]

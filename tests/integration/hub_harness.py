@@ -31,13 +31,13 @@ AGENCY_NAMES = {
 
 
 @dataclass(frozen=True)
-class TestTopics:
+class TopicSet:
     """A private set of agency topics (and dead-letter topic) for one test."""
 
     prefix: str
 
     @classmethod
-    def fresh(cls) -> TestTopics:
+    def fresh(cls) -> TopicSet:
         return cls(prefix=f"t{uuid.uuid4().hex[:8]}.")
 
     def agency(self, name: str) -> str:
@@ -67,7 +67,7 @@ def generated_files(out: Path) -> list[tuple[str, Path]]:
 
 
 def publish_generated(
-    bootstrap: str, out: Path, test_topics: TestTopics, ledger: Path
+    bootstrap: str, out: Path, test_topics: TopicSet, ledger: Path
 ) -> Published:
     """Publish the baseline and every day's exports of a generated directory."""
     published = Published()
@@ -90,7 +90,7 @@ def hub_app(data_dir: Path, *, worker: bool) -> HubApplication:
 
 
 def run_worker(
-    bootstrap: str, data_dir: Path, test_topics: TestTopics, group: str, batch_size: int = 500
+    bootstrap: str, data_dir: Path, test_topics: TopicSet, group: str, batch_size: int = 500
 ) -> WorkerStats:
     worker = IngestWorker(
         hub_app(data_dir, worker=True),

@@ -186,3 +186,34 @@ def test_unlinking_an_identifier_withdraws_entries_that_came_through_it(
     child = app.get_child(child.id)
     assert "nhs/9434765919" not in child.identifier_keys()
     assert [e.kind for e in child.chronology()] == ["cp-status-plan-started"]
+
+
+def test_child_learned_of_after_a_notification_still_gets_it(
+    app: HubApplication, tmp_path: Path
+) -> None:
+    """Records arrive in any order: a sibling first seen after the notification still gets it."""
+    app.ingest(_plan(tmp_path, [_csc_row("LCS-1", "9434765919", "James")]), None)
+    named = dict(native.POLICE_GOOD["children"][0])  # type: ignore[index]
+    app.ingest(_police(tmp_path, [named]), None)
+    app.ingest(_plan(tmp_path, [_csc_row("LCS-2", "9434765870", "Lucy", "2017-06-01")]), None)
+    lucy = app.find_child("nhs/9434765870")
+    [entry] = [e for e in lucy.chronology() if e.kind == "domestic-abuse-notification"]
+    assert (False, "household") == (entry.details["named_in_notification"], entry.resolved_via)
+
+
+def test_old_household_notifications_do_not_reach_a_newly_known_child(
+    app: HubApplication, tmp_path: Path
+) -> None:
+    """Only the household's recent notifications (28 days) are linked to a child learned of later."""
+    named = dict(native.POLICE_GOOD["children"][0])  # type: ignore[index]
+    old = dict(
+        native.POLICE_GOOD,
+        children=[named],
+        incident_time="2026-08-20T21:40:00+00:00",
+        recorded_time="2026-08-20T22:55:00+00:00",
+    )
+    document = {"force": "WYP", "system": "NICHE", "notifications": [old]}
+    app.ingest(_messages(police.parse_file(_write(tmp_path, "p.json", json.dumps(document)))), None)
+    app.ingest(_plan(tmp_path, [_csc_row("LCS-2", "9434765870", "Lucy", "2017-06-01")]), None)
+    kinds = [e.kind for e in app.find_child("nhs/9434765870").entries]
+    assert ["cp-status-plan-started"] == kinds
