@@ -248,6 +248,8 @@ class HubApplication(Application[UUID]):
     def _fan_out(self, uow: UnitOfWork, fact: AgencyFact, reached: set[UUID]) -> int:
         """Every child of the household gets the entry once, named in it or not (P3)."""
         reference = fact.household_fanout
+        if reference is None:
+            return 0
         household = uow.get(Household, index_id(f"household/{reference}")) or uow.add(
             Household(household_reference=reference)
         )

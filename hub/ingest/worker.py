@@ -1,8 +1,10 @@
 """The ingestion worker: a Kafka consumer group member feeding the hub application.
 
-Delivery guarantee: effectively exactly once. For each partition batch the
+Delivery guarantee: effectively exactly once. For each partition chunk the
 decoded events and the partition position (next offset) are committed in one
-database transaction (an eventsourcing tracking record). On assignment the
+database transaction (an eventsourcing tracking record). Chunks are applied
+in a deterministic order (see ``hub.ingest.ordering``), so a restart or a
+rebuild from the same topics reaches the same state. On assignment the
 worker seeks to the positions stored in the database, not to Kafka's
 committed offsets, which are written afterwards only so that lag can be
 monitored. Undecodable or invalid messages go to the dead-letter topic,
@@ -29,6 +31,7 @@ from hub import topics
 from hub.application.hub_app import HubApplication, InboundMessage, tracking_name
 from hub.ingest.dead_letters import DeadLetterPublisher
 from hub.ingest.decoding import FactCodec
+from hub.ingest.ordering import Chunk, ChunkScheduler, PartitionKey
 from hub.ingest.translate import TranslationError
 from hub.wire.codec import WireError
 
@@ -63,29 +66,18 @@ class WorkerStats:
         }
 
 
-class _SeekToStoredPositions(ConsumerRebalanceListener):  # type: ignore[misc]
-    """On assignment, continue from the database's positions (the source of truth)."""
+class _NoteRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Runs on kafka-python's IO thread, which must not block: only note what changed."""
 
-    def __init__(self, app: HubApplication, consumer: KafkaConsumer) -> None:
-        self._app = app
-        self._consumer = consumer
+    def __init__(self) -> None:
+        self.assigned: list[TopicPartition] = []
+        self.revoked: list[TopicPartition] = []
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        pass
+        self.revoked.extend(revoked)
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        for partition in assigned:
-            position = self._app.position(partition.topic, partition.partition)
-            if position is None:
-                self._consumer.seek_to_beginning(partition)
-            else:
-                self._consumer.seek(partition, position)
-            log.info(
-                "partition_assigned",
-                topic=partition.topic,
-                partition=partition.partition,
-                position=position,
-            )
+        self.assigned.extend(assigned)
 
 
 class IngestWorker:
@@ -116,6 +108,10 @@ class IngestWorker:
             max_partition_fetch_bytes=8 * 1024 * 1024,
         )
         self._dead_letters = DeadLetterPublisher(bootstrap_servers, dead_letter_topic)
+        self.scheduler = ChunkScheduler(batch_size)
+        self._rebalance = _NoteRebalance()
+        self._buffer_limit = max(20 * batch_size, 10_000)
+        self._ends_refreshed = 0.0
 
     def stop(self, *_: object) -> None:
         self._stopping = True
@@ -127,52 +123,119 @@ class IngestWorker:
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
 
+    def _rebalanced(self) -> set[TopicPartition]:
+        """Apply noted revocations and assignments; return the partitions just (re)assigned."""
+        for partition in self._rebalance.revoked:
+            self.scheduler.revoke(PartitionKey(partition.topic, partition.partition))
+        assigned = list(self._rebalance.assigned)
+        self._rebalance.revoked.clear()
+        self._rebalance.assigned.clear()
+        self.resume(assigned)
+        return set(assigned)
+
+    def resume(self, assigned: list[TopicPartition]) -> None:
+        """Seek newly assigned partitions to the stored positions (or their beginning)."""
+        if not assigned:
+            return
+        beginnings = self._consumer.beginning_offsets(assigned)
+        for partition in assigned:
+            stored = self.app.position(partition.topic, partition.partition)
+            position = beginnings[partition] if stored is None else stored
+            self._consumer.seek(partition, position)
+            self.scheduler.assign(PartitionKey(partition.topic, partition.partition), position)
+            log.info(
+                "partition_assigned",
+                topic=partition.topic,
+                partition=partition.partition,
+                position=position,
+            )
+        self._refresh_ends()
+
     def run(self, *, until_idle: bool = False, idle_timeout_s: float = 60.0) -> WorkerStats:
         """Process until ``stop()``; ``until_idle``: return once every partition is caught up."""
-        self._consumer.subscribe(
-            self._topics, listener=_SeekToStoredPositions(self.app, self._consumer)
-        )
-        waited_since = time.monotonic()
+        self._consumer.subscribe(self._topics, listener=self._rebalance)
+        started = time.monotonic()
         try:
             while not self._stopping:
-                polled = self._consumer.poll(timeout_ms=500)
-                if polled:
-                    for partition in sorted(polled, key=lambda tp: (tp.topic, tp.partition)):
-                        self._process_partition_batch(partition, polled[partition])
-                    waited_since = time.monotonic()
+                self._fetch(timeout_ms=0 if self._ready() else 200)
+                progressed = self._drain()
+                self._apply_flow_control()
+                if progressed:
                     continue
-                if until_idle and self._caught_up():
+                if time.monotonic() - self._ends_refreshed > 0.5:
+                    self._refresh_ends()
+                if until_idle and self.scheduler.caught_up():
                     break
-                if until_idle and time.monotonic() - waited_since > idle_timeout_s:
-                    raise TimeoutError(
-                        "no partitions assigned and no messages within the idle timeout"
-                    )
+                waited = time.monotonic() - started
+                if until_idle and not self.scheduler.partitions() and waited > idle_timeout_s:
+                    raise TimeoutError("no partitions were assigned within the idle timeout")
         finally:
             self._dead_letters.close()
             self._consumer.close()
         log.info("worker_stopped", **self.stats.as_dict())
         return self.stats
 
-    def _caught_up(self) -> bool:
-        assigned = list(self._consumer.assignment())
-        if not assigned:
-            return False
-        ends = self._consumer.end_offsets(assigned)
-        return all(self._consumer.position(tp) >= ends[tp] for tp in assigned)
+    def _fetch(self, timeout_ms: int) -> None:
+        polled = self._consumer.poll(timeout_ms=timeout_ms)
+        # Records fetched for a partition just assigned are dropped: the seek to the stored
+        # position makes the consumer fetch them again from the right place.
+        just_assigned = self._rebalanced()
+        for partition, records in polled.items():
+            if partition in just_assigned:
+                continue
+            self.scheduler.add(
+                PartitionKey(partition.topic, partition.partition),
+                records,
+                self._consumer.position(partition),
+            )
 
-    def _process_partition_batch(self, partition: TopicPartition, records: list[Any]) -> None:
+    def _ready(self) -> bool:
+        waiting = self.scheduler.waiting_on()
+        return waiting is not None and self.scheduler.buffered(waiting) > 0
+
+    def _refresh_ends(self) -> None:
+        assigned = list(self._consumer.assignment())
+        if assigned:
+            for partition, end in self._consumer.end_offsets(assigned).items():
+                self.scheduler.set_end(PartitionKey(partition.topic, partition.partition), end)
+        self._ends_refreshed = time.monotonic()
+
+    def _apply_flow_control(self) -> None:
+        """Bound memory: a partition far ahead of the order keeps a window, the rest is refetched.
+
+        (kafka-python's pause/resume stalled fetches of other partitions in tests, so the
+        excess is dropped and the consumer seeks back to it instead.)
+        """
+        waiting = self.scheduler.waiting_on()
+        for key in self.scheduler.partitions():
+            if key == waiting:
+                continue
+            refetch_from = self.scheduler.trim(key, self._buffer_limit)
+            if refetch_from is not None:
+                self._consumer.seek(TopicPartition(key.topic, key.partition), refetch_from)
+
+    def _drain(self) -> bool:
+        """Apply every chunk that is ready, in order; True if any was applied."""
+        progressed = False
+        while (chunk := self.scheduler.next_chunk()) is not None:
+            self._process_chunk(chunk)
+            self.scheduler.committed(chunk)
+            progressed = True
+        return progressed
+
+    def _process_chunk(self, chunk: Chunk) -> None:
+        partition = TopicPartition(chunk.partition.topic, chunk.partition.partition)
         messages: list[InboundMessage] = []
-        for record in records:
+        for record in chunk.records:
             message = self._decode(record)
             if message is not None:
                 messages.append(message)
-        self._dead_letters.flush()  # dead letters durable before the batch commits
-        next_offset = records[-1].offset + 1
-        tracking = Tracking(tracking_name(partition.topic, partition.partition), next_offset)
+        self._dead_letters.flush()  # dead letters durable before the chunk commits
+        tracking = Tracking(tracking_name(partition.topic, partition.partition), chunk.end)
         self._commit_batch(partition, messages, tracking)
-        self.stats.messages += len(records)
+        self.stats.messages += len(chunk.records)
         self.stats.batches += 1
-        self._consumer.commit({partition: OffsetAndMetadata(next_offset, "", -1)})
+        self._consumer.commit({partition: OffsetAndMetadata(chunk.end, "", -1)})
 
     def _decode(self, record: Any) -> InboundMessage | None:
         try:

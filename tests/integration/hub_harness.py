@@ -66,9 +66,7 @@ def generated_files(out: Path) -> list[tuple[str, Path]]:
     return files
 
 
-def publish_generated(
-    bootstrap: str, out: Path, test_topics: TopicSet, ledger: Path
-) -> Published:
+def publish_generated(bootstrap: str, out: Path, test_topics: TopicSet, ledger: Path) -> Published:
     """Publish the baseline and every day's exports of a generated directory."""
     published = Published()
     with EventPublisher(bootstrap, ledger) as publisher:

@@ -204,7 +204,7 @@ def test_child_learned_of_after_a_notification_still_gets_it(
 def test_old_household_notifications_do_not_reach_a_newly_known_child(
     app: HubApplication, tmp_path: Path
 ) -> None:
-    """Only the household's recent notifications (28 days) are linked to a child learned of later."""
+    """Only recent household notifications (28 days) reach a child learned of later."""
     named = dict(native.POLICE_GOOD["children"][0])  # type: ignore[index]
     old = dict(
         native.POLICE_GOOD,
