@@ -1,7 +1,8 @@
 """One place that wires the hub: settings -> event store environment -> application.
 
 Storage is SQLite (a file under the data directory) unless ``HUB_DATABASE_URL``
-names PostgreSQL. Event payloads are compressed and encrypted with AES-GCM;
+names PostgreSQL. Event payloads are encrypted with AES-GCM (not compressed:
+they are small, and compressing cost more than it saved);
 the key comes from ``HUB_CIPHER_KEY`` or, for demos, from a key file generated
 once under the data directory.
 """
@@ -38,7 +39,6 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
     env = {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": cipher_key(settings),
-        "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
         "IS_SNAPSHOTTING_ENABLED": "y",
     }
     if worker:

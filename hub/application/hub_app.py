@@ -70,6 +70,7 @@ class HubApplication(Application[UUID]):
     ) -> None:
         super().__init__(env)
         self._decode_fact = decode_fact
+        self._known_absent: set[UUID] = set()
 
     def construct_recorder(self) -> ProcessRecorder:
         """A recorder that also stores tracking records (Kafka positions) atomically with events."""
@@ -94,7 +95,7 @@ class HubApplication(Application[UUID]):
     def ingest(self, messages: Sequence[InboundMessage], tracking: Tracking | None) -> IngestReport:
         """Apply messages and record ``tracking`` atomically; on error nothing is kept."""
         report = IngestReport()
-        uow = UnitOfWork(self)
+        uow = UnitOfWork(self, self._known_absent)
         try:
             for message in messages:
                 self._apply_fact(uow, message, report)

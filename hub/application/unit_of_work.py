@@ -21,16 +21,22 @@ A = TypeVar("A", bound=Aggregate)
 class UnitOfWork:
     """Loaded and created aggregates for one transaction."""
 
-    def __init__(self, app: Application[UUID]) -> None:
+    def __init__(self, app: Application[UUID], known_absent: set[UUID] | None = None) -> None:
         self._app = app
         self._aggregates: dict[UUID, Aggregate] = {}
+        # Ids looked up and not found. The worker is the only writer of new index entries,
+        # so remembering misses saves a query per lookup; a write conflict clears it.
+        self._known_absent = known_absent if known_absent is not None else set()
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         found = self._aggregates.get(aggregate_id)
         if found is None:
+            if aggregate_id in self._known_absent:
+                return None
             try:
                 found = self._app.repository.get(aggregate_id, deepcopy_from_cache=False)
             except AggregateNotFoundError:
+                self._known_absent.add(aggregate_id)
                 return None
             self._aggregates[aggregate_id] = found
         if not isinstance(found, cls):
@@ -41,6 +47,7 @@ class UnitOfWork:
 
     def add(self, aggregate: A) -> A:
         self._aggregates[aggregate.id] = aggregate
+        self._known_absent.discard(aggregate.id)
         return aggregate
 
     def aggregates(self) -> list[Any]:
@@ -48,6 +55,9 @@ class UnitOfWork:
 
     def discard(self) -> None:
         """Forget everything touched: evict from the cache so stale state is never reused."""
+        # Another writer may have created what this one thought absent (that is one way a
+        # unit of work fails): forget every remembered miss.
+        self._known_absent.clear()
         cache = self._app.repository.cache
         if cache is not None:
             for aggregate_id in self._aggregates:

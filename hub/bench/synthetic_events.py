@@ -22,6 +22,7 @@ def _children(count: int, rng: random.Random) -> list[dict[str, Any]]:
     for serial in range(count):
         children.append(
             {
+                "mrn": f"RXX01-{serial:07d}",
                 "nhs_number": new_nhs_number(rng, used),
                 "unique_pupil_number": make_upn("999", f"{serial // 1000:04d}", 20, serial % 1000),
                 "given_name": rng.choice(GIVEN),
@@ -84,7 +85,7 @@ def _attendance(number: int, child: dict[str, Any], day: date) -> OutboundEvent:
     arrival = datetime.combine(day, time(14, 0), tzinfo=UTC)
     fields = subject(
         nhs_number=child["nhs_number"],
-        local_id=f"MRN{number}",
+        local_id=child["mrn"],
         given_name=child["given_name"],
         family_name=child["family_name"],
         date_of_birth=child["date_of_birth"],
