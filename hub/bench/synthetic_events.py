@@ -35,13 +35,22 @@ def _children(count: int, rng: random.Random) -> list[dict[str, Any]]:
     return children
 
 
-def synthetic_events(count: int, seed: int = 1) -> Iterator[tuple[str, OutboundEvent]]:
-    """``count`` events as (agency, event): 90% school absences, 10% A&E registrations."""
-    rng = random.Random(seed)
-    children = _children(max(count // 20, 100), rng)
+def synthetic_events(
+    count: int, *, children: int, seed: int = 1, first_number: int = 0, one_each: bool = False
+) -> Iterator[tuple[str, OutboundEvent]]:
+    """``count`` events as (agency, event): 90% school absences, 10% A&E registrations.
+
+    The same ``children`` and ``seed`` give the same population; ``one_each`` takes the
+    children in turn (a warm-up that makes every child known) instead of at random.
+    """
+    population = _children(children, random.Random(seed))
+    rng = random.Random(seed + first_number)
     start = datetime.now(UTC).date() - timedelta(days=30)
-    for number in range(count):
-        child = children[rng.randrange(len(children))]
+    for number in range(first_number, first_number + count):
+        if one_each:
+            child = population[(number - first_number) % len(population)]
+        else:
+            child = population[rng.randrange(len(population))]
         day = start + timedelta(days=number % 28)
         if rng.random() < 0.9:
             yield "school", _absence(number, child, day)

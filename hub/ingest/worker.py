@@ -106,6 +106,8 @@ class IngestWorker:
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
             max_partition_fetch_bytes=8 * 1024 * 1024,
+            # New agency topics (and their partitions) are noticed within seconds, not minutes.
+            metadata_max_age_ms=5000,
         )
         self._dead_letters = DeadLetterPublisher(bootstrap_servers, dead_letter_topic)
         self.scheduler = ChunkScheduler(batch_size)
@@ -153,8 +155,10 @@ class IngestWorker:
 
     def run(self, *, until_idle: bool = False, idle_timeout_s: float = 60.0) -> WorkerStats:
         """Process until ``stop()``; ``until_idle``: return once every partition is caught up."""
+        if until_idle:
+            self._await_topic_metadata(idle_timeout_s)
         self._consumer.subscribe(self._topics, listener=self._rebalance)
-        started = time.monotonic()
+        unassigned_since: float | None = time.monotonic()
         try:
             while not self._stopping:
                 self._fetch(timeout_ms=0 if self._ready() else 200)
@@ -166,14 +170,27 @@ class IngestWorker:
                     self._refresh_ends()
                 if until_idle and self.scheduler.caught_up():
                     break
-                waited = time.monotonic() - started
-                if until_idle and not self.scheduler.partitions() and waited > idle_timeout_s:
+                if self.scheduler.partitions():
+                    unassigned_since = None
+                    continue
+                unassigned_since = unassigned_since or time.monotonic()
+                if until_idle and time.monotonic() - unassigned_since > idle_timeout_s:
                     raise TimeoutError("no partitions were assigned within the idle timeout")
         finally:
             self._dead_letters.close()
             self._consumer.close()
         log.info("worker_stopped", **self.stats.as_dict())
         return self.stats
+
+    def _await_topic_metadata(self, timeout_s: float) -> None:
+        """Wait until the broker reports the partitions of every existing subscribed topic."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            existing = self._consumer.topics()
+            wanted = [topic for topic in self._topics if topic in existing]
+            if all(self._consumer.partitions_for_topic(topic) for topic in wanted):
+                return
+            time.sleep(0.2)
 
     def _fetch(self, timeout_ms: int) -> None:
         polled = self._consumer.poll(timeout_ms=timeout_ms)

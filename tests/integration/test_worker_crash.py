@@ -77,20 +77,29 @@ def test_sigkill_mid_stream_then_restart_matches_an_uninterrupted_run(
     database = crashed / "hub.sqlite"
     group = f"crash-{uuid.uuid4().hex}"
     progress = [0]
-    for _ in range(3):
-        worker = _worker(kafka_bootstrap, crashed, topics, group)
-        deadline = time.monotonic() + 120
-        while _processed(database) <= progress[-1] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.3)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
-        progress.append(_processed(database))
-    assert progress == sorted(progress) and progress[1] > 0, progress
-    assert progress[-1] < total, "the kills all came after the stream was finished"
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(3):
+            worker = _worker(kafka_bootstrap, crashed, topics, group)
+            started.append(worker)
+            deadline = time.monotonic() + 120
+            while _processed(database) <= progress[-1] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=30)
+            progress.append(_processed(database))
+        assert progress == sorted(progress) and progress[1] > 0, progress
+        assert progress[-1] < total, "the kills all came after the stream was finished"
 
-    finisher = _worker(kafka_bootstrap, crashed, topics, group, "--until-idle")
-    assert 0 == finisher.wait(timeout=300)
+        finisher = _worker(kafka_bootstrap, crashed, topics, group, "--until-idle")
+        started.append(finisher)
+        assert 0 == finisher.wait(timeout=300)
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     assert total == _processed(database)
     crashed_app = hub_app(crashed, worker=False)
     assert expected == hub_state(crashed_app)

@@ -1,0 +1,25 @@
+"""Cached protocol checks answer exactly as Python's own for the hub's aggregates and events."""
+
+from __future__ import annotations
+
+import typing
+
+from eventsourcing.domain import CanMutateProtocol, CollectEventsProtocol, DomainEventProtocol
+
+from hub.application import protocol_checks
+from hub.domain.child import Child
+from hub.domain.indexes import Household
+
+PROTOCOLS = (DomainEventProtocol, CollectEventsProtocol, CanMutateProtocol)
+
+
+def test_cached_answers_equal_uncached_answers() -> None:
+    """For aggregates, their events and plain objects, every protocol answer is unchanged."""
+    child = Child(first_event_id="e", subject_index=0, details={})
+    household = Household(household_reference="100")
+    samples = [child, household, *child.collect_events(), *household.collect_events(), "x", 1]
+    uncached = type(typing.Protocol)  # typing's own metaclass
+    expected = [[uncached.__instancecheck__(p, s) for p in PROTOCOLS] for s in samples]
+    protocol_checks.install()
+    assert expected == [[isinstance(s, p) for p in PROTOCOLS] for s in samples]
+    assert expected == [[isinstance(s, p) for p in PROTOCOLS] for s in samples]  # from the cache
