@@ -41,7 +41,7 @@ unit: setup
 integration: setup
 	$(BIN)/pytest -q tests/integration
 
-test: setup lint typecheck
+test: setup lint typecheck postgres
 	$(BIN)/pytest tests
 
 demo: setup
@@ -52,6 +52,18 @@ kafka-start: setup
 
 kafka-stop: $(BIN)/.installed
 	$(BIN)/hub kafka stop
+
+.PHONY: postgres postgres-stop
+
+# PostgreSQL for the hub and its tests: Debian's package if missing, then a private cluster
+# on 127.0.0.1, port HUB_POSTGRES_PORT (5433), left running (see deploy/postgres/postgres.sh).
+postgres:
+	bash deploy/postgres/postgres.sh install
+	bash deploy/postgres/postgres.sh start
+	@echo "HUB_DATABASE_URL=$$(bash deploy/postgres/postgres.sh url)"
+
+postgres-stop:
+	bash deploy/postgres/postgres.sh stop
 
 clean:
 	-$(BIN)/hub kafka stop

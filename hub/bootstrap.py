@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from eventsourcing.cryptography import AESCipher
 
+from hub.application import protocol_checks
 from hub.application.hub_app import HubApplication
 from hub.config import Settings
 from hub.ingest.decoding import FactCodec
@@ -53,15 +54,23 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
         )
     url = settings.database_url
     if url and url.startswith(("postgres://", "postgresql://")):
+        # User, password and database may be percent-encoded in a URL. Other tuning
+        # (POSTGRES_POOL_SIZE, POSTGRES_LOCK_TIMEOUT, POSTGRES_SCHEMA, ...) is read by
+        # eventsourcing from the process environment, so it is deliberately not set here.
         parsed = urlparse(url)
+        dbname = unquote(parsed.path.lstrip("/"))
+        if not dbname:
+            raise ValueError(
+                "HUB_DATABASE_URL names no database: postgresql://user:pw@host:port/db"
+            )
         env.update(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
-                "POSTGRES_DBNAME": parsed.path.lstrip("/"),
+                "POSTGRES_DBNAME": dbname,
                 "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
                 "POSTGRES_PORT": str(parsed.port or 5432),
-                "POSTGRES_USER": parsed.username or "",
-                "POSTGRES_PASSWORD": parsed.password or "",
+                "POSTGRES_USER": unquote(parsed.username or ""),
+                "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             }
         )
     else:
@@ -79,5 +88,6 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
 
 def build_application(settings: Settings | None = None, *, worker: bool = False) -> HubApplication:
     settings = settings or Settings.from_env()
+    protocol_checks.install()
     codec = FactCodec()
     return HubApplication(env=store_env(settings, worker=worker), decode_fact=codec.decode_fact)

@@ -170,10 +170,13 @@ class HubApplication(Application[UUID]):
         basis = (
             "manual" if by != "hub" else ("demographics" if via == "demographics" else "identifier")
         )
+        changed = child.version == 1  # just registered: its details go into the indexes
         for key in subject.keys:
-            self._claim(uow, key, child, basis, by, reason)
+            if not child.has_identifier(key):  # the common case, an identifier already linked
+                self._claim(uow, key, child, basis, by, reason)
+                changed = True
         demographics = subject.demographics
-        child.update_details(
+        changed |= child.update_details(
             {
                 "given_name": demographics.given_name,
                 "family_name": demographics.family_name,
@@ -182,14 +185,15 @@ class HubApplication(Application[UUID]):
                 "household_reference": demographics.household_reference,
             }
         )
-        if child.demographics.date_of_birth:
+        if changed and child.demographics.date_of_birth:
             bucket_id = index_id(f"dob/{child.demographics.date_of_birth}")
             bucket = uow.get(BirthDateIndex, bucket_id) or uow.add(
                 BirthDateIndex(date_of_birth=child.demographics.date_of_birth)
             )
             bucket.note(child.id, child.demographics)
-        if demographics.household_reference:
-            self._join_household(uow, child, demographics.household_reference, as_of)
+        reference = demographics.household_reference
+        if reference and reference not in child.households:
+            self._join_household(uow, child, reference, as_of)
 
     def _apply_effects(self, child: Child, fact: AgencyFact) -> None:
         change = fact.plan_change

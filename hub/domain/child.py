@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identity import Demographics
 
+MOVABLE_DETAILS = frozenset({"postcode", "household_reference"})
 CHILD_NAMESPACE = UUID("4d3a7a52-2b7e-5d0b-9c51-0c6a1f0e9b11")
 
 
@@ -85,6 +86,9 @@ class Child(Aggregate):
         if self.identifiers.get(slot) in (value, key):
             del self.identifiers[slot]
 
+    def has_identifier(self, key: str) -> bool:
+        return self._has_key(key)
+
     def _has_key(self, key: str) -> bool:
         kind, _, value = key.partition("/")
         if kind in ("nhs", "upn"):
@@ -97,15 +101,23 @@ class Child(Aggregate):
             for slot, value in self.identifiers.items()
         ]
 
-    def update_details(self, details: dict[str, str | None]) -> None:
-        """Fill in details the hub did not have (never overwrite with blanks)."""
+    def update_details(self, details: dict[str, str | None]) -> bool:
+        """Fill in missing details and follow moves; True if anything changed.
+
+        Names and date of birth are kept as first recorded: another agency's spelling
+        (possibly a misspelling) never overwrites them. Address details follow the latest
+        record, since children move.
+        """
         changes = {
             name: value
             for name, value in details.items()
-            if value and self.details.get(name) != value
+            if value
+            and self.details.get(name) != value
+            and (name in MOVABLE_DETAILS or not self.details.get(name))
         }
         if changes:
             self._details_updated(changes=changes)
+        return bool(changes)
 
     @event("DetailsUpdated")
     def _details_updated(self, changes: dict[str, str]) -> None:

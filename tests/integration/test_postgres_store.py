@@ -1,0 +1,316 @@
+"""The hub's event store on a real PostgreSQL server: positions, duplicates, encryption at rest.
+
+The server is the hub's private cluster, installed if missing and started by
+``deploy/postgres/postgres.sh`` (stopped again at the end if this session started it).
+Set ``HUB_TEST_DATABASE_URL`` to use another server instead; its role needs CREATEDB.
+Every test gets a database of its own, created before and dropped after it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+from psycopg import sql
+
+from adapters import emergency_care, social_care
+from adapters.records import ParsedExport
+from hub.application.hub_app import HubApplication, InboundMessage
+from hub.bootstrap import build_application, store_env
+from hub.cli.main import main
+from hub.config import REPO_ROOT, Settings
+from hub.domain.errors import ChildNotFoundError
+from hub.ingest.decoding import FactCodec
+from hub.ingest.worker import IngestWorker, WorkerStats
+from hub.wire.catalogue import default_catalogue
+from hub.wire.codec import SingleObjectCodec
+from tests.fixtures import native
+from tests.integration.hub_harness import (
+    TopicSet,
+    compare_with_truth,
+    ground_truth,
+    publish_generated,
+)
+
+EXTERNAL_URL_ENV = "HUB_TEST_DATABASE_URL"
+SCRIPT = REPO_ROOT / "deploy" / "postgres" / "postgres.sh"
+# eventsourcing names its tables after the application ("SafeguardingHub").
+EVENTS_TABLE = "safeguardinghub_events"
+SNAPSHOTS_TABLE = "safeguardinghub_snapshots"
+NHS_NUMBER = "9434765919"
+
+CODEC = SingleObjectCodec(default_catalogue())
+FACTS = FactCodec()
+
+OpenHub = Callable[..., HubApplication]
+
+
+def _script(command: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(SCRIPT), command], check=check, capture_output=True, text=True, timeout=600
+    )
+
+
+def _with_database(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of a running PostgreSQL server whose role may create databases."""
+    external = os.environ.get(EXTERNAL_URL_ENV)
+    if external:
+        yield external
+        return
+    was_running = _script("status", check=False).returncode == 0
+    started = _script("start", check=False)
+    assert 0 == started.returncode, started.stdout + started.stderr
+    yield _script("url").stdout.strip()
+    if not was_running:
+        _script("stop")
+
+
+@pytest.fixture
+def database_url(postgres_server: str) -> Iterator[str]:
+    """A freshly created, empty database for one test (dropped afterwards)."""
+    dbname = f"hub_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    yield _with_database(postgres_server, dbname)
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(dbname)))
+
+
+@pytest.fixture
+def open_hub(database_url: str, tmp_path: Path) -> Iterator[OpenHub]:
+    """Build hub applications on the test's database (one key file); all closed afterwards."""
+    opened: list[HubApplication] = []
+
+    def open_app(*, worker: bool = True) -> HubApplication:
+        settings = Settings(
+            data_dir=tmp_path / "hub", kafka_bootstrap="unused", database_url=database_url
+        )
+        app = build_application(settings, worker=worker)
+        opened.append(app)
+        return app
+
+    yield open_app
+    for app in opened:
+        app.close()
+
+
+def _messages(export: ParsedExport, start: int = 0) -> list[InboundMessage]:
+    assert [] == export.rejected
+    messages = []
+    for offset, event in enumerate(export.events, start=start):
+        value = CODEC.encode(event.schema_name, event.record)
+        messages.append(InboundMessage("t", 0, offset, value, FACTS.decode_fact(value)))
+    return messages
+
+
+def _plan(tmp_path: Path, rows: list[str]) -> list[InboundMessage]:
+    path = tmp_path / "cp.csv"
+    path.write_text("\n".join([native.CSC_HEADER, *rows]) + "\n", encoding="utf-8")
+    return _messages(social_care.parse_file(path))
+
+
+def _attendance(tmp_path: Path, start: int) -> list[InboundMessage]:
+    path = tmp_path / "ae.hl7"
+    path.write_text(native.HL7_GOOD_A04 + native.HL7_GOOD_A03, encoding="utf-8")
+    return _messages(emergency_care.parse_file(path), start)
+
+
+def _stored_payloads(database_url: str) -> list[bytes]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            sql.SQL("SELECT state FROM {} UNION ALL SELECT state FROM {}").format(
+                sql.Identifier(EVENTS_TABLE), sql.Identifier(SNAPSHOTS_TABLE)
+            )
+        ).fetchall()
+    return [bytes(state) for (state,) in rows]
+
+
+def test_facts_and_their_position_are_stored_and_read_back(
+    open_hub: OpenHub, tmp_path: Path
+) -> None:
+    """A batch and its partition position are committed together and read by a fresh app."""
+    messages = _plan(tmp_path, [native.CSC_PLAN_STARTED]) + _attendance(tmp_path, 10)
+    report = open_hub().ingest(messages, Tracking("t#0", 12))
+
+    reader = open_hub(worker=False)
+    child = reader.find_child(f"nhs/{NHS_NUMBER}")
+    assert (3, 12, None) == (report.applied, reader.position("t", 0), reader.position("t", 1))
+    assert [
+        "cp-status-plan-started",
+        "unscheduled-care-arrival",
+        "unscheduled-care-discharge",
+    ] == [e.kind for e in child.chronology()]
+    assert child.on_plan
+
+
+def test_a_recorded_position_is_refused_and_doubles_nothing(
+    open_hub: OpenHub, tmp_path: Path
+) -> None:
+    """Re-ingesting a batch at its recorded position raises IntegrityError; nothing is added."""
+    app = open_hub()
+    messages = _plan(tmp_path, [native.CSC_PLAN_STARTED])
+    app.ingest(messages, Tracking("t#0", 1))
+    last_event = app.recorder.max_notification_id()
+
+    with pytest.raises(IntegrityError, match="Failed to record tracking for t#0 1"):
+        app.ingest(messages, Tracking("t#0", 1))
+
+    reader = open_hub(worker=False)
+    kinds = [e.kind for e in reader.find_child(f"nhs/{NHS_NUMBER}").chronology()]
+    assert (["cp-status-plan-started"], last_event, 1) == (
+        kinds,
+        reader.recorder.max_notification_id(),
+        reader.position("t", 0),
+    )
+    assert app.has_position("t#0", 1)
+
+
+def test_a_position_behind_the_recorded_one_is_refused(open_hub: OpenHub, tmp_path: Path) -> None:
+    """Single-row tracking keeps only the highest position: an older one raises IntegrityError."""
+    app = open_hub()
+    app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]), Tracking("t#0", 5))
+
+    with pytest.raises(IntegrityError):
+        app.ingest([], Tracking("t#0", 3))
+
+    assert 5 == app.position("t", 0)
+
+
+def test_new_facts_in_a_refused_batch_are_not_stored(open_hub: OpenHub, tmp_path: Path) -> None:
+    """A batch whose position is already recorded is rolled back whole, new children too."""
+    app = open_hub()
+    app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]), Tracking("t#0", 1))
+    other = native.CSC_PLAN_STARTED.replace("LCS-1,9434765919,,James", "LCS-2,9434765870,,Lucy")
+
+    with pytest.raises(IntegrityError):
+        app.ingest(_plan(tmp_path, [other]), Tracking("t#0", 1))
+
+    with pytest.raises(ChildNotFoundError):
+        app.find_child("nhs/9434765870")  # the worker's own cache kept nothing either
+    with pytest.raises(ChildNotFoundError):
+        open_hub(worker=False).find_child("nhs/9434765870")
+
+
+def test_redelivered_messages_at_a_new_position_add_nothing(
+    open_hub: OpenHub, tmp_path: Path
+) -> None:
+    """The same agency events at a later position are recognised; only the position moves."""
+    app = open_hub()
+    messages = _plan(tmp_path, [native.CSC_PLAN_STARTED])
+    app.ingest(messages, Tracking("t#0", 1))
+    version = app.find_child(f"nhs/{NHS_NUMBER}").version
+
+    report = app.ingest(messages, Tracking("t#0", 2))
+
+    reader = open_hub(worker=False)
+    assert ((0, 1), version, 2) == (
+        (report.applied, report.duplicates),
+        reader.find_child(f"nhs/{NHS_NUMBER}").version,
+        reader.position("t", 0),
+    )
+
+
+def test_event_payloads_are_encrypted_at_rest(
+    open_hub: OpenHub, database_url: str, tmp_path: Path
+) -> None:
+    """No NHS number, name, address, plan category or worker appears in the stored bytes."""
+    app = open_hub()
+    app.ingest(
+        _plan(tmp_path, [native.CSC_PLAN_STARTED]) + _attendance(tmp_path, 10), Tracking("t#0", 12)
+    )
+    secrets = [
+        NHS_NUMBER.encode(),
+        b"James",
+        b"Smith",
+        b"LS1 4AB",
+        b"100012345678",
+        b"neglect",
+        b"Alex Worker",
+        b"alex@la.example.org.uk",
+        b"Park Lane Surgery",
+    ]
+
+    stored = _stored_payloads(database_url)
+    cipher = app.mapper.cipher
+    assert cipher is not None
+    plaintext = b"\n".join(cipher.decrypt(state) for state in stored)
+
+    assert len(stored) > 10
+    assert [] == [s for s in secrets if s not in plaintext]  # control: they were stored
+    assert [] == [s for s in secrets if any(s in state for state in stored)]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("generated") / "feeds"
+    status = main(
+        ["generate", "--children", "1000", "--days", "5", "--seed", "5", "--out", str(out)]
+    )
+    assert 0 == status
+    return out
+
+
+def _run_worker(app: HubApplication, bootstrap: str, topics: TopicSet, group: str) -> WorkerStats:
+    worker = IngestWorker(
+        app,
+        bootstrap,
+        group_id=group,
+        batch_size=500,
+        subscribe_to=topics.agencies,
+        dead_letter_topic=topics.dead_letter,
+    )
+    return worker.run(until_idle=True)
+
+
+def test_kafka_to_postgres_matches_the_generators_ground_truth(
+    kafka_bootstrap: str, generated: Path, open_hub: OpenHub, tmp_path: Path
+) -> None:
+    """Published feeds land in PostgreSQL once each, on the right child; a rerun adds nothing."""
+    topics = TopicSet.fresh()
+    published = publish_generated(kafka_bootstrap, generated, topics, tmp_path / "ledger.sqlite")
+    group = f"g-{uuid.uuid4().hex}"
+
+    stats = _run_worker(open_hub(), kafka_bootstrap, topics, group)
+    last_event = open_hub(worker=False).recorder.max_notification_id()
+    again = _run_worker(open_hub(), kafka_bootstrap, topics, f"other-{group}")
+
+    comparison = compare_with_truth(open_hub(worker=False), ground_truth(generated), published)
+    assert (len(published.events), 0) == (stats.messages, stats.dead_letters)
+    assert (0, last_event) == (
+        again.messages,
+        open_hub(worker=False).recorder.max_notification_id(),
+    )
+    assert [] == comparison.wrong_merges
+    assert [] == comparison.duplicated
+    assert [] == comparison.lost
+    assert [] == comparison.split_children
+    assert comparison.children > 100
+
+
+def test_percent_encoded_url_parts_are_decoded(tmp_path: Path) -> None:
+    """User, password and database in HUB_DATABASE_URL reach eventsourcing percent-decoded."""
+    url = "postgresql://hub%40la:p%3Aw%2Fd%25@db.example:6543/hub%2Dtest"
+    settings = Settings(data_dir=tmp_path, kafka_bootstrap="unused", database_url=url)
+
+    env = store_env(settings, worker=False)
+
+    assert ("hub@la", "p:w/d%", "hub-test", "db.example", "6543") == (
+        env["POSTGRES_USER"],
+        env["POSTGRES_PASSWORD"],
+        env["POSTGRES_DBNAME"],
+        env["POSTGRES_HOST"],
+        env["POSTGRES_PORT"],
+    )
