@@ -9,6 +9,8 @@ once under the data directory.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -18,6 +20,7 @@ from eventsourcing.cryptography import AESCipher
 from hub.application import protocol_checks
 from hub.application.hub_app import HubApplication
 from hub.config import Settings
+from hub.domain import indexes
 from hub.ingest.decoding import FactCodec
 
 
@@ -33,6 +36,11 @@ def cipher_key(settings: Settings) -> str:
         with os.fdopen(descriptor, "w") as handle:
             handle.write(AESCipher.create_key(num_bytes=32))
     return path.read_text().strip()
+
+
+def index_key(event_store_key: str) -> bytes:
+    """The secret for index ids, derived from (and rotating with) the event-store key."""
+    return hmac.new(event_store_key.encode(), b"hub/index-ids/v1", hashlib.sha256).digest()
 
 
 def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
@@ -89,5 +97,6 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
 def build_application(settings: Settings | None = None, *, worker: bool = False) -> HubApplication:
     settings = settings or Settings.from_env()
     protocol_checks.install()
+    indexes.use_key(index_key(cipher_key(settings)))
     codec = FactCodec()
     return HubApplication(env=store_env(settings, worker=worker), decode_fact=codec.decode_fact)

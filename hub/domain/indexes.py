@@ -5,24 +5,42 @@
 - ``BirthDateIndex``: one per date of birth, listing the children born that day with the
   demographics needed to score a match.
 - ``Household``: one per dwelling (UPRN), listing the children who live there (P3, F2).
+
+Their ids are a keyed hash (HMAC-SHA256) of the key, not a plain ``uuid5``: ids are
+stored in clear beside the encrypted payloads, and an unkeyed hash of an NHS number
+could be found by trying every NHS number. ``use_key()`` sets the secret (the
+bootstrap derives it from the event-store key).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from hub.domain.identity import Candidate, Demographics
 
-INDEX_NAMESPACE = UUID("b5f0f7c4-3f4e-5a43-8d0e-6a1f2c3d4e5f")
+# Used until use_key() is called (unit tests, in-memory stores); never for a real store.
+_DEVELOPMENT_KEY = b"hub-index-ids-development-only"
+_index_key = _DEVELOPMENT_KEY
+
+
+def use_key(secret: bytes) -> None:
+    """Derive index ids with this secret from now on (call once, before any lookup)."""
+    global _index_key
+    if secret != _index_key:
+        _index_key = secret
+        index_id.cache_clear()
 
 
 @lru_cache(maxsize=1_000_000)
 def index_id(key: str) -> UUID:
-    return uuid5(INDEX_NAMESPACE, key)
+    digest = hmac.new(_index_key, key.encode(), hashlib.sha256).digest()
+    return UUID(bytes=digest[:16], version=4)
 
 
 class IdentifierIndex(Aggregate):

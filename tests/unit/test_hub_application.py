@@ -217,3 +217,17 @@ def test_old_household_notifications_do_not_reach_a_newly_known_child(
     app.ingest(_plan(tmp_path, [_csc_row("LCS-2", "9434765870", "Lucy", "2017-06-01")]), None)
     kinds = [e.kind for e in app.find_child("nhs/9434765870").entries]
     assert ["cp-status-plan-started"] == kinds
+
+
+def test_index_ids_do_not_reveal_identifiers_without_the_key() -> None:
+    """Index ids are keyed: the same NHS number gives different ids under different keys."""
+    from hub.domain import indexes
+
+    try:
+        indexes.use_key(b"key-one")
+        first = indexes.index_id("identifier/nhs/9434765919")
+        indexes.use_key(b"key-two")
+        second = indexes.index_id("identifier/nhs/9434765919")
+    finally:
+        indexes.use_key(indexes._DEVELOPMENT_KEY)
+    assert first != second
