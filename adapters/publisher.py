@@ -120,7 +120,7 @@ class EventPublisher:
             )
         self._ledger.record(self.cluster_id, acknowledged)
         report.published = len(acknowledged)
-        log.info(
+        log.debug(
             "export_published",
             agency=agency,
             topic=topic,

@@ -9,8 +9,13 @@ OUT=${DEMO_DIR:-.data/demo}
 CHILDREN=${DEMO_CHILDREN:-2000}
 SEED=${DEMO_SEED:-7}
 
-echo "== generating $CHILDREN synthetic children (seed $SEED) into $OUT"
-$HUB generate --children "$CHILDREN" --days 1 --seed "$SEED" --out "$OUT" --overwrite
+# The most recent weekday before today, so the schools' registers have marks in them.
+DAY=$(.venv/bin/python -c 'import datetime as d; t=d.date.today()-d.timedelta(days=1)
+while t.weekday() > 4: t -= d.timedelta(days=1)
+print(t)')
+
+echo "== generating $CHILDREN synthetic children (seed $SEED) into $OUT, one day: $DAY"
+$HUB generate --children "$CHILDREN" --days 1 --start-date "$DAY" --seed "$SEED" --out "$OUT" --overwrite
 
 echo "== starting Kafka"
 $HUB kafka start
@@ -23,6 +28,10 @@ $HUB publish school "$OUT/day-001/school-attendance.csv"
 
 echo "== messages per topic"
 $HUB topics
+
+echo "== Kafka's own console consumer reads a police message (first 10 bytes: C3 01 + fingerprint)"
+{ deploy/kafka/console-consumer.sh --topic agency.police.domestic-abuse --from-beginning \
+    --max-messages 1 --timeout-ms 15000 2>/dev/null || true; } | head -c 10 | od -An -tx1
 
 echo "== running the hub until it has caught up"
 HUB_LOG_LEVEL=WARNING $HUB run --until-idle

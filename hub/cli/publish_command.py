@@ -51,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         for report in reports:
             skipped = sum(report.not_published.values())
+            not_events = f", {skipped} not absences (present marks etc.)" if skipped else ""
             print(
                 f"{report.agency}: {report.file} -> {report.topic}: {report.published} published, "
-                f"{report.already_published} already published, {skipped} not events "
-                f"(e.g. present marks), {len(report.rejected)} rejected"
+                f"{report.already_published} already published{not_events}, "
+                f"{len(report.rejected)} rejected"
             )
     for record in rejected:
         print(f"rejected: {record.describe()}", file=sys.stderr)

@@ -9,7 +9,6 @@ from typing import Any
 from hub.bootstrap import build_application
 from hub.config import Settings
 from hub.ingest.worker import IngestWorker
-from hub.logging_setup import configure_logging
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +25,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    configure_logging()
     settings = Settings.from_env()
     app = build_application(settings, worker=True)
     worker = IngestWorker(

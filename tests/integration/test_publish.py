@@ -108,3 +108,25 @@ def test_publish_command_reports_rejects_and_exits_nonzero(
     assert f"{path}:line 7: PID-3:" in captured.err
     [line] = rejects.read_text().splitlines()
     assert json.loads(line)["field"] == "PID-3"
+
+
+def test_kafka_console_consumer_reads_what_an_adapter_wrote(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """Kafka's own console consumer reads the police adapter's message: C3 01 marker, reference."""
+    import subprocess
+
+    from hub.ops.kafka_runtime import console_consumer_command
+
+    topic = _topic()
+    path = tmp_path / "police.json"
+    document = {"force": "WYP", "system": "NICHE", "notifications": [native.POLICE_GOOD]}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with EventPublisher(kafka_bootstrap, tmp_path / "ledger.sqlite") as publisher:
+        publisher.publish("police", path, topic, ADAPTERS["police"].read(path))
+    command = console_consumer_command(
+        kafka_bootstrap, topic, from_beginning=True, max_messages=1, timeout_ms=30_000
+    )
+    output = subprocess.run(command, capture_output=True, timeout=120, check=True).stdout
+    assert b"\xc3\x01" == output[:2]
+    assert b"WYP-20261101-000001" in output
