@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import ProcessRecorder, Tracking
+from eventsourcing.persistence import JSONTranscoder, ProcessRecorder, Tracking
 
 from hub.application.resolver import Resolution, identifier_index, resolve
+from hub.application.transcodings import ChronologyEntryAsDict, SetAsSortedList
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
@@ -71,6 +72,12 @@ class HubApplication(Application[UUID]):
         super().__init__(env)
         self._decode_fact = decode_fact
         self._known_absent: set[UUID] = set()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Snapshots store a child's state: its entries and its sets of ids must transcode."""
+        super().register_transcodings(transcoder)
+        transcoder.register(ChronologyEntryAsDict())
+        transcoder.register(SetAsSortedList())
 
     def construct_recorder(self) -> ProcessRecorder:
         """A recorder that also stores tracking records (Kafka positions) atomically with events."""

@@ -1,0 +1,115 @@
+"""Operator commands on a real SQLite store: identity queue and link, chronology, children."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters import police, social_care
+from hub.application.hub_app import InboundMessage
+from hub.bootstrap import build_application
+from hub.cli.main import main
+from hub.config import Settings
+from hub.ingest.decoding import FactCodec
+from hub.wire.catalogue import default_catalogue
+from hub.wire.codec import SingleObjectCodec
+from tests.fixtures import native
+
+CODEC = SingleObjectCodec(default_catalogue())
+FACTS = FactCodec()
+
+
+def _messages(events: list, start: int) -> list[InboundMessage]:  # type: ignore[type-arg]
+    values = [CODEC.encode(e.schema_name, e.record) for e in events]
+    return [
+        InboundMessage("t", 0, start + i, v, FACTS.decode_fact(v)) for i, v in enumerate(values)
+    ]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A hub store holding twins Jayden and Jaiden and a police record for "Jaden"."""
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
+    rows = [
+        native.CSC_PLAN_STARTED.replace(",James,", ",Jayden,"),
+        native.CSC_PLAN_STARTED.replace("LCS-1,9434765919,,James", "LCS-2,9434765870,,Jaiden"),
+    ]
+    csv = tmp_path / "cp.csv"
+    csv.write_text("\n".join([native.CSC_HEADER, *rows]) + "\n", encoding="utf-8")
+    child = dict(native.POLICE_GOOD["children"][0], given_name="Jaden")  # type: ignore[index]
+    document = {
+        "force": "WYP",
+        "system": "NICHE",
+        "notifications": [dict(native.POLICE_GOOD, children=[child])],
+    }
+    notification = tmp_path / "police.json"
+    notification.write_text(json.dumps(document), encoding="utf-8")
+    app = build_application(Settings(data_dir=tmp_path, kafka_bootstrap="unused"), worker=True)
+    app.ingest(_messages(social_care.parse_file(csv).events, 0), None)
+    app.ingest(_messages(police.parse_file(notification).events, 10), None)
+    app.close()
+    return tmp_path
+
+
+def test_queue_lists_the_ambiguous_record_with_both_candidates(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hub identity queue --json` shows the held police record and the two twins as candidates."""
+    assert 0 == main(["identity", "queue", "--json"])
+    [case] = json.loads(capsys.readouterr().out)
+    assert ("POLICE", 2) == (case["agency"], len(case["candidates"]))
+
+
+def test_link_command_resolves_the_case_and_the_chronology_shows_it(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hub identity link` closes the case; `hub chronology` then lists the child's entries."""
+    main(["identity", "queue", "--json"])
+    [case] = json.loads(capsys.readouterr().out)
+    main(["chronology", "9434765919", "--json"])
+    jayden = json.loads(capsys.readouterr().out)
+    status = main(
+        ["identity", "link", case["case_id"], jayden["child_id"], "--reason", "school confirmed"]
+    )
+    assert 0 == status
+    capsys.readouterr()
+    main(["identity", "queue", "--json"])
+    assert [] == json.loads(capsys.readouterr().out)
+    assert 2 == main(["identity", "link", case["case_id"], jayden["child_id"], "--reason", "again"])
+
+
+def test_children_on_plan_lists_both_twins(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hub children --on-plan --json` lists the two children whose plans started."""
+    assert 0 == main(["children", "--on-plan", "--json"])
+    assert 2 == len(json.loads(capsys.readouterr().out))
+
+
+def test_unknown_child_says_no_record_held(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Asking for a child the hub does not hold says so and exits 2."""
+    assert 2 == main(["chronology", "9434765900"])
+    assert "no record held" in capsys.readouterr().out
+
+
+def test_long_chronologies_are_snapshotted(data_dir: Path) -> None:
+    """A child with over 100 events gets a snapshot, and loads the same from it."""
+    from adapters import emergency_care
+
+    settings = Settings(data_dir=data_dir, kafka_bootstrap="unused")
+    app = build_application(settings, worker=True)
+    text = "".join(native.HL7_GOOD_A04.replace("V0001", f"V{n:04d}") for n in range(110))
+    hl7 = data_dir / "ae.hl7"
+    hl7.write_text(text, encoding="utf-8")
+    app.ingest(_messages(emergency_care.parse_file(hl7).events, 100), None)
+    child = app.find_child("nhs/9434765919")
+    app.close()
+    reader = build_application(settings)
+    assert reader.snapshots is not None
+    snapshot = list(reader.snapshots.get(child.id, desc=True, limit=1))
+    assert 1 == len(snapshot)
+    assert len(child.entries) == len(reader.get_child(child.id).entries)
