@@ -33,6 +33,9 @@ echo "== Kafka's own console consumer reads a police message (first 10 bytes: C3
 { deploy/kafka/console-consumer.sh --topic agency.police.domestic-abuse --from-beginning \
     --max-messages 1 --timeout-ms 15000 2>/dev/null || true; } | head -c 10 | od -An -tx1
 
+echo "== loading the schools directory (designated safeguarding leads)"
+$HUB reference schools "$OUT/reference/schools.csv"
+
 echo "== running the hub until it has caught up"
 HUB_LOG_LEVEL=WARNING $HUB run --until-idle
 

@@ -23,6 +23,7 @@ from hub.application.transcodings import ChronologyEntryAsDict, SetAsSortedList
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
+from hub.domain.directory import School, school_id
 from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierNotLinkedError
 from hub.domain.identity import Outcome
 from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, index_id
@@ -421,6 +422,34 @@ class HubApplication(Application[UUID]):
         queue = uow.get(ResolutionQueue, QUEUE_ID)
         if queue is not None:
             queue.remove(case.id)
+
+    # Reference data -------------------------------------------------------------------------
+
+    def load_schools(self, rows: list[dict[str, str]]) -> int:
+        """Create or update schools from directory rows (urn, name, dsl_name, dsl_email, ...)."""
+        uow = UnitOfWork(self)
+        changed = 0
+        try:
+            for row in rows:
+                details = {k: v for k, v in row.items() if k != "urn"}
+                school = uow.get(School, school_id(row["urn"]))
+                if school is None:
+                    uow.add(School(urn=row["urn"], details=details))
+                    changed += 1
+                elif school.update(details):
+                    changed += 1
+            self._save(uow, None)
+        except BaseException:
+            uow.discard()
+            raise
+        return changed
+
+    def school(self, urn: str) -> School | None:
+        try:
+            found: School = self.repository.get(school_id(urn))
+        except AggregateNotFoundError:
+            return None
+        return found
 
     # Reading --------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import Any
 
+from hub.application.hub_app import HubApplication
 from hub.bootstrap import build_application
 from hub.config import Settings
 from hub.domain.child import Child
@@ -53,7 +54,9 @@ def identifier_key(text: str) -> str:
     return text.strip()
 
 
-def child_summary(child: Child) -> dict[str, Any]:
+def child_summary(child: Child, app: HubApplication) -> dict[str, Any]:
+    school = child.professionals.get("school")
+    directory_entry = app.school(school["urn"] or "") if school else None
     return {
         "child_id": str(child.id),
         "nhs_number": child.nhs_number,
@@ -63,6 +66,7 @@ def child_summary(child: Child) -> dict[str, Any]:
         "dual_plans": child.dual_plans,
         "responsible_authority": child.responsible_authority,
         "professionals": child.professionals,
+        "school_safeguarding_lead": directory_entry.safeguarding_lead if directory_entry else None,
         "households": child.households,
         "siblings": sorted(child.siblings),
         "entries": len(child.entries),
@@ -80,7 +84,8 @@ def show_chronology(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {**child_summary(child), "chronology": [e.to_dict() for e in entries]}, indent=2
+                {**child_summary(child, app), "chronology": [e.to_dict() for e in entries]},
+                indent=2,
             )
         )
         return 0
@@ -114,7 +119,7 @@ def list_children(args: argparse.Namespace) -> int:
             continue
         if args.dual_plans and not child.dual_plans:
             continue
-        rows.append(child_summary(child))
+        rows.append(child_summary(child, app))
     if args.busiest:
         rows = sorted(rows, key=lambda row: (-row["entries"], row["child_id"]))[: args.busiest]
     if args.json:

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "hub.cli.chronology_commands",
     "hub.cli.identity_commands",
     "hub.cli.bench_command",
+    "hub.cli.reference_command",
 )
 
 

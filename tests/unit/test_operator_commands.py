@@ -113,3 +113,34 @@ def test_long_chronologies_are_snapshotted(data_dir: Path) -> None:
     snapshot = list(reader.snapshots.get(child.id, desc=True, limit=1))
     assert 1 == len(snapshot)
     assert len(child.entries) == len(reader.get_child(child.id).entries)
+
+
+def test_school_directory_gives_the_childs_safeguarding_lead(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After `hub reference schools`, a pupil's chronology names the school's DSL."""
+    from adapters import school
+
+    directory = data_dir / "schools.csv"
+    directory.write_text(
+        "urn,name,dsl_name,dsl_email,la_code\n"
+        "100001,Test Primary,Pat Lead,dsl@school-100001.example.org.uk,383\n"
+        "not-a-urn,Broken,,,383\n",
+        encoding="utf-8",
+    )
+    assert 1 == main(["reference", "schools", str(directory)])
+    assert "not-a-urn" in capsys.readouterr().err
+    register = data_dir / "att.csv"
+    register.write_text(
+        native.SCHOOL_HEADER + "\n100001,Test Primary,A123456789012,P1,Brown,Noah,2016-05-06,"
+        "LS2 7XY,100099999999,2026-11-02,AM,N,,2026-11-02T09:30:00+00:00\n",
+        encoding="utf-8",
+    )
+    app = build_application(Settings(data_dir=data_dir, kafka_bootstrap="unused"), worker=True)
+    app.ingest(_messages(school.parse_file(register).events, 50), None)
+    app.close()
+    assert 0 == main(["chronology", "A123456789012", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert {"name": "Pat Lead", "email": "dsl@school-100001.example.org.uk"} == summary[
+        "school_safeguarding_lead"
+    ]
