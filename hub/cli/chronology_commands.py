@@ -10,13 +10,17 @@ import argparse
 import json
 from typing import Any
 
+from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
 from hub.bootstrap import build_application
+from hub.cli.audit_command import open_audit_log
 from hub.config import Settings
 from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
 from hub.domain.identifiers import nhs_number_is_valid, normalise_nhs_number
 from hub.ingest.dead_letters import read_dead_letters
+from hub.policy.engine import Recipient
+from hub.policy.loader import load_policy
 
 
 def register(subparsers: Any) -> None:
@@ -25,6 +29,16 @@ def register(subparsers: Any) -> None:
     )
     chronology.add_argument("child", help="NHS number, UPN, or hub child id")
     chronology.add_argument("--json", action="store_true", help="print JSON")
+    chronology.add_argument(
+        "--as-role", help="show what this role may see, through the sharing policy (audited)"
+    )
+    chronology.add_argument("--relationship", default="none", help="recipient's relationship")
+    chronology.add_argument("--purpose", default="safeguarding", help="purpose of the disclosure")
+    chronology.add_argument("--recipient", default="operator", help="recipient identity")
+    chronology.add_argument("--organisation", default="hub", help="recipient organisation")
+    chronology.add_argument(
+        "--organisation-type", default="hub", help="recipient organisation type"
+    )
     chronology.set_defaults(func=show_chronology)
 
     children = subparsers.add_parser("children", help="list children the hub holds")
@@ -74,6 +88,8 @@ def child_summary(child: Child, app: HubApplication) -> dict[str, Any]:
 
 
 def show_chronology(args: argparse.Namespace) -> int:
+    if args.as_role:
+        return show_disclosed_chronology(args)
     app = build_application(Settings.from_env())
     try:
         child = app.find_child(identifier_key(args.child))
@@ -105,6 +121,51 @@ def show_chronology(args: argparse.Namespace) -> int:
             f"{entry.occurred_at[:16]}  {entry.agency:<22} {entry.summary}"
             f"  [{entry.source_reference}]"
         )
+    return 0
+
+
+def show_disclosed_chronology(args: argparse.Namespace) -> int:
+    """The chronology as the policy lets a recipient see it; every decision is audited."""
+    settings = Settings.from_env()
+    recipient = Recipient(
+        id=args.recipient,
+        role=args.as_role,
+        organisation=args.organisation,
+        organisation_type=args.organisation_type,
+        relationship=args.relationship,
+    )
+    app = build_application(settings)
+    audit = open_audit_log(settings)
+    try:
+        service = DisclosureService(app, load_policy(), audit)
+        view = service.chronology_for(recipient, args.purpose, identifier_key(args.child))
+    finally:
+        audit.close()
+    if view.child_id is None:
+        print(f"no record held for {args.child} (this does not mean there is no concern)")
+        return 2
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "child_id": str(view.child_id),
+                    "policy_version": view.policy_version,
+                    "withheld": view.withheld,
+                    "entries": view.entries,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    for entry in view.entries:
+        print(
+            f"{str(entry['occurred_at'])[:16]}  [{entry['disclosure']}] {entry['agency']:<22} "
+            f"{entry.get('summary', '')}"
+        )
+    print(
+        f"{len(view.entries)} entries shown, {view.withheld} withheld "
+        f"(policy {view.policy_version})"
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "hub.cli.identity_commands",
     "hub.cli.bench_command",
     "hub.cli.reference_command",
+    "hub.cli.audit_command",
 )
 
 

@@ -1,0 +1,96 @@
+"""Disclosing a chronology: every entry through the policy, every decision audited."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+from uuid import UUID
+
+from hub.application.hub_app import HubApplication
+from hub.audit.chain import AuditLog
+from hub.domain.errors import ChildNotFoundError
+from hub.policy.engine import Decision, Recipient, decide, entry_facts, render
+from hub.policy.model import Policy
+
+
+@dataclass(frozen=True)
+class DisclosedChronology:
+    """What a recipient receives: the entries the policy let out, and how many were withheld."""
+
+    child_id: UUID | None
+    entries: list[dict[str, Any]]
+    withheld: int
+    policy_version: str
+
+
+class DisclosureService:
+    def __init__(self, app: HubApplication, policy: Policy, audit: AuditLog) -> None:
+        self._app = app
+        self._policy = policy
+        self._audit = audit
+
+    def chronology_for(
+        self, recipient: Recipient, purpose: str, child_key: str
+    ) -> DisclosedChronology:
+        try:
+            child = self._app.find_child(child_key)
+        except ChildNotFoundError:
+            self._audit.append(
+                "lookup",
+                [
+                    {
+                        "recipient": asdict(recipient),
+                        "purpose": purpose,
+                        "outcome": "no record held",
+                        "policy_version": self._policy.version,
+                    }
+                ],
+            )
+            return DisclosedChronology(None, [], 0, self._policy.version)
+        shown: list[dict[str, Any]] = []
+        records: list[dict[str, Any]] = []
+        for entry in child.chronology():
+            facts = entry_facts(entry, child.on_plan, child.looked_after)
+            decision = decide(self._policy, recipient, purpose, entry, facts)
+            rendered = render(entry, decision)
+            if rendered is not None:
+                shown.append(rendered)
+            records.append(
+                self._record(
+                    recipient,
+                    purpose,
+                    child.id,
+                    entry.event_id,
+                    entry.kind,
+                    list(entry.labels),
+                    decision,
+                )
+            )
+        self._audit.append("disclosure", records)
+        return DisclosedChronology(child.id, shown, len(records) - len(shown), self._policy.version)
+
+    def _record(
+        self,
+        recipient: Recipient,
+        purpose: str,
+        child_id: UUID,
+        event_id: str,
+        kind: str,
+        labels: list[str],
+        decision: Decision,
+    ) -> dict[str, Any]:
+        basis = decision.lawful_basis
+        return {
+            "recipient": asdict(recipient),
+            "child_id": str(child_id),
+            "purpose": purpose,
+            "event_id": event_id,
+            "category": kind,
+            "labels": labels,
+            "decision": decision.disclose.value,
+            "rule": decision.rule_id,
+            "lawful_basis": basis,
+            "lawful_basis_text": self._policy.lawful_bases.get(basis) if basis else None,
+            "policy_version": decision.policy_version,
+            "reason": decision.reason,
+        }

@@ -1,0 +1,159 @@
+"""A hash-chained, append-only audit log with Ed25519-signed checkpoints.
+
+Each record carries the SHA-256 of the previous record, so changing,
+deleting, inserting or reordering any record breaks the chain at that point;
+``verify()`` says where. Checkpoints sign the chain head with the audit key,
+so rewriting the whole chain from some point on is detected too unless the
+signing key was also stolen (keep the public key elsewhere to check with).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+GENESIS = "0" * 64
+CHECKPOINT_EVERY = 100
+
+
+def _digest(prev_hash: str, seq: int, recorded_at: str, kind: str, payload: str) -> str:
+    material = json.dumps([prev_hash, seq, recorded_at, kind, payload], separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    recorded_at: str
+    kind: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    records: int
+    checkpoints: int
+    problems: list[str]
+
+
+class AuditLog:
+    """Append-only audit records in SQLite; one writer at a time (SQLite's lock)."""
+
+    def __init__(self, path: Path, signing_key: Ed25519PrivateKey) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._key = signing_key
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY,"
+            " recorded_at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,"
+            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
+            " signed_at TEXT NOT NULL, signature TEXT NOT NULL)"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def append(self, kind: str, payloads: list[dict[str, Any]]) -> list[AuditRecord]:
+        """Append records atomically, chained to the current head; checkpoint periodically."""
+        written = []
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            seq, prev = (row[0], row[1]) if row else (0, GENESIS)
+            for payload in payloads:
+                seq += 1
+                recorded_at = datetime.now(UTC).isoformat()
+                text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+                digest = _digest(prev, seq, recorded_at, kind, text)
+                self._db.execute(
+                    "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                    (seq, recorded_at, kind, text, prev, digest),
+                )
+                written.append(AuditRecord(seq, recorded_at, kind, payload, prev, digest))
+                if seq % CHECKPOINT_EVERY == 0:
+                    self._checkpoint(seq, digest)
+                prev = digest
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return written
+
+    def checkpoint(self) -> None:
+        """Sign the current head now (e.g. at the end of a batch or on shutdown)."""
+        row = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        if row:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._checkpoint(row[0], row[1])
+            self._db.execute("COMMIT")
+
+    def _checkpoint(self, seq: int, digest: str) -> None:
+        signature = self._key.sign(f"{seq}:{digest}".encode()).hex()
+        self._db.execute(
+            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)",
+            (seq, digest, datetime.now(UTC).isoformat(), signature),
+        )
+
+    def records(self, kind: str | None = None) -> list[AuditRecord]:
+        query = "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit"
+        rows = self._db.execute(
+            query + (" WHERE kind = ?" if kind else "") + " ORDER BY seq", (kind,) if kind else ()
+        ).fetchall()
+        return [AuditRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+
+    def verify(self, public_key: Ed25519PublicKey) -> VerifyResult:
+        """Recompute the chain and check every checkpoint; name the first place it breaks."""
+        problems: list[str] = []
+        rows = self._db.execute(
+            "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit ORDER BY rowid"
+        ).fetchall()
+        expected_seq, prev = 1, GENESIS
+        hashes: dict[int, str] = {}
+        for seq, recorded_at, kind, payload, prev_hash, digest in rows:
+            if seq != expected_seq:
+                what = (
+                    "missing (deleted)"
+                    if seq > expected_seq
+                    else "out of order (reordered or inserted)"
+                )
+                problems.append(f"record {expected_seq}: {what}; found record {seq} next")
+                break
+            if prev_hash != prev:
+                problems.append(f"record {seq}: does not follow record {seq - 1} (chain broken)")
+                break
+            if _digest(prev_hash, seq, recorded_at, kind, payload) != digest:
+                problems.append(f"record {seq}: content does not match its hash (modified)")
+                break
+            hashes[seq] = digest
+            prev, expected_seq = digest, seq + 1
+        checkpoints = self._db.execute(
+            "SELECT seq, hash, signature FROM checkpoints ORDER BY seq"
+        ).fetchall()
+        for seq, digest, signature in checkpoints:
+            try:
+                public_key.verify(bytes.fromhex(signature), f"{seq}:{digest}".encode())
+            except (InvalidSignature, ValueError):
+                problems.append(f"checkpoint at record {seq}: signature invalid")
+                continue
+            if not problems and hashes.get(seq) != digest:
+                problems.append(
+                    f"checkpoint at record {seq}: chain differs from the signed head"
+                    + ("" if seq in hashes else " (records after it were deleted)")
+                )
+        return VerifyResult(not problems, len(rows), len(checkpoints), problems)

@@ -1,0 +1,99 @@
+"""``hub audit verify`` and ``hub disclosures``: the IG lead's view of the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from hub.audit.chain import AuditLog
+from hub.audit.keys import audit_signing_key
+from hub.config import Settings
+
+
+def register(subparsers: Any) -> None:
+    audit = subparsers.add_parser("audit", help="the tamper-evident audit log")
+    which = audit.add_subparsers(dest="audit", required=True)
+    verify = which.add_parser("verify", help="check the hash chain and signed checkpoints")
+    verify.add_argument(
+        "--public-key",
+        help="PEM public key to check signatures with "
+        "(default: the one beside the signing key; keep a copy elsewhere)",
+    )
+    verify.set_defaults(func=run_verify)
+
+    disclosures = subparsers.add_parser("disclosures", help="disclosure and refusal records")
+    disclosures.add_argument("--child", help="hub child id")
+    disclosures.add_argument("--recipient", help="recipient id")
+    disclosures.add_argument("--organisation", help="recipient organisation")
+    disclosures.add_argument("--decision", choices=["full", "minimised", "fact-only", "refuse"])
+    disclosures.add_argument("--lawful-basis", help="lawful basis id from the policy")
+    disclosures.add_argument("--since", help="ISO date-time, inclusive")
+    disclosures.add_argument("--until", help="ISO date-time, exclusive")
+    disclosures.add_argument("--json", action="store_true")
+    disclosures.set_defaults(func=run_disclosures)
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    return AuditLog(
+        settings.data_dir / "audit.sqlite", audit_signing_key(settings.data_dir / "keys")
+    )
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    log = open_audit_log(settings)
+    path = args.public_key or settings.data_dir / "keys" / "audit-signing.pub.pem"
+    with open(path, "rb") as handle:
+        public_key = load_pem_public_key(handle.read())
+    if not isinstance(public_key, Ed25519PublicKey):
+        print(f"{path} is not an Ed25519 public key")
+        return 2
+    result = log.verify(public_key)
+    log.close()
+    if result.ok:
+        print(
+            f"audit log intact: {result.records} records, {result.checkpoints} signed checkpoints"
+        )
+        return 0
+    for problem in result.problems:
+        print(f"TAMPERED: {problem}")
+    return 1
+
+
+def run_disclosures(args: argparse.Namespace) -> int:
+    log = open_audit_log(Settings.from_env())
+    rows = []
+    for record in log.records("disclosure"):
+        payload = record.payload
+        recipient = payload["recipient"]
+        checks = [
+            (args.child, payload["child_id"]),
+            (args.recipient, recipient["id"]),
+            (args.organisation, recipient["organisation"]),
+            (args.decision, payload["decision"]),
+            (args.lawful_basis, payload["lawful_basis"]),
+        ]
+        if any(wanted is not None and wanted != actual for wanted, actual in checks):
+            continue
+        if args.since and record.recorded_at < args.since:
+            continue
+        if args.until and record.recorded_at >= args.until:
+            continue
+        rows.append({"seq": record.seq, "recorded_at": record.recorded_at, **payload})
+    log.close()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        to = row["recipient"]
+        who = f"{to['id']} ({to['role']}, {to['organisation']})"
+        why = row["lawful_basis"] or row["reason"]
+        print(
+            f"{row['recorded_at'][:19]}  {row['decision']:<9} {row['category']:<32} to {who}: {why}"
+        )
+    print(f"{len(rows)} records")
+    return 0

@@ -1,0 +1,1 @@
+"""The information-sharing policy: the one place that decides every disclosure about a child."""

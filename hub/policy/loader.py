@@ -1,0 +1,160 @@
+"""Loading and checking the policy file: malformed or contradictory policies fail at start-up."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tomllib
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from hub.domain.errors import HubError
+from hub.policy.model import (
+    PURPOSES,
+    RELATIONSHIPS,
+    RISK_LEVELS,
+    ROLES,
+    Disclosure,
+    Policy,
+    Rule,
+)
+
+DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "policies" / "information-sharing.toml"
+
+
+class PolicyError(HubError):
+    """The policy file cannot be used; the message says where and why."""
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    path = path or Path(os.environ.get("HUB_POLICY_FILE", DEFAULT_POLICY))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise PolicyError(f"{path}: {error}") from None
+    return parse_policy(data, str(path))
+
+
+def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
+    version = data.get("version")
+    if not isinstance(version, str) or not version:
+        raise PolicyError(f"{source}: 'version' is required (a non-empty string)")
+    bases = data.get("lawful_bases")
+    if not isinstance(bases, dict) or not bases:
+        raise PolicyError(f"{source}: [lawful_bases] is required")
+    labels = {
+        name: frozenset(
+            _names(f"{source}: labels.{name}.allowed_roles", spec.get("allowed_roles"), ROLES)
+        )
+        for name, spec in (data.get("labels") or {}).items()
+    }
+    rules = tuple(
+        _rule(f"{source}: rules[{i}]", raw, bases) for i, raw in enumerate(data.get("rules") or [])
+    )
+    ids = [rule.id for rule in rules]
+    duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+    if duplicates:
+        raise PolicyError(f"{source}: duplicate rule ids: {', '.join(duplicates)}")
+    for rule in rules:
+        unknown = rule.overrides - set(ids)
+        if unknown:
+            raise PolicyError(
+                f"{source}: rule {rule.id} overrides unknown rules: {sorted(unknown)}"
+            )
+    _check_contradictions(source, rules)
+    return Policy(version=version, lawful_bases=dict(bases), label_roles=labels, rules=rules)
+
+
+def _rule(where: str, raw: dict[str, Any], bases: dict[str, str]) -> Rule:
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id:
+        raise PolicyError(f"{where}: 'id' is required")
+    where = f"{where} ({rule_id})"
+    basis = raw.get("lawful_basis")
+    if basis not in bases:
+        raise PolicyError(f"{where}: lawful_basis {basis!r} is not one of [lawful_bases]")
+    try:
+        disclose = Disclosure(raw.get("disclose"))
+    except ValueError:
+        choices = ", ".join(d.value for d in Disclosure)
+        raise PolicyError(f"{where}: disclose must be one of {choices}") from None
+    kinds = raw.get("kinds")
+    if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
+        raise PolicyError(f"{where}: 'kinds' must be a non-empty list of entry kinds or patterns")
+    risk = raw.get("risk_levels")
+    on_plan = raw.get("on_plan")
+    if on_plan is not None and not isinstance(on_plan, bool):
+        raise PolicyError(f"{where}: on_plan must be true or false")
+    known = {
+        "id",
+        "description",
+        "roles",
+        "relationships",
+        "purposes",
+        "kinds",
+        "lawful_basis",
+        "disclose",
+        "risk_levels",
+        "on_plan",
+        "overrides",
+    }
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise PolicyError(f"{where}: unknown keys {unknown}")
+    return Rule(
+        id=rule_id,
+        description=str(raw.get("description", "")),
+        roles=frozenset(_names(f"{where}: roles", raw.get("roles"), ROLES)),
+        relationships=frozenset(
+            _names(f"{where}: relationships", raw.get("relationships"), RELATIONSHIPS)
+        ),
+        purposes=frozenset(_names(f"{where}: purposes", raw.get("purposes"), PURPOSES)),
+        kinds=tuple(kinds),
+        lawful_basis=basis,
+        disclose=disclose,
+        risk_levels=None
+        if risk is None
+        else frozenset(_names(f"{where}: risk_levels", risk, RISK_LEVELS)),
+        on_plan=on_plan,
+        overrides=frozenset(raw.get("overrides") or ()),
+    )
+
+
+def _names(where: str, value: Any, vocabulary: frozenset[str]) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise PolicyError(f"{where}: must be a non-empty list")
+    unknown = sorted(str(v) for v in value if v not in vocabulary)
+    if unknown:
+        raise PolicyError(f"{where}: unknown {unknown}; known: {sorted(vocabulary)}")
+    return [str(v) for v in value]
+
+
+def _check_contradictions(source: str, rules: tuple[Rule, ...]) -> None:
+    """Two rules that can match one request must agree, unless one overrides the other."""
+    for first, second in itertools.combinations(rules, 2):
+        if first.disclose == second.disclose and first.lawful_basis == second.lawful_basis:
+            continue
+        if first.id in second.overrides or second.id in first.overrides:
+            continue
+        if _can_overlap(first, second):
+            raise PolicyError(
+                f"{source}: rules {first.id} and {second.id} contradict: both can match the same "
+                f"request but disclose {first.disclose.value}/{first.lawful_basis} vs "
+                f"{second.disclose.value}/{second.lawful_basis}; narrow one or add 'overrides'"
+            )
+
+
+def _can_overlap(first: Rule, second: Rule) -> bool:
+    if not (first.roles & second.roles and first.relationships & second.relationships):
+        return False
+    if not first.purposes & second.purposes:
+        return False
+    both_risks = first.risk_levels is not None and second.risk_levels is not None
+    if both_risks and not (first.risk_levels or set()) & (second.risk_levels or set()):
+        return False
+    if first.on_plan is not None and second.on_plan is not None and first.on_plan != second.on_plan:
+        return False
+    return any(
+        fnmatchcase(a, b) or fnmatchcase(b, a) or a == b for a in first.kinds for b in second.kinds
+    )

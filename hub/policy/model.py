@@ -1,0 +1,85 @@
+"""The policy as data: rules, labels, lawful bases, and the vocabulary they use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from fnmatch import fnmatchcase
+
+ROLES = frozenset(
+    {
+        "social-worker",
+        "unscheduled-care-clinician",
+        "school-dsl",
+        "gp",
+        "health-visitor",
+        "school-nurse",
+        "police-officer",
+        "ig-lead",
+    }
+)
+RELATIONSHIPS = frozenset(
+    {"lead-social-worker", "treating-clinician", "childs-school", "registered-gp", "none"}
+)
+PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback"})
+RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
+
+
+class Disclosure(Enum):
+    """How much of an entry a recipient receives, most to least."""
+
+    FULL = "full"
+    MINIMISED = "minimised"
+    FACT_ONLY = "fact-only"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    roles: frozenset[str]
+    relationships: frozenset[str]
+    purposes: frozenset[str]
+    kinds: tuple[str, ...]
+    lawful_basis: str
+    disclose: Disclosure
+    risk_levels: frozenset[str] | None = None
+    on_plan: bool | None = None
+    overrides: frozenset[str] = frozenset()
+
+    def matches(
+        self, role: str, relationship: str, purpose: str, kind: str, facts: ChildFacts
+    ) -> bool:
+        return (
+            role in self.roles
+            and relationship in self.relationships
+            and purpose in self.purposes
+            and any(fnmatchcase(kind, pattern) for pattern in self.kinds)
+            and (self.risk_levels is None or facts.risk_level in self.risk_levels)
+            and (self.on_plan is None or facts.on_plan == self.on_plan)
+        )
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    """What rules may depend on about the child and the entry (P2)."""
+
+    on_plan: bool = False
+    looked_after: bool = False
+    risk_level: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str
+    lawful_bases: dict[str, str]
+    label_roles: dict[str, frozenset[str]]
+    rules: tuple[Rule, ...] = field(default_factory=tuple)
+
+    def matching(
+        self, role: str, relationship: str, purpose: str, kind: str, facts: ChildFacts
+    ) -> list[Rule]:
+        found = [r for r in self.rules if r.matches(role, relationship, purpose, kind, facts)]
+        overridden = {target for rule in found for target in rule.overrides}
+        return [rule for rule in found if rule.id not in overridden]

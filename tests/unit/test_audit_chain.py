@@ -1,0 +1,88 @@
+"""The audit log detects any modified, deleted, inserted or reordered record, and says where."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hub.audit.chain import AuditLog
+
+KEY = Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    path = tmp_path / "audit.sqlite"
+    log = AuditLog(path, KEY)
+    log.append("disclosure", [{"n": n, "decision": "full"} for n in range(1, 11)])
+    log.checkpoint()
+    log.close()
+    return path
+
+
+def _verify(path: Path) -> list[str]:
+    log = AuditLog(path, KEY)
+    try:
+        return log.verify(KEY.public_key()).problems
+    finally:
+        log.close()
+
+
+def _sql(path: Path, statement: str) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute(statement)
+
+
+def test_untouched_log_verifies(log_path: Path) -> None:
+    """An intact chain with a signed checkpoint has no problems."""
+    assert [] == _verify(log_path)
+
+
+def test_modified_record_is_detected(log_path: Path) -> None:
+    """Changing a record's content is reported at that record."""
+    _sql(log_path, """UPDATE audit SET payload = '{"decision":"refuse","n":4}' WHERE seq = 4""")
+    assert ["record 4: content does not match its hash (modified)"] == _verify(log_path)
+
+
+def test_deleted_record_is_detected(log_path: Path) -> None:
+    """Deleting a record is reported where the gap is."""
+    _sql(log_path, "DELETE FROM audit WHERE seq = 6")
+    assert _verify(log_path)[0].startswith("record 6: missing (deleted)")
+
+
+def test_deleted_tail_is_detected_by_the_signed_checkpoint(log_path: Path) -> None:
+    """Deleting the newest records leaves a valid-looking chain, but the checkpoint disagrees."""
+    _sql(log_path, "DELETE FROM audit WHERE seq > 8")
+    assert [
+        "checkpoint at record 10: chain differs from the signed head"
+        " (records after it were deleted)"
+    ] == _verify(log_path)
+
+
+def test_inserted_record_is_detected(log_path: Path) -> None:
+    """A record slipped in with a copied hash breaks the chain after it."""
+    _sql(log_path, "UPDATE audit SET seq = seq + 100 WHERE seq > 5")
+    _sql(
+        log_path,
+        "INSERT INTO audit SELECT 6, recorded_at, kind, payload, prev_hash, hash"
+        " FROM audit WHERE seq = 5",
+    )
+    assert _verify(log_path)[0].startswith("record 6:")
+
+
+def test_reordered_records_are_detected(log_path: Path) -> None:
+    """Swapping two records' positions is reported at the first out-of-place record."""
+    _sql(log_path, "UPDATE audit SET seq = -3 WHERE seq = 3")
+    _sql(log_path, "UPDATE audit SET seq = 3 WHERE seq = 7")
+    _sql(log_path, "UPDATE audit SET seq = 7 WHERE seq = -3")
+    assert _verify(log_path)[0].startswith("record 3:")
+
+
+def test_forged_checkpoint_signature_is_detected(log_path: Path) -> None:
+    """A checkpoint not signed by the audit key is reported."""
+    other = Ed25519PrivateKey.generate().sign(b"10:x").hex()
+    _sql(log_path, f"UPDATE checkpoints SET signature = '{other}'")
+    assert ["checkpoint at record 10: signature invalid"] == _verify(log_path)

@@ -1,0 +1,100 @@
+"""Loading a policy: malformed or contradictory policies fail at start-up with a clear error."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.policy.loader import PolicyError, load_policy, parse_policy
+
+BASE: dict[str, Any] = {
+    "version": "test-1",
+    "lawful_bases": {"safeguarding": "Art 9(2)(g)"},
+    "rules": [
+        {
+            "id": "a",
+            "roles": ["social-worker"],
+            "relationships": ["lead-social-worker"],
+            "purposes": ["safeguarding"],
+            "kinds": ["*"],
+            "lawful_basis": "safeguarding",
+            "disclose": "full",
+        }
+    ],
+}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    data["rules"][0].update(changes)
+    return data
+
+
+def test_the_shipped_policy_loads() -> None:
+    """The policy in the repository is valid and has a version."""
+    assert load_policy().version
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({k: v for k, v in BASE.items() if k != "version"}, "'version' is required"),
+        (_with(roles=["janitor"]), "unknown ['janitor']"),
+        (_with(lawful_basis="because"), "lawful_basis 'because'"),
+        (_with(disclose="some"), "disclose must be one of"),
+        (_with(kinds=[]), "'kinds' must be a non-empty list"),
+        (_with(colour="red"), "unknown keys ['colour']"),
+    ],
+)
+def test_malformed_policy_is_refused_with_the_reason(data: dict[str, Any], message: str) -> None:
+    """Each kind of mistake names the rule and what is wrong."""
+    with pytest.raises(
+        PolicyError,
+        match=message.replace("[", r"\[")
+        .replace("]", r"\]")
+        .replace("(", r"\(")
+        .replace(")", r"\)"),
+    ):
+        parse_policy(data)
+
+
+def test_contradictory_rules_are_refused() -> None:
+    """Two rules matching the same request with different outcomes fail to load."""
+    data = copy.deepcopy(BASE)
+    data["rules"].append(
+        {**data["rules"][0], "id": "b", "kinds": ["school-absence"], "disclose": "fact-only"}
+    )
+    with pytest.raises(PolicyError, match="rules a and b contradict"):
+        parse_policy(data)
+
+
+def test_an_explicit_override_resolves_a_contradiction() -> None:
+    """A rule that names the rule it overrides wins where both match."""
+    data = copy.deepcopy(BASE)
+    data["rules"].append(
+        {
+            **data["rules"][0],
+            "id": "b",
+            "kinds": ["school-absence"],
+            "disclose": "fact-only",
+            "overrides": ["a"],
+        }
+    )
+    policy = parse_policy(data)
+    from hub.policy.model import ChildFacts
+
+    [rule] = policy.matching(
+        "social-worker", "lead-social-worker", "safeguarding", "school-absence", ChildFacts()
+    )
+    assert "b" == rule.id
+
+
+def test_unreadable_policy_file_is_reported(tmp_path: Path) -> None:
+    """A file that is not TOML fails with its path in the message."""
+    path = tmp_path / "policy.toml"
+    path.write_text("version = = 1", encoding="utf-8")
+    with pytest.raises(PolicyError, match=str(path)):
+        load_policy(path)

@@ -1,0 +1,211 @@
+"""The shipped sharing policy, table-driven: each agency's event kinds against each role."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.domain.chronology import ChronologyEntry
+from hub.policy.engine import Recipient, decide, entry_facts
+from hub.policy.loader import load_policy
+from hub.policy.model import Disclosure
+
+POLICY = load_policy()
+
+FULL, MINIMISED, FACT, REFUSE = (
+    Disclosure.FULL,
+    Disclosure.MINIMISED,
+    Disclosure.FACT_ONLY,
+    Disclosure.REFUSE,
+)
+
+
+def _entry(kind: str, risk: str | None = None, labels: tuple[str, ...] = ()) -> ChronologyEntry:
+    details: dict[str, str | int | bool | None] = {"risk_level": risk} if risk else {}
+    return ChronologyEntry(
+        event_id="e1",
+        agency="X",
+        kind=kind,
+        occurred_at="2026-11-20T10:00:00+00:00",
+        recorded_at="2026-11-20T10:05:00+00:00",
+        summary="summary",
+        source_organisation="ORG",
+        source_reference="REF",
+        labels=labels,
+        details=details,
+    )
+
+
+CASES = [
+    # role, relationship, purpose, kind, risk, labels, expected
+    (
+        "social-worker",
+        "lead-social-worker",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "HIGH",
+        (),
+        FULL,
+    ),
+    ("social-worker", "lead-social-worker", "safeguarding", "school-absence", None, (), FULL),
+    ("social-worker", "none", "safeguarding", "school-absence", None, (), REFUSE),
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "direct-care",
+        "unscheduled-care-arrival",
+        None,
+        (),
+        MINIMISED,
+    ),
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "direct-care",
+        "cp-status-plan-started",
+        None,
+        (),
+        MINIMISED,
+    ),
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "direct-care",
+        "domestic-abuse-notification",
+        "HIGH",
+        (),
+        FACT,
+    ),
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "direct-care",
+        "school-absence",
+        None,
+        (),
+        REFUSE,
+    ),
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "safeguarding",
+        "unscheduled-care-arrival",
+        None,
+        (),
+        REFUSE,
+    ),
+    (
+        "school-dsl",
+        "childs-school",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "HIGH",
+        (),
+        MINIMISED,
+    ),
+    (
+        "school-dsl",
+        "childs-school",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "MEDIUM",
+        (),
+        MINIMISED,
+    ),
+    (
+        "school-dsl",
+        "childs-school",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "STANDARD",
+        (),
+        FACT,
+    ),
+    ("school-dsl", "childs-school", "safeguarding", "cp-status-plan-ended", None, (), MINIMISED),
+    ("school-dsl", "childs-school", "safeguarding", "unscheduled-care-arrival", None, (), REFUSE),
+    ("school-dsl", "childs-school", "referral-feedback", "school-absence", None, (), FULL),
+    ("school-dsl", "none", "safeguarding", "domestic-abuse-notification", "HIGH", (), REFUSE),
+    ("gp", "registered-gp", "direct-care", "cp-status-plan-started", None, (), MINIMISED),
+    ("gp", "registered-gp", "direct-care", "unscheduled-care-discharge", None, (), MINIMISED),
+    ("gp", "registered-gp", "direct-care", "domestic-abuse-notification", "HIGH", (), REFUSE),
+    ("police-officer", "none", "safeguarding", "school-absence", None, (), REFUSE),
+    (
+        "gp",
+        "registered-gp",
+        "direct-care",
+        "unscheduled-care-arrival",
+        None,
+        ("sexual-health",),
+        MINIMISED,
+    ),
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "direct-care",
+        "unscheduled-care-arrival",
+        None,
+        ("sexual-health",),
+        REFUSE,
+    ),
+    (
+        "social-worker",
+        "lead-social-worker",
+        "safeguarding",
+        "unscheduled-care-arrival",
+        None,
+        ("sexual-health",),
+        REFUSE,
+    ),
+    (
+        "school-dsl",
+        "childs-school",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("child-voice",),
+        REFUSE,
+    ),
+    (
+        "social-worker",
+        "lead-social-worker",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("shielded-address",),
+        FULL,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "relationship", "purpose", "kind", "risk", "labels", "expected"), CASES
+)
+def test_shipped_policy_decides_as_the_table_says(
+    role: str,
+    relationship: str,
+    purpose: str,
+    kind: str,
+    risk: str | None,
+    labels: tuple[str, ...],
+    expected: Disclosure,
+) -> None:
+    """Each role, relationship, purpose and kind gets the disclosure level the table gives."""
+    recipient = Recipient("r1", role, "ORG", "type", relationship)
+    entry = _entry(kind, risk, labels)
+    decision = decide(POLICY, recipient, purpose, entry, entry_facts(entry, True, False))
+    assert expected == decision.disclose
+    if expected is REFUSE:
+        assert decision.reason and decision.lawful_basis is None
+    else:
+        assert decision.lawful_basis in POLICY.lawful_bases and decision.rule_id
+
+
+def test_every_decision_names_the_policy_version() -> None:
+    """Decisions carry the policy version they were made under."""
+    recipient = Recipient("r1", "gp", "ORG", "type", "registered-gp")
+    entry = _entry("cp-status-plan-started")
+    assert (
+        POLICY.version
+        == decide(
+            POLICY, recipient, "direct-care", entry, entry_facts(entry, True, False)
+        ).policy_version
+    )
