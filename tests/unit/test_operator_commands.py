@@ -144,3 +144,64 @@ def test_school_directory_gives_the_childs_safeguarding_lead(
     assert {"name": "Pat Lead", "email": "dsl@school-100001.example.org.uk"} == summary[
         "school_safeguarding_lead"
     ]
+
+
+def test_policy_view_is_audited_and_the_audit_verifies(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A GP's view goes through the policy; the IG lead sees the decisions; tampering is caught."""
+    view = [
+        "chronology",
+        "9434765919",
+        "--json",
+        "--as-role",
+        "gp",
+        "--relationship",
+        "registered-gp",
+        "--purpose",
+        "direct-care",
+        "--recipient",
+        "dr-a",
+        "--organisation",
+        "B86001",
+    ]
+    assert 0 == main(view)
+    shown = json.loads(capsys.readouterr().out)
+    assert ["minimised"] == [e["disclosure"] for e in shown["entries"]]
+    assert 0 == main(["disclosures", "--recipient", "dr-a", "--json"])
+    records = json.loads(capsys.readouterr().out)
+    assert ["minimised", "refuse"] == [r["decision"] for r in records]
+    assert "health-and-social-care" == records[0]["lawful_basis"]
+    assert "no rule lets gp" in records[1]["reason"]
+    assert 0 == main(["audit", "verify"])
+    assert "intact" in capsys.readouterr().out
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "audit.sqlite") as db:
+        db.execute("UPDATE audit SET payload = replace(payload, 'minimised', 'refuse')")
+    assert 1 == main(["audit", "verify"])
+    assert "record 1: content does not match its hash (modified)" in capsys.readouterr().out
+
+
+def test_unknown_child_lookup_is_audited(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Looking up a child the hub does not hold says so, and the lookup is in the audit log."""
+    view = [
+        "chronology",
+        "9434765900",
+        "--as-role",
+        "unscheduled-care-clinician",
+        "--relationship",
+        "treating-clinician",
+        "--purpose",
+        "direct-care",
+    ]
+    assert 2 == main(view)
+    assert "does not mean there is no concern" in capsys.readouterr().out
+    from hub.cli.audit_command import open_audit_log
+
+    log = open_audit_log(Settings.from_env())
+    [record] = log.records("lookup")
+    log.close()
+    assert "no record held" == record.payload["outcome"]
