@@ -20,7 +20,7 @@ from eventsourcing.cryptography import AESCipher
 from hub.application import protocol_checks
 from hub.application.hub_app import HubApplication
 from hub.config import Settings
-from hub.domain import indexes
+from hub.domain.indexes import IndexIds
 from hub.ingest.decoding import FactCodec
 
 
@@ -97,6 +97,9 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
 def build_application(settings: Settings | None = None, *, worker: bool = False) -> HubApplication:
     settings = settings or Settings.from_env()
     protocol_checks.install()
-    indexes.use_key(index_key(cipher_key(settings)))
     codec = FactCodec()
-    return HubApplication(env=store_env(settings, worker=worker), decode_fact=codec.decode_fact)
+    return HubApplication(
+        env=store_env(settings, worker=worker),
+        decode_fact=codec.decode_fact,
+        index_ids=IndexIds(index_key(cipher_key(settings))),
+    )

@@ -23,10 +23,10 @@ from hub.application.transcodings import ChronologyEntryAsDict, SetAsSortedList
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
-from hub.domain.directory import School, school_id
+from hub.domain.directory import School
 from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierNotLinkedError
 from hub.domain.identity import Outcome
-from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, index_id
+from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
 from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
 from hub.ingest.facts import AgencyFact, SubjectRef
 
@@ -68,8 +68,12 @@ class HubApplication(Application[UUID]):
     snapshotting_intervals = {Child: 100}  # noqa: RUF012 - eventsourcing reads it from the class
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, decode_fact: FactDecoder | None = None
+        self,
+        env: Mapping[str, str] | None = None,
+        decode_fact: FactDecoder | None = None,
+        index_ids: IndexIds | None = None,
     ) -> None:
+        self.ids = index_ids or IndexIds()
         super().__init__(env)
         self._decode_fact = decode_fact
         self._known_absent: set[UUID] = set()
@@ -123,7 +127,7 @@ class HubApplication(Application[UUID]):
         fact = message.fact
         reached: set[UUID] = set()
         for subject in fact.subjects:
-            resolution = resolve(uow, subject)
+            resolution = resolve(uow, self.ids, subject)
             if resolution.outcome is Outcome.REVIEW:
                 self._open_case(uow, message, subject, resolution)
                 report.queued_for_review += 1
@@ -194,9 +198,11 @@ class HubApplication(Application[UUID]):
             }
         )
         if changed and child.demographics.date_of_birth:
-            bucket_id = index_id(f"dob/{child.demographics.date_of_birth}")
+            bucket_id = self.ids.birth_date(child.demographics.date_of_birth)
             bucket = uow.get(BirthDateIndex, bucket_id) or uow.add(
-                BirthDateIndex(date_of_birth=child.demographics.date_of_birth)
+                BirthDateIndex(
+                    aggregate_id=bucket_id, date_of_birth=child.demographics.date_of_birth
+                )
             )
             bucket.note(child.id, child.demographics)
         reference = demographics.household_reference
@@ -230,9 +236,11 @@ class HubApplication(Application[UUID]):
     def _claim(
         self, uow: UnitOfWork, key: str, child: Child, basis: str, by: str, reason: str
     ) -> None:
-        index = identifier_index(uow, key)
+        index = identifier_index(uow, self.ids, key)
         if index is None:
-            uow.add(IdentifierIndex(key=key, child_id=child.id))
+            uow.add(
+                IdentifierIndex(aggregate_id=self.ids.identifier(key), key=key, child_id=child.id)
+            )
         elif index.child_id is None:
             index.claim(child.id)
         elif index.child_id != child.id:
@@ -240,8 +248,9 @@ class HubApplication(Application[UUID]):
         child.link_identifier(key, basis, by, reason)
 
     def _join_household(self, uow: UnitOfWork, child: Child, reference: str, as_of: str) -> None:
-        household = uow.get(Household, index_id(f"household/{reference}")) or uow.add(
-            Household(household_reference=reference)
+        household_id = self.ids.household(reference)
+        household = uow.get(Household, household_id) or uow.add(
+            Household(aggregate_id=household_id, household_reference=reference)
         )
         if not household.add_member(child.id):
             return
@@ -263,8 +272,9 @@ class HubApplication(Application[UUID]):
         reference = fact.household_fanout
         if reference is None:
             return 0
-        household = uow.get(Household, index_id(f"household/{reference}")) or uow.add(
-            Household(household_reference=reference)
+        household_id = self.ids.household(reference)
+        household = uow.get(Household, household_id) or uow.add(
+            Household(aggregate_id=household_id, household_reference=reference)
         )
         incident = {
             **fact.entry.to_dict(),
@@ -387,7 +397,7 @@ class HubApplication(Application[UUID]):
                 raise ChildNotFoundError(str(child_id))
             if key not in child.identifier_keys():
                 raise IdentifierNotLinkedError(f"{key} is not linked to child {child_id}")
-            index = identifier_index(uow, key)
+            index = identifier_index(uow, self.ids, key)
             if index is not None and index.child_id == child_id:
                 index.release(reason)
             withdrawn = child.unlink_identifier(key, by, reason)
@@ -432,9 +442,10 @@ class HubApplication(Application[UUID]):
         try:
             for row in rows:
                 details = {k: v for k, v in row.items() if k != "urn"}
-                school = uow.get(School, school_id(row["urn"]))
+                school_id = self.ids.school(row["urn"])
+                school = uow.get(School, school_id)
                 if school is None:
-                    uow.add(School(urn=row["urn"], details=details))
+                    uow.add(School(aggregate_id=school_id, urn=row["urn"], details=details))
                     changed += 1
                 elif school.update(details):
                     changed += 1
@@ -446,7 +457,7 @@ class HubApplication(Application[UUID]):
 
     def school(self, urn: str) -> School | None:
         try:
-            found: School = self.repository.get(school_id(urn))
+            found: School = self.repository.get(self.ids.school(urn))
         except AggregateNotFoundError:
             return None
         return found
@@ -467,7 +478,7 @@ class HubApplication(Application[UUID]):
         except ValueError:
             pass
         try:
-            index: IdentifierIndex = self.repository.get(index_id(f"identifier/{key}"))
+            index: IdentifierIndex = self.repository.get(self.ids.identifier(key))
         except AggregateNotFoundError:
             raise ChildNotFoundError(key) from None
         if index.child_id is None:

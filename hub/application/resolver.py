@@ -8,7 +8,7 @@ from uuid import UUID
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.identity import Candidate, MatchDecision, Outcome, ScoredCandidate, Strength, decide
-from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, index_id
+from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
 from hub.ingest.facts import SubjectRef
 
 
@@ -23,15 +23,15 @@ class Resolution:
     candidates: tuple[ScoredCandidate, ...] = ()
 
 
-def identifier_index(uow: UnitOfWork, key: str) -> IdentifierIndex | None:
-    return uow.get(IdentifierIndex, index_id(f"identifier/{key}"))
+def identifier_index(uow: UnitOfWork, ids: IndexIds, key: str) -> IdentifierIndex | None:
+    return uow.get(IdentifierIndex, ids.identifier(key))
 
 
-def resolve(uow: UnitOfWork, subject: SubjectRef) -> Resolution:
+def resolve(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
     """Strongest identifier that is already linked wins; conflicts and doubt go to review."""
     hits: dict[str, UUID] = {}
     for key in subject.keys:
-        index = identifier_index(uow, key)
+        index = identifier_index(uow, ids, key)
         if index is not None and index.child_id is not None:
             hits[key] = index.child_id
     distinct = sorted(set(hits.values()), key=str)
@@ -54,17 +54,17 @@ def resolve(uow: UnitOfWork, subject: SubjectRef) -> Resolution:
             )
         via = next(key for key in subject.keys if key in hits)
         return Resolution(Outcome.MATCHED, f"linked identifier {via.split('/')[0]}", child, via)
-    return _by_demographics(uow, subject)
+    return _by_demographics(uow, ids, subject)
 
 
-def _by_demographics(uow: UnitOfWork, subject: SubjectRef) -> Resolution:
+def _by_demographics(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
     demographics = subject.demographics
     if demographics.date_of_birth:
-        bucket = uow.get(BirthDateIndex, index_id(f"dob/{demographics.date_of_birth}"))
+        bucket = uow.get(BirthDateIndex, ids.birth_date(demographics.date_of_birth))
         candidates = bucket.candidates() if bucket else []
         decision = decide(demographics, candidates)
     else:
-        decision = _by_household(uow, subject)
+        decision = _by_household(uow, ids, subject)
     if decision.outcome is Outcome.MATCHED and decision.child_id is not None:
         child = uow.get(Child, decision.child_id)
         return Resolution(
@@ -73,10 +73,10 @@ def _by_demographics(uow: UnitOfWork, subject: SubjectRef) -> Resolution:
     return Resolution(decision.outcome, decision.reason, None, "", decision.candidates)
 
 
-def _by_household(uow: UnitOfWork, subject: SubjectRef) -> MatchDecision:
+def _by_household(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> MatchDecision:
     """Without a date of birth, only a certain match within the household is accepted."""
     reference = subject.demographics.household_reference
-    household = uow.get(Household, index_id(f"household/{reference}")) if reference else None
+    household = uow.get(Household, ids.household(reference)) if reference else None
     candidates = []
     for member_id in household.member_ids() if household else []:
         member = uow.get(Child, member_id)

@@ -12,18 +12,16 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from hub.domain.indexes import index_id
-
 
 class School(Aggregate):
     """A school, by URN, with its designated safeguarding lead."""
 
     @staticmethod
-    def create_id(urn: str, **_: Any) -> UUID:
-        return school_id(urn)
+    def create_id(aggregate_id: UUID, **_: Any) -> UUID:
+        return aggregate_id
 
     @event("Registered")
-    def __init__(self, urn: str, details: dict[str, str]) -> None:
+    def __init__(self, aggregate_id: UUID, urn: str, details: dict[str, str]) -> None:
         self.urn = urn
         self.details = dict(details)
 
@@ -43,7 +41,3 @@ class School(Aggregate):
             "name": self.details.get("dsl_name", ""),
             "email": self.details.get("dsl_email", ""),
         }
-
-
-def school_id(urn: str) -> UUID:
-    return index_id(f"school/{urn}")

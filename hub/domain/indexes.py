@@ -8,8 +8,9 @@
 
 Their ids are a keyed hash (HMAC-SHA256) of the key, not a plain ``uuid5``: ids are
 stored in clear beside the encrypted payloads, and an unkeyed hash of an NHS number
-could be found by trying every NHS number. ``use_key()`` sets the secret (the
-bootstrap derives it from the event-store key).
+could be found by trying every NHS number. ``IndexIds`` holds the secret (the
+bootstrap derives it from the event-store key); each aggregate is created with
+the id it computes.
 """
 
 from __future__ import annotations
@@ -24,34 +25,43 @@ from eventsourcing.domain import Aggregate, event
 
 from hub.domain.identity import Candidate, Demographics
 
-# Used until use_key() is called (unit tests, in-memory stores); never for a real store.
-_DEVELOPMENT_KEY = b"hub-index-ids-development-only"
-_index_key = _DEVELOPMENT_KEY
+# For in-memory stores in tests only; a real store's secret comes from its key.
+DEVELOPMENT_SECRET = b"hub-index-ids-development-only"
 
 
-def use_key(secret: bytes) -> None:
-    """Derive index ids with this secret from now on (call once, before any lookup)."""
-    global _index_key
-    if secret != _index_key:
-        _index_key = secret
-        index_id.cache_clear()
+class IndexIds:
+    """Keyed ids of the lookup aggregates of one store."""
 
+    def __init__(self, secret: bytes = DEVELOPMENT_SECRET) -> None:
+        self._secret = secret
+        self.of = lru_cache(maxsize=1_000_000)(self._compute)
 
-@lru_cache(maxsize=1_000_000)
-def index_id(key: str) -> UUID:
-    digest = hmac.new(_index_key, key.encode(), hashlib.sha256).digest()
-    return UUID(bytes=digest[:16], version=4)
+    def _compute(self, key: str) -> UUID:
+        digest = hmac.new(self._secret, key.encode(), hashlib.sha256).digest()
+        return UUID(bytes=digest[:16], version=4)
+
+    def identifier(self, key: str) -> UUID:
+        return self.of(f"identifier/{key}")
+
+    def birth_date(self, date_of_birth: str) -> UUID:
+        return self.of(f"dob/{date_of_birth}")
+
+    def household(self, household_reference: str) -> UUID:
+        return self.of(f"household/{household_reference}")
+
+    def school(self, urn: str) -> UUID:
+        return self.of(f"school/{urn}")
 
 
 class IdentifierIndex(Aggregate):
     """Which child an identifier belongs to."""
 
     @staticmethod
-    def create_id(key: str, **_: Any) -> UUID:
-        return index_id(f"identifier/{key}")
+    def create_id(aggregate_id: UUID, **_: Any) -> UUID:
+        return aggregate_id
 
     @event("Created")
-    def __init__(self, key: str, child_id: UUID) -> None:
+    def __init__(self, aggregate_id: UUID, key: str, child_id: UUID) -> None:
         self.key = key
         self.child_id: UUID | None = child_id
 
@@ -68,11 +78,11 @@ class BirthDateIndex(Aggregate):
     """Children born on one date, with what is needed to score a demographic match."""
 
     @staticmethod
-    def create_id(date_of_birth: str, **_: Any) -> UUID:
-        return index_id(f"dob/{date_of_birth}")
+    def create_id(aggregate_id: UUID, **_: Any) -> UUID:
+        return aggregate_id
 
     @event("Created")
-    def __init__(self, date_of_birth: str) -> None:
+    def __init__(self, aggregate_id: UUID, date_of_birth: str) -> None:
         self.date_of_birth = date_of_birth
         self.children: dict[str, dict[str, str | None]] = {}
 
@@ -102,11 +112,11 @@ class Household(Aggregate):
     """The children living at one dwelling (UPRN)."""
 
     @staticmethod
-    def create_id(household_reference: str, **_: Any) -> UUID:
-        return index_id(f"household/{household_reference}")
+    def create_id(aggregate_id: UUID, **_: Any) -> UUID:
+        return aggregate_id
 
     @event("Created")
-    def __init__(self, household_reference: str) -> None:
+    def __init__(self, aggregate_id: UUID, household_reference: str) -> None:
         self.household_reference = household_reference
         self.members: list[str] = []
         self.incidents: list[dict[str, Any]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+from uuid import uuid4
 
 from eventsourcing.domain import CanMutateProtocol, CollectEventsProtocol, DomainEventProtocol
 
@@ -16,7 +17,7 @@ PROTOCOLS = (DomainEventProtocol, CollectEventsProtocol, CanMutateProtocol)
 def test_cached_answers_equal_uncached_answers() -> None:
     """For aggregates, their events and plain objects, every protocol answer is unchanged."""
     child = Child(first_event_id="e", subject_index=0, details={})
-    household = Household(household_reference="100")
+    household = Household(aggregate_id=uuid4(), household_reference="100")
     samples = [child, household, *child.collect_events(), *household.collect_events(), "x", 1]
     uncached = type(typing.Protocol)  # typing's own metaclass
     expected = [[uncached.__instancecheck__(p, s) for p in PROTOCOLS] for s in samples]
