@@ -37,6 +37,8 @@ from hub.wire.codec import WireError
 
 log = structlog.get_logger(__name__)
 
+REJOIN_AFTER_S = 10.0
+
 
 @dataclass
 class WorkerStats:
@@ -159,6 +161,7 @@ class IngestWorker:
             self._await_topic_metadata(idle_timeout_s)
         self._consumer.subscribe(self._topics, listener=self._rebalance)
         unassigned_since: float | None = time.monotonic()
+        last_join = 0.0
         try:
             while not self._stopping:
                 self._fetch(timeout_ms=0 if self._ready() else 200)
@@ -173,9 +176,17 @@ class IngestWorker:
                 if self.scheduler.partitions():
                     unassigned_since = None
                     continue
-                unassigned_since = unassigned_since or time.monotonic()
-                if until_idle and time.monotonic() - unassigned_since > idle_timeout_s:
+                now = time.monotonic()
+                unassigned_since = unassigned_since or now
+                if until_idle and now - unassigned_since > idle_timeout_s:
                     raise TimeoutError("no partitions were assigned within the idle timeout")
+                if until_idle and now - max(unassigned_since, last_join) > REJOIN_AFTER_S:
+                    # Seen with kafka-python 3.0: an assignment computed before the topics'
+                    # metadata arrived stays empty. Joining again fixes it.
+                    log.warning("no_partitions_assigned_rejoining")
+                    self._consumer.unsubscribe()
+                    self._consumer.subscribe(self._topics, listener=self._rebalance)
+                    last_join = now
         finally:
             self._dead_letters.close()
             self._consumer.close()
