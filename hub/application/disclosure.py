@@ -94,3 +94,13 @@ class DisclosureService:
             "policy_version": decision.policy_version,
             "reason": decision.reason,
         }
+
+
+def subject_access_report(audit: AuditLog, child_id: UUID) -> dict[str, Any]:
+    """Everything the audit log says was disclosed (or refused) about one child."""
+    rows = [
+        {"seq": record.seq, "recorded_at": record.recorded_at, **record.payload}
+        for record in audit.records("disclosure")
+        if record.payload.get("child_id") == str(child_id)
+    ]
+    return {"child_id": str(child_id), "disclosures": rows}

@@ -9,9 +9,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from hub.application.disclosure import subject_access_report
 from hub.audit.chain import AuditLog
+from hub.audit.fhir import audit_bundle
 from hub.audit.keys import audit_signing_key
+from hub.bootstrap import build_application
+from hub.cli.identifiers import identifier_key
 from hub.config import Settings
+from hub.domain.errors import ChildNotFoundError
 
 
 def register(subparsers: Any) -> None:
@@ -34,7 +39,17 @@ def register(subparsers: Any) -> None:
     disclosures.add_argument("--since", help="ISO date-time, inclusive")
     disclosures.add_argument("--until", help="ISO date-time, exclusive")
     disclosures.add_argument("--json", action="store_true")
+    disclosures.add_argument(
+        "--fhir", action="store_true", help="print a FHIR Bundle of AuditEvents (IHE BALP)"
+    )
     disclosures.set_defaults(func=run_disclosures)
+
+    sar = subparsers.add_parser(
+        "sar", help="subject-access report: everything disclosed about one child, to whom, why"
+    )
+    sar.add_argument("child", help="NHS number, UPN or hub child id")
+    sar.add_argument("--json", action="store_true")
+    sar.set_defaults(func=run_sar)
 
 
 def open_audit_log(settings: Settings) -> AuditLog:
@@ -67,6 +82,7 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_disclosures(args: argparse.Namespace) -> int:
     log = open_audit_log(Settings.from_env())
     rows = []
+    kept = []
     for record in log.records("disclosure"):
         payload = record.payload
         recipient = payload["recipient"]
@@ -84,7 +100,11 @@ def run_disclosures(args: argparse.Namespace) -> int:
         if args.until and record.recorded_at >= args.until:
             continue
         rows.append({"seq": record.seq, "recorded_at": record.recorded_at, **payload})
+        kept.append(record)
     log.close()
+    if args.fhir:
+        print(json.dumps(audit_bundle(kept), indent=2))
+        return 0
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -96,4 +116,31 @@ def run_disclosures(args: argparse.Namespace) -> int:
             f"{row['recorded_at'][:19]}  {row['decision']:<9} {row['category']:<32} to {who}: {why}"
         )
     print(f"{len(rows)} records")
+    return 0
+
+
+def run_sar(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    app = build_application(settings)
+    log = open_audit_log(settings)
+    try:
+        child = app.find_child(identifier_key(args.child))
+    except ChildNotFoundError:
+        print(f"no record held for {args.child}")
+        return 2
+    finally:
+        app.close()
+    report = subject_access_report(log, child.id)
+    log.close()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"Subject access report for child {child.id}: {len(report['disclosures'])} decisions")
+    for row in report["disclosures"]:
+        to = row["recipient"]
+        basis = row["lawful_basis_text"] or f"refused: {row['reason']}"
+        print(
+            f"{row['recorded_at'][:19]}  {row['decision']:<9} {row['category']:<32} "
+            f"to {to['id']} ({to['role']}, {to['organisation']}) for {row['purpose']}: {basis}"
+        )
     return 0

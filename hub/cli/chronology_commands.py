@@ -14,10 +14,10 @@ from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
 from hub.bootstrap import build_application
 from hub.cli.audit_command import open_audit_log
+from hub.cli.identifiers import identifier_key
 from hub.config import Settings
 from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
-from hub.domain.identifiers import nhs_number_is_valid, normalise_nhs_number
 from hub.ingest.dead_letters import read_dead_letters
 from hub.policy.engine import Recipient
 from hub.policy.loader import load_policy
@@ -56,16 +56,6 @@ def register(subparsers: Any) -> None:
     dead.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     dead.add_argument("--json", action="store_true", help="print JSON")
     dead.set_defaults(func=list_dead_letters)
-
-
-def identifier_key(text: str) -> str:
-    """``9434765919`` -> ``nhs/9434765919``; ``A123...`` -> ``upn/...``; a uuid stays as it is."""
-    compact = normalise_nhs_number(text.strip())
-    if nhs_number_is_valid(compact):
-        return f"nhs/{compact}"
-    if len(text) == 13 and text[0].isalpha() and text[1:].isdigit():
-        return f"upn/{text.upper()}"
-    return text.strip()
 
 
 def child_summary(child: Child, app: HubApplication) -> dict[str, Any]:

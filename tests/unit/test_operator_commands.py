@@ -205,3 +205,36 @@ def test_unknown_child_lookup_is_audited(
     [record] = log.records("lookup")
     log.close()
     assert "no record held" == record.payload["outcome"]
+
+
+def test_subject_access_report_and_fhir_export_list_the_disclosures(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a GP view, `hub sar` lists both decisions; the FHIR export has an AuditEvent each."""
+    view = [
+        "chronology",
+        "9434765919",
+        "--json",
+        "--as-role",
+        "gp",
+        "--relationship",
+        "registered-gp",
+        "--purpose",
+        "direct-care",
+        "--recipient",
+        "dr-a",
+        "--organisation",
+        "B86001",
+    ]
+    main(view)
+    capsys.readouterr()
+    assert 0 == main(["sar", "9434765919", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert ["minimised", "refuse"] == [row["decision"] for row in report["disclosures"]]
+    assert 0 == main(["disclosures", "--fhir"])
+    bundle = json.loads(capsys.readouterr().out)
+    events = [entry["resource"] for entry in bundle["entry"]]
+    assert ["AuditEvent", "AuditEvent"] == [event["resourceType"] for event in events]
+    assert ["0", "4"] == [event["outcome"] for event in events]
+    assert "dr-a" == events[0]["agent"][1]["who"]["identifier"]["value"]
+    assert report["child_id"] == events[0]["entity"][0]["what"]["identifier"]["value"]
