@@ -6,10 +6,18 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
+from hub.application.break_glass import active_grant
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.domain.errors import ChildNotFoundError
-from hub.policy.engine import Decision, Recipient, decide, entry_facts, render
+from hub.policy.engine import (
+    Decision,
+    Recipient,
+    decide,
+    decide_under_break_glass,
+    entry_facts,
+    render,
+)
 from hub.policy.model import Policy
 
 
@@ -49,9 +57,13 @@ class DisclosureService:
             return DisclosedChronology(None, [], 0, self._policy.version)
         shown: list[dict[str, Any]] = []
         records: list[dict[str, Any]] = []
+        grant = active_grant(self._audit, recipient.id, str(child.id))
         for entry in child.chronology():
-            facts = entry_facts(entry, child.on_plan, child.looked_after)
-            decision = decide(self._policy, recipient, purpose, entry, facts)
+            if grant is not None:
+                decision = decide_under_break_glass(self._policy, recipient, entry, grant.case_id)
+            else:
+                facts = entry_facts(entry, child.on_plan, child.looked_after)
+                decision = decide(self._policy, recipient, purpose, entry, facts)
             rendered = render(entry, decision)
             if rendered is not None:
                 shown.append(rendered)

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "hub.cli.bench_command",
     "hub.cli.reference_command",
     "hub.cli.audit_command",
+    "hub.cli.break_glass_command",
 )
 
 

@@ -76,6 +76,33 @@ def decide(
     return Decision(rule.disclose, rule.id, rule.lawful_basis, rule.description, policy.version)
 
 
+def decide_under_break_glass(
+    policy: Policy, recipient: Recipient, entry: ChronologyEntry, case_id: str
+) -> Decision:
+    """Emergency access: the whole entry, except what sensitivity labels seal from the role."""
+    terms = policy.break_glass
+    if terms is None:
+        raise ValueError("the policy has no break-glass terms")
+    for label in entry.labels:
+        allowed = policy.label_roles.get(label)
+        if allowed is not None and recipient.role not in allowed:
+            return Decision(
+                Disclosure.REFUSE,
+                None,
+                None,
+                f"entries labelled {label} are not disclosed to role {recipient.role}, "
+                "even under break glass",
+                policy.version,
+            )
+    return Decision(
+        Disclosure.FULL,
+        f"break-glass:{case_id}",
+        terms.lawful_basis,
+        "emergency access, queued for review",
+        policy.version,
+    )
+
+
 def render(entry: ChronologyEntry, decision: Decision) -> dict[str, Any] | None:
     """What leaves the hub for one entry under ``decision`` (None when refused)."""
     if decision.disclose is Disclosure.REFUSE:

@@ -15,6 +15,7 @@ from hub.policy.model import (
     RELATIONSHIPS,
     RISK_LEVELS,
     ROLES,
+    BreakGlassTerms,
     Disclosure,
     Policy,
     Rule,
@@ -63,7 +64,33 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
                 f"{source}: rule {rule.id} overrides unknown rules: {sorted(unknown)}"
             )
     _check_contradictions(source, rules)
-    return Policy(version=version, lawful_bases=dict(bases), label_roles=labels, rules=rules)
+    return Policy(
+        version=version,
+        lawful_bases=dict(bases),
+        label_roles=labels,
+        rules=rules,
+        break_glass=_break_glass(source, data.get("break_glass"), bases),
+    )
+
+
+def _break_glass(source: str, raw: Any, bases: dict[str, str]) -> BreakGlassTerms | None:
+    if raw is None:
+        return None
+    where = f"{source}: [break_glass]"
+    minutes = raw.get("minutes")
+    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+        raise PolicyError(f"{where}: minutes must be a whole number from 1 to 1440")
+    if raw.get("lawful_basis") not in bases:
+        raise PolicyError(f"{where}: lawful_basis must be one of [lawful_bases]")
+    codes = raw.get("reason_codes")
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        raise PolicyError(f"{where}: reason_codes must be a non-empty list of codes")
+    return BreakGlassTerms(
+        allowed_roles=frozenset(_names(f"{where} allowed_roles", raw.get("allowed_roles"), ROLES)),
+        minutes=minutes,
+        lawful_basis=raw["lawful_basis"],
+        reason_codes=frozenset(codes),
+    )
 
 
 def _rule(where: str, raw: dict[str, Any], bases: dict[str, str]) -> Rule:

@@ -19,7 +19,14 @@ ROLES = frozenset(
     }
 )
 RELATIONSHIPS = frozenset(
-    {"lead-social-worker", "treating-clinician", "childs-school", "registered-gp", "none"}
+    {
+        "lead-social-worker",
+        "treating-clinician",
+        "childs-school",
+        "registered-gp",
+        "break-glass",
+        "none",
+    }
 )
 PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback"})
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
@@ -71,11 +78,22 @@ class ChildFacts:
 
 
 @dataclass(frozen=True)
+class BreakGlassTerms:
+    """Who may break glass, for how long, on which basis, with which coded reasons."""
+
+    allowed_roles: frozenset[str]
+    minutes: int
+    lawful_basis: str
+    reason_codes: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Policy:
     version: str
     lawful_bases: dict[str, str]
     label_roles: dict[str, frozenset[str]]
     rules: tuple[Rule, ...] = field(default_factory=tuple)
+    break_glass: BreakGlassTerms | None = None
 
     def matching(
         self, role: str, relationship: str, purpose: str, kind: str, facts: ChildFacts

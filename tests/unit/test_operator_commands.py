@@ -238,3 +238,66 @@ def test_subject_access_report_and_fhir_export_list_the_disclosures(
     assert ["0", "4"] == [event["outcome"] for event in events]
     assert "dr-a" == events[0]["agent"][1]["who"]["identifier"]["value"]
     assert report["child_id"] == events[0]["entity"][0]["what"]["identifier"]["value"]
+
+
+def test_break_glass_grants_full_access_for_a_time_and_queues_a_review(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A GP breaking glass sees the police entry in full; the IG lead reviews and closes it."""
+    who = ["--as-role", "gp", "--recipient", "dr-b", "--organisation", "B86001"]
+    assert 1 == main(
+        ["breakglass", "request", "9434765919", *who, "--reason-code", "because", "--reason", "x"]
+    )
+    assert "unknown reason code" in capsys.readouterr().out
+    assert 0 == main(
+        [
+            "breakglass",
+            "request",
+            "9434765919",
+            *who,
+            "--reason-code",
+            "immediate-risk-to-life",
+            "--reason",
+            "unconscious child",
+        ]
+    )
+    capsys.readouterr()
+    view = [
+        "chronology",
+        "9434765919",
+        "--json",
+        *who,
+        "--relationship",
+        "registered-gp",
+        "--purpose",
+        "direct-care",
+    ]
+    assert 0 == main(view)
+    shown = json.loads(capsys.readouterr().out)
+    assert ["full", "full"] == [entry["disclosure"] for entry in shown["entries"]]
+    assert 0 == main(["breakglass", "review", "--json"])
+    [case] = json.loads(capsys.readouterr().out)
+    assert "immediate-risk-to-life" == case["reason_code"]
+    assert 0 == main(["breakglass", "review", case["case_id"], "--outcome", "justified"])
+    capsys.readouterr()
+    assert 0 == main(["breakglass", "review", "--json"])
+    assert [] == json.loads(capsys.readouterr().out)
+    assert 0 == main(["audit", "verify"])
+
+
+def test_break_glass_expires(data_dir: Path) -> None:
+    """After its time is up a grant no longer applies."""
+    from datetime import UTC, datetime, timedelta
+
+    from hub.application.break_glass import active_grant, request_access
+    from hub.cli.audit_command import open_audit_log
+    from hub.policy.engine import Recipient
+    from hub.policy.loader import load_policy
+
+    log = open_audit_log(Settings.from_env())
+    recipient = Recipient("dr-c", "gp", "B86001", "gp-practice", "break-glass")
+    start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    request_access(log, load_policy(), recipient, "child-1", "immediate-risk-to-life", "why", start)
+    assert active_grant(log, "dr-c", "child-1", start + timedelta(minutes=59)) is not None
+    assert active_grant(log, "dr-c", "child-1", start + timedelta(minutes=61)) is None
+    log.close()
