@@ -79,6 +79,13 @@ class DisclosureService:
                 )
             )
         self._audit.append("disclosure", records)
+        reviews = [
+            {**record, "review": "fail-safe: high-risk concern not shareable in full"}
+            for record in records
+            if record["needs_review"]
+        ]
+        if reviews:
+            self._audit.append("ig-review", reviews)
         return DisclosedChronology(child.id, shown, len(records) - len(shown), self._policy.version)
 
     def _record(
@@ -105,6 +112,7 @@ class DisclosureService:
             "lawful_basis_text": self._policy.lawful_bases.get(basis) if basis else None,
             "policy_version": decision.policy_version,
             "reason": decision.reason,
+            "needs_review": decision.needs_review,
         }
 
 

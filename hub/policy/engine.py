@@ -37,6 +37,22 @@ class Decision:
     lawful_basis: str | None
     reason: str
     policy_version: str
+    needs_review: bool = False
+
+
+FAIL_SAFE_RULE = "fail-safe-I1"
+FAIL_SAFE_BASIS = "safeguarding"
+
+
+def is_high_risk(entry: ChronologyEntry) -> bool:
+    """A concern that someone must act on: high-risk police notification, suspected NAI, ..."""
+    details = entry.details
+    return bool(
+        details.get("risk_level") == "HIGH"
+        or details.get("suspected_non_accidental_injury")
+        or details.get("safeguarding_concern_raised")
+        or details.get("examination_refused")
+    )
 
 
 def entry_facts(entry: ChronologyEntry, on_plan: bool, looked_after: bool) -> ChildFacts:
@@ -61,8 +77,21 @@ def decide(
                 None,
                 f"entries labelled {label} are not disclosed to role {recipient.role}",
                 policy.version,
+                needs_review=is_high_risk(entry) and recipient.relationship != "none",
             )
     rules = policy.matching(recipient.role, recipient.relationship, purpose, entry.kind, facts)
+    if not rules and is_high_risk(entry) and recipient.relationship != "none":
+        # Requirement I1: a refusal must never silently drop a safety concern. Someone with a
+        # relationship to the child learns that a concern exists and whom to ask; IG reviews.
+        return Decision(
+            Disclosure.FACT_ONLY,
+            FAIL_SAFE_RULE,
+            FAIL_SAFE_BASIS,
+            f"no rule lets {recipient.role} receive {entry.kind}, but it is a high-risk "
+            "concern: the fact is shared and the case queued for IG review",
+            policy.version,
+            needs_review=True,
+        )
     if not rules:
         return Decision(
             Disclosure.REFUSE,

@@ -167,12 +167,12 @@ def test_policy_view_is_audited_and_the_audit_verifies(
     ]
     assert 0 == main(view)
     shown = json.loads(capsys.readouterr().out)
-    assert ["minimised"] == [e["disclosure"] for e in shown["entries"]]
+    assert ["minimised", "fact-only"] == [e["disclosure"] for e in shown["entries"]]
     assert 0 == main(["disclosures", "--recipient", "dr-a", "--json"])
     records = json.loads(capsys.readouterr().out)
-    assert ["minimised", "refuse"] == [r["decision"] for r in records]
+    assert ["minimised", "fact-only"] == [r["decision"] for r in records]
     assert "health-and-social-care" == records[0]["lawful_basis"]
-    assert "no rule lets gp" in records[1]["reason"]
+    assert ("fail-safe-I1", True) == (records[1]["rule"], records[1]["needs_review"])
     assert 0 == main(["audit", "verify"])
     assert "intact" in capsys.readouterr().out
     import sqlite3
@@ -220,7 +220,7 @@ def test_subject_access_report_and_fhir_export_list_the_disclosures(
         "--relationship",
         "registered-gp",
         "--purpose",
-        "direct-care",
+        "referral-feedback",
         "--recipient",
         "dr-a",
         "--organisation",
@@ -230,12 +230,12 @@ def test_subject_access_report_and_fhir_export_list_the_disclosures(
     capsys.readouterr()
     assert 0 == main(["sar", "9434765919", "--json"])
     report = json.loads(capsys.readouterr().out)
-    assert ["minimised", "refuse"] == [row["decision"] for row in report["disclosures"]]
+    assert ["refuse", "fact-only"] == [row["decision"] for row in report["disclosures"]]
     assert 0 == main(["disclosures", "--fhir"])
     bundle = json.loads(capsys.readouterr().out)
     events = [entry["resource"] for entry in bundle["entry"]]
     assert ["AuditEvent", "AuditEvent"] == [event["resourceType"] for event in events]
-    assert ["0", "4"] == [event["outcome"] for event in events]
+    assert ["4", "0"] == [event["outcome"] for event in events]
     assert "dr-a" == events[0]["agent"][1]["who"]["identifier"]["value"]
     assert report["child_id"] == events[0]["entity"][0]["what"]["identifier"]["value"]
 

@@ -136,9 +136,9 @@ def test_every_decision_is_recorded_in_the_audit_log(
 ) -> None:
     """One audit record per entry, share or refuse; shown entries match the recorded decisions."""
     log = AuditLog(tmp_path / "audit.sqlite", KEY)
-    before = len(log.records())
+    before = len(log.records("disclosure"))
     view = DisclosureService(APP, POLICY, log).chronology_for(recipient, purpose, "nhs/9434765919")
-    recorded = log.records()[before:]
+    recorded = log.records("disclosure")[before:]
     entries = APP.find_child("nhs/9434765919").chronology()
     assert [e.event_id for e in entries] == [r.payload["event_id"] for r in recorded]
     shared = [r for r in recorded if r.payload["decision"] != "refuse"]

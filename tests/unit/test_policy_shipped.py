@@ -126,7 +126,9 @@ CASES = [
     ("school-dsl", "none", "safeguarding", "domestic-abuse-notification", "HIGH", (), REFUSE),
     ("gp", "registered-gp", "direct-care", "cp-status-plan-started", None, (), MINIMISED),
     ("gp", "registered-gp", "direct-care", "unscheduled-care-discharge", None, (), MINIMISED),
-    ("gp", "registered-gp", "direct-care", "domestic-abuse-notification", "HIGH", (), REFUSE),
+    ("gp", "registered-gp", "direct-care", "domestic-abuse-notification", "HIGH", (), FACT),
+    ("gp", "registered-gp", "direct-care", "domestic-abuse-notification", "MEDIUM", (), REFUSE),
+    ("police-officer", "none", "safeguarding", "domestic-abuse-notification", "HIGH", (), REFUSE),
     ("police-officer", "none", "safeguarding", "school-absence", None, (), REFUSE),
     (
         "gp",
@@ -209,3 +211,23 @@ def test_every_decision_names_the_policy_version() -> None:
             POLICY, recipient, "direct-care", entry, entry_facts(entry, True, False)
         ).policy_version
     )
+
+
+def test_fail_safe_shares_the_fact_of_a_high_risk_concern_and_asks_for_review() -> None:
+    """I1: a GP with no rule for police notifications still learns a high-risk concern exists."""
+    recipient = Recipient("r1", "gp", "ORG", "type", "registered-gp")
+    entry = _entry("domestic-abuse-notification", "HIGH")
+    decision = decide(POLICY, recipient, "direct-care", entry, entry_facts(entry, False, False))
+    assert (FACT, "fail-safe-I1", True) == (
+        decision.disclose,
+        decision.rule_id,
+        decision.needs_review,
+    )
+
+
+def test_fail_safe_never_opens_a_sealed_label() -> None:
+    """A sealed category stays withheld even for a high-risk concern, and is queued for review."""
+    recipient = Recipient("r1", "school-dsl", "ORG", "type", "childs-school")
+    entry = _entry("domestic-abuse-notification", "HIGH", ("child-voice",))
+    decision = decide(POLICY, recipient, "safeguarding", entry, entry_facts(entry, False, False))
+    assert (REFUSE, True) == (decision.disclose, decision.needs_review)
