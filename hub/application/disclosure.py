@@ -9,6 +9,7 @@ from uuid import UUID
 from hub.application.break_glass import active_grant
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
+from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import (
     Decision,
@@ -18,7 +19,7 @@ from hub.policy.engine import (
     entry_facts,
     render,
 )
-from hub.policy.model import Policy
+from hub.policy.model import Disclosure, Policy
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class DisclosureService:
                 decision = decide(self._policy, recipient, purpose, entry, facts)
             rendered = render(entry, decision)
             if rendered is not None:
+                if decision.disclose is Disclosure.FACT_ONLY:
+                    rendered["contact"] = contact_for(child)
                 shown.append(rendered)
             records.append(
                 self._record(
@@ -124,3 +127,16 @@ def subject_access_report(audit: AuditLog, child_id: UUID) -> dict[str, Any]:
         if record.payload.get("child_id") == str(child_id)
     ]
     return {"child_id": str(child_id), "disclosures": rows}
+
+
+def contact_for(child: Child) -> dict[str, str | None]:
+    """Whom to ask about a concern shared as fact only: the lead social worker or the authority."""
+    lead = child.professionals.get("lead_social_worker") or {}
+    authority = child.responsible_authority or {}
+    return {
+        "lead_social_worker": lead.get("name"),
+        "lead_social_worker_email": lead.get("email"),
+        "responsible_authority": authority.get("name"),
+        "office_hours_phone": authority.get("office_hours_phone"),
+        "out_of_hours_phone": authority.get("out_of_hours_phone"),
+    }

@@ -7,6 +7,7 @@ they are operator tools on the hub's own machine.)
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 from typing import Any
 
@@ -80,13 +81,27 @@ def child_summary(child: Child, app: HubApplication) -> dict[str, Any]:
 def show_chronology(args: argparse.Namespace) -> int:
     if args.as_role:
         return show_disclosed_chronology(args)
-    app = build_application(Settings.from_env())
+    settings = Settings.from_env()
+    app = build_application(settings)
     try:
         child = app.find_child(identifier_key(args.child))
     except ChildNotFoundError:
         print(f"no record held for {args.child}")
         return 2
     entries = child.chronology()
+    audit = open_audit_log(settings)  # operator access is an access like any other
+    audit.append(
+        "access",
+        [
+            {
+                "who": f"operator:{getpass.getuser()}",
+                "child_id": str(child.id),
+                "view": "operator",
+                "entries": len(entries),
+            }
+        ],
+    )
+    audit.close()
     if args.json:
         print(
             json.dumps(

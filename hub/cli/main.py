@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "hub.cli.reference_command",
     "hub.cli.audit_command",
     "hub.cli.break_glass_command",
+    "hub.cli.policy_command",
 )
 
 

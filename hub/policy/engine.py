@@ -79,7 +79,14 @@ def decide(
                 policy.version,
                 needs_review=is_high_risk(entry) and recipient.relationship != "none",
             )
-    rules = policy.matching(recipient.role, recipient.relationship, purpose, entry.kind, facts)
+    rules = policy.matching(
+        recipient.role,
+        recipient.relationship,
+        purpose,
+        entry.kind,
+        facts,
+        recipient.organisation_type,
+    )
     if not rules and is_high_risk(entry) and recipient.relationship != "none":
         # Requirement I1: a refusal must never silently drop a safety concern. Someone with a
         # relationship to the child learns that a concern exists and whom to ask; IG reviews.

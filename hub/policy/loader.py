@@ -111,8 +111,17 @@ def _rule(where: str, raw: dict[str, Any], bases: dict[str, str]) -> Rule:
         raise PolicyError(f"{where}: 'kinds' must be a non-empty list of entry kinds or patterns")
     risk = raw.get("risk_levels")
     on_plan = raw.get("on_plan")
-    if on_plan is not None and not isinstance(on_plan, bool):
-        raise PolicyError(f"{where}: on_plan must be true or false")
+    looked_after = raw.get("looked_after")
+    for name, flag in (("on_plan", on_plan), ("looked_after", looked_after)):
+        if flag is not None and not isinstance(flag, bool):
+            raise PolicyError(f"{where}: {name} must be true or false")
+    org_types = raw.get("organisation_types")
+    if org_types is not None and (
+        not isinstance(org_types, list)
+        or not org_types
+        or not all(isinstance(t, str) for t in org_types)
+    ):
+        raise PolicyError(f"{where}: organisation_types must be a non-empty list")
     known = {
         "id",
         "description",
@@ -124,6 +133,8 @@ def _rule(where: str, raw: dict[str, Any], bases: dict[str, str]) -> Rule:
         "disclose",
         "risk_levels",
         "on_plan",
+        "looked_after",
+        "organisation_types",
         "overrides",
     }
     unknown = sorted(set(raw) - known)
@@ -144,6 +155,8 @@ def _rule(where: str, raw: dict[str, Any], bases: dict[str, str]) -> Rule:
         if risk is None
         else frozenset(_names(f"{where}: risk_levels", risk, RISK_LEVELS)),
         on_plan=on_plan,
+        looked_after=looked_after,
+        organisation_types=None if org_types is None else frozenset(org_types),
         overrides=frozenset(raw.get("overrides") or ()),
     )
 
@@ -180,7 +193,14 @@ def _can_overlap(first: Rule, second: Rule) -> bool:
     both_risks = first.risk_levels is not None and second.risk_levels is not None
     if both_risks and not (first.risk_levels or set()) & (second.risk_levels or set()):
         return False
-    if first.on_plan is not None and second.on_plan is not None and first.on_plan != second.on_plan:
+    for name in ("on_plan", "looked_after"):
+        mine, theirs = getattr(first, name), getattr(second, name)
+        if mine is not None and theirs is not None and mine != theirs:
+            return False
+    both_types = first.organisation_types is not None and second.organisation_types is not None
+    if both_types and not (first.organisation_types or set()) & (
+        second.organisation_types or set()
+    ):
         return False
     return any(
         fnmatchcase(a, b) or fnmatchcase(b, a) or a == b for a in first.kinds for b in second.kinds

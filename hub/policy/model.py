@@ -53,14 +53,24 @@ class Rule:
     disclose: Disclosure
     risk_levels: frozenset[str] | None = None
     on_plan: bool | None = None
+    looked_after: bool | None = None
+    organisation_types: frozenset[str] | None = None
     overrides: frozenset[str] = frozenset()
 
     def matches(
-        self, role: str, relationship: str, purpose: str, kind: str, facts: ChildFacts
+        self,
+        role: str,
+        relationship: str,
+        purpose: str,
+        kind: str,
+        facts: ChildFacts,
+        organisation_type: str | None = None,
     ) -> bool:
         return (
             role in self.roles
             and relationship in self.relationships
+            and (self.organisation_types is None or organisation_type in self.organisation_types)
+            and (self.looked_after is None or facts.looked_after == self.looked_after)
             and purpose in self.purposes
             and any(fnmatchcase(kind, pattern) for pattern in self.kinds)
             and (self.risk_levels is None or facts.risk_level in self.risk_levels)
@@ -96,8 +106,18 @@ class Policy:
     break_glass: BreakGlassTerms | None = None
 
     def matching(
-        self, role: str, relationship: str, purpose: str, kind: str, facts: ChildFacts
+        self,
+        role: str,
+        relationship: str,
+        purpose: str,
+        kind: str,
+        facts: ChildFacts,
+        organisation_type: str | None = None,
     ) -> list[Rule]:
-        found = [r for r in self.rules if r.matches(role, relationship, purpose, kind, facts)]
+        found = [
+            r
+            for r in self.rules
+            if r.matches(role, relationship, purpose, kind, facts, organisation_type)
+        ]
         overridden = {target for rule in found for target in rule.overrides}
         return [rule for rule in found if rule.id not in overridden]

@@ -168,6 +168,8 @@ def test_policy_view_is_audited_and_the_audit_verifies(
     assert 0 == main(view)
     shown = json.loads(capsys.readouterr().out)
     assert ["minimised", "fact-only"] == [e["disclosure"] for e in shown["entries"]]
+    assert "0113 000 0002" == shown["entries"][1]["contact"]["out_of_hours_phone"]
+    assert "details" not in shown["entries"][1]
     assert 0 == main(["disclosures", "--recipient", "dr-a", "--json"])
     records = json.loads(capsys.readouterr().out)
     assert ["minimised", "fact-only"] == [r["decision"] for r in records]
@@ -301,3 +303,14 @@ def test_break_glass_expires(data_dir: Path) -> None:
     assert active_grant(log, "dr-c", "child-1", start + timedelta(minutes=59)) is not None
     assert active_grant(log, "dr-c", "child-1", start + timedelta(minutes=61)) is None
     log.close()
+
+
+def test_operator_view_is_recorded_as_an_access(data_dir: Path) -> None:
+    """The operator's unfiltered chronology view is itself recorded in the audit log."""
+    from hub.cli.audit_command import open_audit_log
+
+    assert 0 == main(["chronology", "9434765919"])
+    log = open_audit_log(Settings.from_env())
+    [record] = log.records("access")
+    log.close()
+    assert ("operator", 2) == (record.payload["view"], record.payload["entries"])

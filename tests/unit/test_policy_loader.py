@@ -98,3 +98,30 @@ def test_unreadable_policy_file_is_reported(tmp_path: Path) -> None:
     path.write_text("version = = 1", encoding="utf-8")
     with pytest.raises(PolicyError, match=str(path)):
         load_policy(path)
+
+
+def test_organisation_type_and_looked_after_conditions_narrow_a_rule() -> None:
+    """A rule limited to an organisation type and to looked-after children matches only those."""
+    from hub.policy.model import ChildFacts
+
+    data = _with(organisation_types=["local-authority"], looked_after=True)
+    policy = parse_policy(data)
+    match = ("social-worker", "lead-social-worker", "safeguarding", "school-absence")
+    assert policy.matching(*match, ChildFacts(looked_after=True), "local-authority")
+    assert not policy.matching(*match, ChildFacts(looked_after=False), "local-authority")
+    assert not policy.matching(*match, ChildFacts(looked_after=True), "police-force")
+
+
+def test_policy_check_command_reports_a_refused_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hub policy check FILE` exits 1 and says why a policy is refused."""
+    from hub.cli.main import main
+
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        'version = "x"\n[lawful_bases]\na = "b"\n[[rules]]\nid = "r"\n', encoding="utf-8"
+    )
+    assert 1 == main(["policy", "check", str(path)])
+    assert "lawful_basis None" in capsys.readouterr().out
+    assert 0 == main(["policy", "check"])
