@@ -72,13 +72,13 @@ def child_summary(child: Child, app: HubApplication) -> dict[str, Any]:
         "responsible_authority": child.responsible_authority,
         "professionals": child.professionals,
         "school_safeguarding_lead": directory_entry.safeguarding_lead if directory_entry else None,
-        "households": child.households,
         "siblings": sorted(child.siblings),
         "entries": len(child.entries),
     }
 
 
 def show_chronology(args: argparse.Namespace) -> int:
+    """Without --as-role: the operator's view, still through the policy and audited."""
     if args.as_role:
         return show_disclosed_chronology(args)
     settings = Settings.from_env()
@@ -88,26 +88,18 @@ def show_chronology(args: argparse.Namespace) -> int:
     except ChildNotFoundError:
         print(f"no record held for {args.child}")
         return 2
-    entries = child.chronology()
-    audit = open_audit_log(settings)  # operator access is an access like any other
-    audit.append(
-        "access",
-        [
-            {
-                "who": f"operator:{getpass.getuser()}",
-                "child_id": str(child.id),
-                "view": "operator",
-                "entries": len(entries),
-            }
-        ],
-    )
-    audit.close()
+    operator = Recipient(f"operator:{getpass.getuser()}", "hub-operator", "hub", "hub", "none")
+    audit = open_audit_log(settings)
+    try:
+        view = DisclosureService(app, load_policy(), audit).chronology_for(
+            operator, "operations", str(child.id)
+        )
+    finally:
+        audit.close()
     if args.json:
+        summary = child_summary(child, app)
         print(
-            json.dumps(
-                {**child_summary(child, app), "chronology": [e.to_dict() for e in entries]},
-                indent=2,
-            )
+            json.dumps({**summary, "withheld": view.withheld, "chronology": view.entries}, indent=2)
         )
         return 0
     status = "on a CP plan" if child.on_plan else "not on a CP plan"
@@ -119,12 +111,13 @@ def show_chronology(args: argparse.Namespace) -> int:
     if child.dual_plans:
         status += "; DUAL PLANS"
     print(
-        f"child {child.id}: {status}; {len(entries)} entries, {len(child.siblings)} linked siblings"
+        f"child {child.id}: {status}; {len(view.entries)} entries shown, {view.withheld} withheld, "
+        f"{len(child.siblings)} linked siblings"
     )
-    for entry in entries:
+    for entry in view.entries:
         print(
-            f"{entry.occurred_at[:16]}  {entry.agency:<22} {entry.summary}"
-            f"  [{entry.source_reference}]"
+            f"{str(entry['occurred_at'])[:16]}  {entry['agency']:<22} {entry.get('summary', '')}"
+            f"  [{entry.get('source_reference', '')}]"
         )
     return 0
 

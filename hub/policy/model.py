@@ -16,6 +16,7 @@ ROLES = frozenset(
         "school-nurse",
         "police-officer",
         "ig-lead",
+        "hub-operator",
     }
 )
 RELATIONSHIPS = frozenset(
@@ -28,7 +29,7 @@ RELATIONSHIPS = frozenset(
         "none",
     }
 )
-PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback"})
+PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback", "operations"})
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
 
 

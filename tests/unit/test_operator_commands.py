@@ -305,12 +305,16 @@ def test_break_glass_expires(data_dir: Path) -> None:
     log.close()
 
 
-def test_operator_view_is_recorded_as_an_access(data_dir: Path) -> None:
-    """The operator's unfiltered chronology view is itself recorded in the audit log."""
+def test_operator_view_goes_through_the_policy_and_is_audited(data_dir: Path) -> None:
+    """The operator's chronology view is a disclosure like any other: decided and recorded."""
     from hub.cli.audit_command import open_audit_log
 
     assert 0 == main(["chronology", "9434765919"])
     log = open_audit_log(Settings.from_env())
-    [record] = log.records("access")
+    records = log.records("disclosure")
     log.close()
-    assert ("operator", 2) == (record.payload["view"], record.payload["entries"])
+    assert 2 == len(records)
+    assert {("hub-operator", "operations", "full")} == {
+        (r.payload["recipient"]["role"], r.payload["purpose"], r.payload["decision"])
+        for r in records
+    }
