@@ -14,6 +14,7 @@ from adapters import fields as f
 from adapters.csv_rows import rows
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+from hub.native_formats import SCHOOL_REGISTER_COLUMNS
 
 AGENCY = "SCHOOL"
 SCHEMA = "SchoolAbsence"
@@ -27,22 +28,7 @@ UNAUTHORISED = {"G", "N", "O", "U"}
 # Registers open at about these times; an absence "occurs" when the register is taken.
 SESSION_START = {"AM": time(8, 45), "PM": time(13, 15)}
 
-COLUMNS = [
-    "school_urn",
-    "school_name",
-    "upn",
-    "local_pupil_id",
-    "legal_surname",
-    "legal_forename",
-    "date_of_birth",
-    "postcode",
-    "uprn",
-    "session_date",
-    "session",
-    "attendance_code",
-    "consecutive_absences",
-    "recorded_at",
-]
+COLUMNS = list(SCHOOL_REGISTER_COLUMNS)
 
 
 def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:

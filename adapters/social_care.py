@@ -10,6 +10,7 @@ from adapters import fields as f
 from adapters.csv_rows import rows
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+from hub.native_formats import CP_PLAN_COLUMNS
 
 AGENCY = "CHILDRENS_SOCIAL_CARE"
 SCHEMA = "ChildProtectionPlanStatus"
@@ -32,28 +33,7 @@ CATEGORIES = {
 }
 NEEDS_CATEGORY = {"PLAN_STARTED", "PLAN_REVIEWED", "UNBORN_PLAN_STARTED"}
 
-COLUMNS = [
-    "la_code",
-    "la_name",
-    "child_reference",
-    "nhs_number",
-    "upn",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "uprn",
-    "status_event",
-    "event_date",
-    "plan_category",
-    "looked_after",
-    "office_hours_phone",
-    "out_of_hours_phone",
-    "lead_social_worker",
-    "lead_social_worker_email",
-    "team",
-    "recorded_at",
-]
+COLUMNS = list(CP_PLAN_COLUMNS)
 
 
 def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:

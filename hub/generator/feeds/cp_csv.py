@@ -18,31 +18,11 @@ from hub.generator.model import LocalAuthority
 from hub.generator.names import ADULTS, SURNAMES
 from hub.generator.places import local_authority
 from hub.generator.world import World
+from hub.native_formats import CP_PLAN_COLUMNS
 
 HABITS = Habits(misspell=0.02, dob_error=0.005, nhs_number=0.95)
 UPN_KNOWN = 0.6
-HEADER = [
-    "la_code",
-    "la_name",
-    "child_reference",
-    "nhs_number",
-    "upn",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "uprn",
-    "status_event",
-    "event_date",
-    "plan_category",
-    "looked_after",
-    "office_hours_phone",
-    "out_of_hours_phone",
-    "lead_social_worker",
-    "lead_social_worker_email",
-    "team",
-    "recorded_at",
-]
+HEADER = list(CP_PLAN_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)

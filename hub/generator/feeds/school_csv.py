@@ -8,23 +8,9 @@ import io
 from hub.generator import clock
 from hub.generator.activity.absence import ABSENCE, Mark
 from hub.generator.world import World
+from hub.native_formats import SCHOOL_REGISTER_COLUMNS
 
-HEADER = [
-    "school_urn",
-    "school_name",
-    "upn",
-    "local_pupil_id",
-    "legal_surname",
-    "legal_forename",
-    "date_of_birth",
-    "postcode",
-    "uprn",
-    "session_date",
-    "session",
-    "attendance_code",
-    "consecutive_absences",
-    "recorded_at",
-]
+HEADER = list(SCHOOL_REGISTER_COLUMNS)
 
 
 def register_csv(world: World, marks: list[Mark]) -> tuple[str, list[tuple[str, str]]]:
