@@ -10,6 +10,7 @@ from hub.application.break_glass import active_grant
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.domain.child import Child
+from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import (
     Decision,
@@ -19,7 +20,7 @@ from hub.policy.engine import (
     entry_facts,
     render,
 )
-from hub.policy.model import Disclosure, Policy
+from hub.policy.model import ChildFacts, Disclosure, Policy
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,48 @@ class DisclosureService:
         if reviews:
             self._audit.append("ig-review", reviews)
         return DisclosedChronology(child.id, shown, len(records) - len(shown), self._policy.version)
+
+    def status_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:
+        """The child's status and contacts, if the policy lets this recipient have them in full."""
+        status = ChronologyEntry(
+            event_id=f"status/{child.id}",
+            agency="HUB",
+            kind="child-status",
+            occurred_at="",
+            recorded_at="",
+            summary="",
+            source_organisation="hub",
+            source_reference="",
+        )
+        decision = decide(
+            self._policy, recipient, purpose, status, ChildFacts(child.on_plan, child.looked_after)
+        )
+        self._audit.append(
+            "disclosure",
+            [
+                self._record(
+                    recipient, purpose, child.id, status.event_id, status.kind, [], decision
+                )
+            ],
+        )
+        if decision.disclose is not Disclosure.FULL:
+            return {"child_id": str(child.id), "status": "withheld by the sharing policy"}
+        school = child.professionals.get("school")
+        directory_entry = self._app.school(school["urn"] or "") if school else None
+        school_lead = directory_entry.safeguarding_lead if directory_entry else None
+        return {
+            "child_id": str(child.id),
+            "nhs_number": child.nhs_number,
+            "on_plan": child.on_plan,
+            "plan": child.plan,
+            "looked_after": child.looked_after,
+            "dual_plans": child.dual_plans,
+            "responsible_authority": child.responsible_authority,
+            "professionals": child.professionals,
+            "school_safeguarding_lead": school_lead,
+            "siblings": sorted(child.siblings),
+            "entries": len(child.entries),
+        }
 
     def _record(
         self,

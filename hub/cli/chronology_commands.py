@@ -12,12 +12,10 @@ import json
 from typing import Any
 
 from hub.application.disclosure import DisclosureService
-from hub.application.hub_app import HubApplication
 from hub.bootstrap import build_application
 from hub.cli.audit_command import open_audit_log
 from hub.cli.identifiers import identifier_key
 from hub.config import Settings
-from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
 from hub.ingest.dead_letters import read_dead_letters
 from hub.policy.engine import Recipient
@@ -59,22 +57,9 @@ def register(subparsers: Any) -> None:
     dead.set_defaults(func=list_dead_letters)
 
 
-def child_summary(child: Child, app: HubApplication) -> dict[str, Any]:
-    school = child.professionals.get("school")
-    directory_entry = app.school(school["urn"] or "") if school else None
-    return {
-        "child_id": str(child.id),
-        "nhs_number": child.nhs_number,
-        "on_plan": child.on_plan,
-        "plan": child.plan,
-        "looked_after": child.looked_after,
-        "dual_plans": child.dual_plans,
-        "responsible_authority": child.responsible_authority,
-        "professionals": child.professionals,
-        "school_safeguarding_lead": directory_entry.safeguarding_lead if directory_entry else None,
-        "siblings": sorted(child.siblings),
-        "entries": len(child.entries),
-    }
+def operator() -> Recipient:
+    """The person at the hub's own command line, as the policy knows them."""
+    return Recipient(f"operator:{getpass.getuser()}", "hub-operator", "hub", "hub", "none")
 
 
 def show_chronology(args: argparse.Namespace) -> int:
@@ -88,31 +73,21 @@ def show_chronology(args: argparse.Namespace) -> int:
     except ChildNotFoundError:
         print(f"no record held for {args.child}")
         return 2
-    operator = Recipient(f"operator:{getpass.getuser()}", "hub-operator", "hub", "hub", "none")
     audit = open_audit_log(settings)
     try:
-        view = DisclosureService(app, load_policy(), audit).chronology_for(
-            operator, "operations", str(child.id)
-        )
+        service = DisclosureService(app, load_policy(), audit)
+        view = service.chronology_for(operator(), "operations", str(child.id))
+        summary = service.status_for(operator(), "operations", child)
     finally:
         audit.close()
     if args.json:
-        summary = child_summary(child, app)
         print(
             json.dumps({**summary, "withheld": view.withheld, "chronology": view.entries}, indent=2)
         )
         return 0
-    status = "on a CP plan" if child.on_plan else "not on a CP plan"
-    if child.plan:
-        category = child.plan.get("category") or "category not given"
-        status += f" ({category}, since {child.plan['start_date']})"
-    if child.looked_after:
-        status += "; looked after"
-    if child.dual_plans:
-        status += "; DUAL PLANS"
     print(
-        f"child {child.id}: {status}; {len(view.entries)} entries shown, {view.withheld} withheld, "
-        f"{len(child.siblings)} linked siblings"
+        f"child {child.id}: {describe_status(summary)}; {len(view.entries)} entries shown, "
+        f"{view.withheld} withheld"
     )
     for entry in view.entries:
         print(
@@ -120,6 +95,22 @@ def show_chronology(args: argparse.Namespace) -> int:
             f"  [{entry.get('source_reference', '')}]"
         )
     return 0
+
+
+def describe_status(summary: dict[str, Any]) -> str:
+    """Plan and looked-after status in words, from what the policy released."""
+    if "on_plan" not in summary:
+        return str(summary.get("status", "status withheld"))
+    plan = summary.get("plan")
+    status = "on a CP plan" if summary["on_plan"] else "not on a CP plan"
+    if plan:
+        category = plan.get("category") or "category not given"
+        status += f" ({category}, since {plan['start_date']})"
+    if summary["looked_after"]:
+        status += "; looked after"
+    if summary["dual_plans"]:
+        status += "; DUAL PLANS"
+    return f"{status}; {len(summary['siblings'])} linked siblings"
 
 
 def show_disclosed_chronology(args: argparse.Namespace) -> int:
@@ -168,7 +159,11 @@ def show_disclosed_chronology(args: argparse.Namespace) -> int:
 
 
 def list_children(args: argparse.Namespace) -> int:
-    app = build_application(Settings.from_env())
+    """Children the hub holds; each row is a disclosure to the operator, decided and audited."""
+    settings = Settings.from_env()
+    app = build_application(settings)
+    audit = open_audit_log(settings)
+    service = DisclosureService(app, load_policy(), audit)
     rows = []
     for child_id in app.all_child_ids():
         child = app.get_child(child_id)
@@ -178,15 +173,19 @@ def list_children(args: argparse.Namespace) -> int:
             continue
         if args.dual_plans and not child.dual_plans:
             continue
-        rows.append(child_summary(child, app))
+        rows.append(service.status_for(operator(), "operations", child))
+    audit.close()
     if args.busiest:
-        rows = sorted(rows, key=lambda row: (-row["entries"], row["child_id"]))[: args.busiest]
+        rows = sorted(rows, key=lambda row: (-row.get("entries", 0), row["child_id"]))
+        rows = rows[: args.busiest]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            flags = [name for name in ("on_plan", "looked_after", "dual_plans") if row[name]]
-            print(f"{row['child_id']}  {row['entries']:>4} entries  {' '.join(flags)}")
+            flags = [name for name in ("on_plan", "looked_after", "dual_plans") if row.get(name)]
+            entries = row.get("entries", "-")
+            shown = " ".join(flags) or row.get("status", "")
+            print(f"{row['child_id']}  {entries:>4} entries  {shown}")
         print(f"{len(rows)} children")
     return 0
 
