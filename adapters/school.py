@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters import fields as f
-from adapters.csv_rows import rows
+from adapters.csv_rows import read_export
 from adapters.envelope import envelope, message_key, subject
-from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+from adapters.records import FieldError, OutboundEvent, ParsedExport
 from hub.native_formats import SCHOOL_REGISTER_COLUMNS
 
 AGENCY = "SCHOOL"
@@ -33,33 +33,17 @@ COLUMNS = list(SCHOOL_REGISTER_COLUMNS)
 
 def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:
     """Read a register export; each absence row is an event or a rejection."""
-    now = now or datetime.now(UTC)
-    export = ParsedExport()
-    line = 1
-    try:
-        for line, row in rows(path, COLUMNS):
-            code = row["attendance_code"].strip()
-            try:
-                absence_type = _absence_type(code)
-                if absence_type is None:
-                    export.skip(f"not an absence ({_kind(code)})")
-                    continue
-                export.events.append(_event(row, code, absence_type, now=now))
-            except FieldError as error:
-                export.rejected.append(
-                    RejectedRecord(
-                        str(path),
-                        f"line {line}",
-                        error.field_name,
-                        error.reason,
-                        _reference_or_none(row),
-                    )
-                )
-    except FieldError as error:
-        export.rejected.append(
-            RejectedRecord(str(path), f"line {line}", error.field_name, error.reason)
-        )
-    return export
+    at = now or datetime.now(UTC)
+
+    def handle(row: dict[str, str], export: ParsedExport) -> None:
+        code = row["attendance_code"].strip()
+        absence_type = _absence_type(code)
+        if absence_type is None:
+            export.skip(f"not an absence ({_kind(code)})")
+        else:
+            export.events.append(_event(row, code, absence_type, now=at))
+
+    return read_export(path, COLUMNS, handle, _reference_or_none)
 
 
 def _absence_type(code: str) -> str | None:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters import fields as f
-from adapters.csv_rows import rows
+from adapters.csv_rows import read_export
 from adapters.envelope import envelope, message_key, subject
-from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+from adapters.records import FieldError, OutboundEvent, ParsedExport
 from hub.native_formats import CP_PLAN_COLUMNS
 
 AGENCY = "CHILDRENS_SOCIAL_CARE"
@@ -38,28 +38,12 @@ COLUMNS = list(CP_PLAN_COLUMNS)
 
 def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:
     """Read a CP plan export; each row is an event or a rejection."""
-    now = now or datetime.now(UTC)
-    export = ParsedExport()
-    line = 1
-    try:
-        for line, row in rows(path, COLUMNS):
-            try:
-                export.events.append(_event(row, now=now))
-            except FieldError as error:
-                export.rejected.append(
-                    RejectedRecord(
-                        str(path),
-                        f"line {line}",
-                        error.field_name,
-                        error.reason,
-                        _reference_or_none(row),
-                    )
-                )
-    except FieldError as error:
-        export.rejected.append(
-            RejectedRecord(str(path), f"line {line}", error.field_name, error.reason)
-        )
-    return export
+    at = now or datetime.now(UTC)
+
+    def handle(row: dict[str, str], export: ParsedExport) -> None:
+        export.events.append(_event(row, now=at))
+
+    return read_export(path, COLUMNS, handle, _reference_or_none)
 
 
 def _event(row: dict[str, str], *, now: datetime) -> OutboundEvent:
