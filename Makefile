@@ -26,13 +26,19 @@ $(KAFKA_LIBS)/.resolved: deploy/kafka/pom.xml
 	mvn -q -B -f deploy/kafka/pom.xml dependency:copy-dependencies -Dkafka.libs=$(abspath $(KAFKA_LIBS))
 	touch $@
 
-setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved
+# The lookup service's Python code, generated from its .proto by the installed grpcio-tools
+# (so it always matches the installed grpcio/protobuf); never committed.
+PROTO_OUT := hub/lookup/proto/lookup_pb2.py
+$(PROTO_OUT): hub/lookup/proto/lookup.proto $(BIN)/.installed
+	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $<
 
-lint: $(BIN)/.installed
+setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT)
+
+lint: $(BIN)/.installed $(PROTO_OUT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(BIN)/.installed
+typecheck: $(BIN)/.installed $(PROTO_OUT)
 	$(BIN)/mypy
 
 unit: setup

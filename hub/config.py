@@ -19,6 +19,9 @@ class Settings:
     consumer_group: str = "safeguarding-hub"
     batch_size: int = 2000
     aggregate_cache_size: int = 500_000
+    lookup_address: str = "127.0.0.1:50051"
+    certs_dir_override: Path | None = None
+    lookup_user: str = "ae-desk"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,7 +35,21 @@ class Settings:
             consumer_group=os.environ.get("HUB_CONSUMER_GROUP", "safeguarding-hub"),
             batch_size=int(os.environ.get("HUB_BATCH_SIZE", "2000")),
             aggregate_cache_size=int(os.environ.get("HUB_AGGREGATE_CACHE_SIZE", "500000")),
+            lookup_address=os.environ.get("HUB_LOOKUP_ADDRESS", "127.0.0.1:50051"),
+            certs_dir_override=Path(os.environ["HUB_CERTS_DIR"])
+            if os.environ.get("HUB_CERTS_DIR")
+            else None,
+            lookup_user=os.environ.get("HUB_LOOKUP_USER", "ae-desk"),
         )
+
+    @property
+    def certs_dir(self) -> Path:
+        """The lookup service's CA, server and client certificates (HUB_CERTS_DIR)."""
+        return self.certs_dir_override or self.data_dir / "certs"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / "audit.sqlite"
 
     @property
     def publish_ledger_path(self) -> Path:

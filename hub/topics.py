@@ -18,3 +18,4 @@ CHILDRENS_SOCIAL_CARE = f"{PREFIX}agency.social-care.cp-plans"
 AGENCY_TOPICS = (EMERGENCY_CARE, POLICE, SCHOOL, CHILDRENS_SOCIAL_CARE)
 
 DEAD_LETTER = f"{PREFIX}hub.dead-letter"
+ACCESS_TO_SERVICE = f"{PREFIX}hub.access-to-service"

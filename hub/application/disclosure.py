@@ -144,22 +144,38 @@ class DisclosureService:
         labels: list[str],
         decision: Decision,
     ) -> dict[str, Any]:
-        basis = decision.lawful_basis
-        return {
-            "recipient": asdict(recipient),
-            "child_id": str(child_id),
-            "purpose": purpose,
-            "event_id": event_id,
-            "category": kind,
-            "labels": labels,
-            "decision": decision.disclose.value,
-            "rule": decision.rule_id,
-            "lawful_basis": basis,
-            "lawful_basis_text": self._policy.lawful_bases.get(basis) if basis else None,
-            "policy_version": decision.policy_version,
-            "reason": decision.reason,
-            "needs_review": decision.needs_review,
-        }
+        return disclosure_record(
+            self._policy, recipient, purpose, child_id, event_id, kind, labels, decision
+        )
+
+
+def disclosure_record(
+    policy: Policy,
+    recipient: Recipient,
+    purpose: str,
+    child_id: UUID,
+    event_id: str,
+    kind: str,
+    labels: list[str],
+    decision: Decision,
+) -> dict[str, Any]:
+    """The audit record of one decision: who, about which child, what, how much, and why."""
+    basis = decision.lawful_basis
+    return {
+        "recipient": asdict(recipient),
+        "child_id": str(child_id),
+        "purpose": purpose,
+        "event_id": event_id,
+        "category": kind,
+        "labels": labels,
+        "decision": decision.disclose.value,
+        "rule": decision.rule_id,
+        "lawful_basis": basis,
+        "lawful_basis_text": policy.lawful_bases.get(basis) if basis else None,
+        "policy_version": decision.policy_version,
+        "reason": decision.reason,
+        "needs_review": decision.needs_review,
+    }
 
 
 def subject_access_report(audit: AuditLog, child_id: UUID) -> dict[str, Any]:

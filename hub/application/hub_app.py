@@ -25,7 +25,7 @@ from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.directory import School
 from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierNotLinkedError
-from hub.domain.identity import Outcome
+from hub.domain.identity import Candidate, Outcome
 from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
 from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
 from hub.ingest.facts import AgencyFact, SubjectRef
@@ -484,6 +484,14 @@ class HubApplication(Application[UUID]):
         if index.child_id is None:
             raise ChildNotFoundError(key)
         return self.get_child(index.child_id)
+
+    def birth_date_candidates(self, date_of_birth: str) -> list[Candidate]:
+        """Every child known with this date of birth, for demographic matching."""
+        try:
+            bucket: BirthDateIndex = self.repository.get(self.ids.birth_date(date_of_birth))
+        except AggregateNotFoundError:
+            return []
+        return bucket.candidates()
 
     def all_child_ids(self) -> Iterator[UUID]:
         """Every child ever registered, in registration order (scans the notification log)."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,12 +50,19 @@ class VerifyResult:
 
 
 class AuditLog:
-    """Append-only audit records in SQLite; one writer at a time (SQLite's lock)."""
+    """Append-only audit records in SQLite; one writer at a time (SQLite's lock).
+
+    One object may be shared by the threads of a server: calls are serialised.
+    """
 
     def __init__(self, path: Path, signing_key: Ed25519PrivateKey) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._key = signing_key
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        # Write-ahead logging: one fsync per commit, and readers never block the writer.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY,"
             " recorded_at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,"
@@ -69,6 +78,14 @@ class AuditLog:
 
     def append(self, kind: str, payloads: list[dict[str, Any]]) -> list[AuditRecord]:
         """Append records atomically, chained to the current head; checkpoint periodically."""
+        return self.append_batch([(kind, payload) for payload in payloads])
+
+    def append_batch(self, items: Sequence[tuple[str, dict[str, Any]]]) -> list[AuditRecord]:
+        """Append records of several kinds in one transaction: all of them or none."""
+        with self._lock:
+            return self._append(items)
+
+    def _append(self, items: Sequence[tuple[str, dict[str, Any]]]) -> list[AuditRecord]:
         written = []
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -76,7 +93,7 @@ class AuditLog:
                 "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
             ).fetchone()
             seq, prev = (row[0], row[1]) if row else (0, GENESIS)
-            for payload in payloads:
+            for kind, payload in items:
                 seq += 1
                 recorded_at = datetime.now(UTC).isoformat()
                 text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -97,6 +114,10 @@ class AuditLog:
 
     def checkpoint(self) -> None:
         """Sign the current head now (e.g. at the end of a batch or on shutdown)."""
+        with self._lock:
+            self._checkpoint_head()
+
+    def _checkpoint_head(self) -> None:
         row = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         if row:
             self._db.execute("BEGIN IMMEDIATE")
@@ -110,15 +131,22 @@ class AuditLog:
             (seq, digest, datetime.now(UTC).isoformat(), signature),
         )
 
-    def records(self, kind: str | None = None) -> list[AuditRecord]:
-        query = "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit"
-        rows = self._db.execute(
-            query + (" WHERE kind = ?" if kind else "") + " ORDER BY seq", (kind,) if kind else ()
-        ).fetchall()
+    def records(self, kind: str | None = None, after: int = 0) -> list[AuditRecord]:
+        """Records in order, optionally of one kind and after sequence number ``after``."""
+        query = "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit WHERE seq > ?"
+        with self._lock:
+            rows = self._db.execute(
+                query + (" AND kind = ?" if kind else "") + " ORDER BY seq",
+                (after, kind) if kind else (after,),
+            ).fetchall()
         return [AuditRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
     def verify(self, public_key: Ed25519PublicKey) -> VerifyResult:
         """Recompute the chain and check every checkpoint; name the first place it breaks."""
+        with self._lock:
+            return self._verify(public_key)
+
+    def _verify(self, public_key: Ed25519PublicKey) -> VerifyResult:
         problems: list[str] = []
         rows = self._db.execute(
             "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit ORDER BY rowid"

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "hub.cli.audit_command",
     "hub.cli.break_glass_command",
     "hub.cli.policy_command",
+    "hub.cli.lookup_commands",
 )
 
 

@@ -1,4 +1,9 @@
-"""``hub reference schools FILE``: load the schools directory (URN, name, safeguarding lead)."""
+"""``hub reference schools|organisations FILE``: load the hub's reference data.
+
+Schools (URN, name, safeguarding lead) go into the event store; the
+organisation directory (code, type, name) that the lookup service checks
+callers' certificates against is validated and kept under the data directory.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 
 from hub.bootstrap import build_application
 from hub.config import Settings
+from hub.lookup.organisations import OrganisationDirectory, OrganisationFileError, directory_path
 
 SCHOOL_COLUMNS = ("urn", "name", "dsl_name", "dsl_email", "la_code")
 
@@ -20,6 +26,25 @@ def register(subparsers: Any) -> None:
     schools = which.add_parser("schools", help="schools and their designated safeguarding leads")
     schools.add_argument("file", type=Path, help="CSV: " + ",".join(SCHOOL_COLUMNS))
     schools.set_defaults(func=load_schools)
+    organisations = which.add_parser(
+        "organisations", help="organisations allowed to call the hub's services (code,type,name)"
+    )
+    organisations.add_argument("file", type=Path, help="CSV: code,type,name")
+    organisations.set_defaults(func=load_organisations)
+
+
+def load_organisations(args: argparse.Namespace) -> int:
+    text = args.file.read_text(encoding="utf-8-sig")
+    try:
+        directory = OrganisationDirectory.parse(text, str(args.file))
+    except OrganisationFileError as error:
+        print(error, file=sys.stderr)
+        return 1
+    target = directory_path(Settings.from_env().data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"organisations: {len(directory)} loaded into {target}")
+    return 0
 
 
 def load_schools(args: argparse.Namespace) -> int:

@@ -19,9 +19,10 @@ from hub.generator.activity.status_events import baseline_events, plan_status_ev
 from hub.generator.config import ConfigError, GeneratorConfig
 from hub.generator.feeds.ae_hl7 import AeFeed
 from hub.generator.feeds.cp_csv import CscFeed
-from hub.generator.feeds.police_json import PoliceFeed
-from hub.generator.feeds.reference import schools_csv, sites_csv
+from hub.generator.feeds.police_json import FORCE, PoliceFeed
+from hub.generator.feeds.reference import organisations_csv, schools_csv, sites_csv
 from hub.generator.feeds.school_csv import register_csv
+from hub.generator.places import LOCAL_AUTHORITIES
 from hub.generator.rng import stream
 from hub.generator.sites import SITES
 from hub.generator.truth import GroundTruth
@@ -83,6 +84,17 @@ def generate(
     _write(out_dir / "households.jsonl", "".join(household_line(h) for h in world.households))
     _write(out_dir / "reference" / "schools.csv", schools_csv(world.schools.schools))
     _write(out_dir / "reference" / "sites.csv", sites_csv(SITES))
+    practices = sorted({h.gp_practice.code: h.gp_practice for h in world.households}.items())
+    _write(
+        out_dir / "reference" / "organisations.csv",
+        organisations_csv(
+            SITES,
+            LOCAL_AUTHORITIES,
+            [practice for _, practice in practices],
+            world.schools.schools,
+            FORCE,
+        ),
+    )
     open_visits = [visit for visit in visits if visit.discharge is None]
     _write(
         out_dir / "ae-open-visits.jsonl",

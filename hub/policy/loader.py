@@ -16,6 +16,8 @@ from hub.policy.model import (
     RISK_LEVELS,
     ROLES,
     BreakGlassTerms,
+    CallerTerms,
+    CallTerms,
     Disclosure,
     Policy,
     Rule,
@@ -70,7 +72,49 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
         label_roles=labels,
         rules=rules,
         break_glass=_break_glass(source, data.get("break_glass"), bases),
+        calls={
+            name: _call(f"{source}: calls.{name}", name, raw)
+            for name, raw in (data.get("calls") or {}).items()
+        },
     )
+
+
+def _call(where: str, name: str, raw: Any) -> CallTerms:
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}: must be a table")
+    unknown = sorted(set(raw) - {"description", "callers"})
+    if unknown:
+        raise PolicyError(f"{where}: unknown keys {unknown}")
+    callers = raw.get("callers")
+    if not isinstance(callers, dict) or not callers:
+        raise PolicyError(f"{where}: [callers] must name at least one role")
+    terms: dict[str, CallerTerms] = {}
+    for role, spec in callers.items():
+        at = f"{where}.callers.{role}"
+        if role not in ROLES:
+            raise PolicyError(f"{at}: unknown role; known: {sorted(ROLES)}")
+        if not isinstance(spec, dict):
+            raise PolicyError(f"{at}: must be a table")
+        extra = sorted(set(spec) - {"organisation_types", "purposes", "notify_access"})
+        if extra:
+            raise PolicyError(f"{at}: unknown keys {extra}")
+        org_types = spec.get("organisation_types")
+        if (
+            not isinstance(org_types, list)
+            or not org_types
+            or not all(isinstance(t, str) and t for t in org_types)
+        ):
+            raise PolicyError(f"{at}: organisation_types must be a non-empty list")
+        notify = spec.get("notify_access", False)
+        if not isinstance(notify, bool):
+            raise PolicyError(f"{at}: notify_access must be true or false")
+        terms[role] = CallerTerms(
+            role=role,
+            organisation_types=frozenset(org_types),
+            purposes=frozenset(_names(f"{at}: purposes", spec.get("purposes"), PURPOSES)),
+            notify_access=notify,
+        )
+    return CallTerms(name=name, description=str(raw.get("description", "")), callers=terms)
 
 
 def _break_glass(source: str, raw: Any, bases: dict[str, str]) -> BreakGlassTerms | None:

@@ -26,6 +26,7 @@ RELATIONSHIPS = frozenset(
         "childs-school",
         "registered-gp",
         "break-glass",
+        "responsible-authority",
         "none",
     }
 )
@@ -99,12 +100,32 @@ class BreakGlassTerms:
 
 
 @dataclass(frozen=True)
+class CallerTerms:
+    """On which terms one role may make a call: from which organisations, for which purposes."""
+
+    role: str
+    organisation_types: frozenset[str]
+    purposes: frozenset[str]
+    notify_access: bool = False
+
+
+@dataclass(frozen=True)
+class CallTerms:
+    """Who may make one kind of call (a service operation) at all; the rules decide the content."""
+
+    name: str
+    description: str
+    callers: dict[str, CallerTerms] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Policy:
     version: str
     lawful_bases: dict[str, str]
     label_roles: dict[str, frozenset[str]]
     rules: tuple[Rule, ...] = field(default_factory=tuple)
     break_glass: BreakGlassTerms | None = None
+    calls: dict[str, CallTerms] = field(default_factory=dict)
 
     def matching(
         self,

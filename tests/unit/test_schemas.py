@@ -18,6 +18,7 @@ CATALOGUE = default_catalogue()
 CODEC = SingleObjectCodec(CATALOGUE)
 ALL_VERSIONS = CATALOGUE.all_versions()
 EXPECTED_EVENT_SCHEMAS = [
+    "AccessToServiceNotification",
     "ChildProtectionPlanStatus",
     "DomesticAbuseNotification",
     "EmergencyAttendance",
@@ -47,8 +48,8 @@ def _ids(versions: list[SchemaVersion]) -> list[str]:
     return [v.label for v in versions]
 
 
-def test_catalogue_holds_the_four_agency_event_schemas() -> None:
-    """The catalogue has one schema per agency event type."""
+def test_catalogue_holds_the_agency_and_hub_event_schemas() -> None:
+    """The catalogue has one schema per agency event type, and the hub's own notification."""
     assert CATALOGUE.names() == EXPECTED_EVENT_SCHEMAS
 
 

@@ -1,11 +1,11 @@
-"""Reference files: the schools (with their designated safeguarding leads) and the A&E sites."""
+"""Reference files: schools (with their safeguarding leads), A&E sites, and all organisations."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from hub.generator.model import School, Site
+from hub.generator.model import GpPractice, LocalAuthority, School, Site
 
 
 def schools_csv(schools: list[School]) -> str:
@@ -27,4 +27,24 @@ def sites_csv(sites: tuple[Site, ...]) -> str:
     writer.writerow(["site_code", "site_type", "name"])
     for site in sites:
         writer.writerow([site.code, site.site_type, site.name])
+    return buffer.getvalue()
+
+
+def organisations_csv(
+    sites: tuple[Site, ...],
+    authorities: tuple[LocalAuthority, ...],
+    practices: list[GpPractice],
+    schools: list[School],
+    police_force: str,
+) -> str:
+    """``code,type,name``: every organisation that may hold a certificate for the hub's services."""
+    rows = [(site.code, "unscheduled-care", site.name) for site in sites]
+    rows += [(la.code, "local-authority", la.name) for la in authorities]
+    rows += [(gp.code, "gp-practice", gp.name) for gp in practices]
+    rows += [(str(school.urn), "school", school.name) for school in schools]
+    rows.append((police_force, "police", f"Police force {police_force}"))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["code", "type", "name"])
+    writer.writerows(rows)
     return buffer.getvalue()

@@ -1,0 +1,218 @@
+"""When the next school day starts, for Operation Encompass notices (P4).
+
+A school's designated safeguarding lead must be told of a police-attended domestic
+abuse incident before the start of the next school day. ``next_school_day_start``
+gives that deadline for a notification arriving at any instant: weekends, bank
+holidays in England and the local authority's holiday ranges (half terms, INSET
+days) are skipped, and the start time is wall-clock time in England, so it is
+08:45 GMT in winter and 08:45 BST in summer.
+
+Term dates differ between local authorities, so holidays are configuration:
+``SchoolCalendar.from_toml``, ``from_csv``/``from_rows``, or ``from_generator`` for
+the synthetic generator's approximate English calendar.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.generator.school_calendar import easter_sunday
+from hub.generator.school_calendar import is_school_day as generator_is_school_day
+
+ENGLAND = ZoneInfo("Europe/London")
+DEFAULT_SCHOOL_DAY_START = time(8, 45)
+_SEARCH_LIMIT_DAYS = 2 * 366
+
+# One-off changes proclaimed for particular years, which no rule predicts.
+_MOVED_BANK_HOLIDAYS = {
+    date(2020, 5, 4): date(2020, 5, 8),  # early May moved for VE day 75
+    date(2022, 5, 30): date(2022, 6, 2),  # spring moved for the Platinum Jubilee
+}
+_EXTRA_BANK_HOLIDAYS = {
+    date(2022, 6, 3),  # Platinum Jubilee
+    date(2022, 9, 19),  # state funeral of Queen Elizabeth II
+    date(2023, 5, 8),  # coronation of King Charles III
+}
+
+
+@cache
+def england_bank_holidays(year: int) -> frozenset[date]:
+    """Bank holidays in England and Wales in ``year``, with weekend substitutes."""
+    easter = easter_sunday(year)
+    may_first_monday = _first_monday(date(year, 5, 1))
+    days = {
+        _substitute(date(year, 1, 1), set()),
+        easter - timedelta(days=2),
+        easter + timedelta(days=1),
+        may_first_monday,
+        _last_monday(date(year, 5, 31)),
+        _last_monday(date(year, 8, 31)),
+    }
+    christmas_and_boxing_day = (date(year, 12, 25), date(year, 12, 26))
+    days |= {day for day in christmas_and_boxing_day if day.weekday() < 5}
+    for day in christmas_and_boxing_day:
+        days.add(_substitute(day, days))
+    days = {_MOVED_BANK_HOLIDAYS.get(day, day) for day in days}
+    days |= {day for day in _EXTRA_BANK_HOLIDAYS if day.year == year}
+    return frozenset(days)
+
+
+def is_england_bank_holiday(day: date) -> bool:
+    """True if ``day`` is a bank holiday in England and Wales."""
+    return day in england_bank_holidays(day.year)
+
+
+def _first_monday(day: date) -> date:
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def _last_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _substitute(day: date, taken: set[date]) -> date:
+    """``day`` itself, or the next weekday not already a holiday if it falls at a weekend."""
+    if day.weekday() < 5:
+        return day
+    while day.weekday() >= 5 or day in taken:
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class HolidayRange:
+    """Consecutive days without school, both ends included (an INSET day: first == last)."""
+
+    first: date
+    last: date
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError(f"holiday {self.label!r} ends before it starts: {self.last}")
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """School days: weekdays that are neither in a holiday range nor an England bank holiday."""
+
+    holidays: tuple[HolidayRange, ...] = ()
+    day_start: time = DEFAULT_SCHOOL_DAY_START
+    england_bank_holidays: bool = True
+
+    def is_school_day(self, day: date) -> bool:
+        if day.weekday() >= 5:
+            return False
+        if self.england_bank_holidays and is_england_bank_holiday(day):
+            return False
+        return not any(holiday.covers(day) for holiday in self.holidays)
+
+    def start_of(self, day: date) -> datetime:
+        """The moment the school day ``day`` starts, in England's local time."""
+        return datetime.combine(day, self.day_start, tzinfo=ENGLAND)
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        day_start: time = DEFAULT_SCHOOL_DAY_START,
+        england_bank_holidays: bool = True,
+    ) -> SchoolCalendar:
+        """Build from rows with ``first`` and ``last`` (ISO dates) and an optional ``label``."""
+        holidays = tuple(
+            HolidayRange(
+                first=_as_date(row["first"]),
+                last=_as_date(row["last"]),
+                label=str(row.get("label") or ""),
+            )
+            for row in rows
+        )
+        return cls(holidays, day_start, england_bank_holidays)
+
+    @classmethod
+    def from_csv(cls, text: str, **options: Any) -> SchoolCalendar:
+        """Build from CSV text with a header row ``first,last,label``."""
+        return cls.from_rows(csv.DictReader(io.StringIO(text)), **options)
+
+    @classmethod
+    def from_toml(cls, text: str) -> SchoolCalendar:
+        """Build from a local authority's TOML term-dates file.
+
+        ``day_start = "08:45"`` and ``england_bank_holidays = true`` are optional;
+        each ``[[holidays]]`` table has ``first``, ``last`` (TOML dates or ISO
+        strings) and an optional ``label``.
+        """
+        document = tomllib.loads(text)
+        return cls.from_rows(
+            document.get("holidays", []),
+            day_start=time.fromisoformat(str(document.get("day_start", "08:45"))),
+            england_bank_holidays=bool(document.get("england_bank_holidays", True)),
+        )
+
+    @classmethod
+    def from_generator(
+        cls, years: Iterable[int], *, day_start: time = DEFAULT_SCHOOL_DAY_START
+    ) -> SchoolCalendar:
+        """The synthetic generator's approximate English holidays for ``years``."""
+        holidays: list[HolidayRange] = []
+        for year in sorted(set(years)):
+            day, end = date(year, 1, 1), date(year, 12, 31)
+            run_start: date | None = None
+            while day <= end:
+                closed = day.weekday() < 5 and not generator_is_school_day(day)
+                if closed and run_start is None:
+                    run_start = day
+                elif not closed and day.weekday() < 5 and run_start is not None:
+                    holidays.append(HolidayRange(run_start, _previous_weekday(day)))
+                    run_start = None
+                day += timedelta(days=1)
+            if run_start is not None:
+                holidays.append(HolidayRange(run_start, _previous_weekday(day)))
+        return cls(tuple(holidays), day_start)
+
+
+def _previous_weekday(day: date) -> date:
+    day -= timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
+
+
+def next_school_day_start(calendar: SchoolCalendar, instant: datetime) -> datetime:
+    """The start of the first school day that has not started by ``instant``.
+
+    On a school day before its start time that is the same day; otherwise the
+    next school day after the instant's local date. The result is an aware
+    datetime in Europe/London.
+    """
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("instant must be timezone-aware")
+    local = instant.astimezone(ENGLAND)
+    day = local.date()
+    if calendar.is_school_day(day) and local < calendar.start_of(day):
+        return calendar.start_of(day)
+    for _ in range(_SEARCH_LIMIT_DAYS):
+        day += timedelta(days=1)
+        if calendar.is_school_day(day):
+            return calendar.start_of(day)
+    raise ValueError(f"no school day within {_SEARCH_LIMIT_DAYS} days of {local.date()}")

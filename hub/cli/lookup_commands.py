@@ -1,0 +1,145 @@
+"""``hub certs``, ``hub serve`` and ``hub lookup``: the A&E lookup service and its desk client."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import grpc
+
+from hub.config import Settings
+from hub.domain.errors import HubError
+from hub.lookup import desk
+from hub.lookup.access_relay import AccessNotificationRelay
+from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
+from hub.lookup.client import ClientTls, LookupClient
+from hub.lookup.server import ServerTls, create_server
+from hub.lookup.wiring import build_lookup
+from hub.policy.model import ROLES
+
+
+def register(subparsers: Any) -> None:
+    certs = subparsers.add_parser(
+        "certs", help="a local CA and certificates for the lookup service"
+    )
+    which = certs.add_subparsers(dest="certs", required=True)
+    init = which.add_parser("init", help="create the CA and the server certificate")
+    init.add_argument("--dir", type=Path, help="default HUB_CERTS_DIR or <data dir>/certs")
+    init.add_argument("--host", action="append", help="server host name/IP (repeatable)")
+    init.set_defaults(func=certs_init)
+    client = which.add_parser("client", help="issue a client certificate naming user, org, role")
+    client.add_argument("user", help="the user the certificate names (CN)")
+    client.add_argument("--organisation", required=True, help="organisation code (O)")
+    client.add_argument("--role", required=True, choices=sorted(ROLES), help="role (OU)")
+    client.add_argument("--dir", type=Path)
+    client.set_defaults(func=certs_client)
+
+    serve = subparsers.add_parser("serve", help="run the A&E lookup service (gRPC, mutual TLS)")
+    serve.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
+    serve.add_argument("--workers", type=int, default=8)
+    serve.add_argument(
+        "--no-relay", action="store_true", help="do not publish access notifications to Kafka"
+    )
+    serve.set_defaults(func=run_serve)
+
+    lookup = subparsers.add_parser("lookup", help="look a child up, as the A&E desk does")
+    lookup.add_argument("--nhs", help="NHS number")
+    lookup.add_argument("--name", help="given and family name, e.g. 'Amelia Hart'")
+    lookup.add_argument("--dob", help="date of birth, YYYY-MM-DD")
+    lookup.add_argument("--postcode")
+    lookup.add_argument("--purpose", default="", help="direct-care (default) or safeguarding")
+    lookup.add_argument("--as", dest="user", help="client certificate user (HUB_LOOKUP_USER)")
+    lookup.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
+    lookup.set_defaults(func=run_lookup)
+
+
+def _dir(args: argparse.Namespace) -> Path:
+    return Path(args.dir) if args.dir else Settings.from_env().certs_dir
+
+
+def certs_init(args: argparse.Namespace) -> int:
+    directory = _dir(args)
+    if (directory / "ca.pem").exists():
+        print(f"a CA already exists in {directory}; keeping it")
+    else:
+        create_authority(directory)
+        print(f"created CA {directory / 'ca.pem'}")
+    hosts = tuple(args.host or ("localhost", "127.0.0.1"))
+    files = issue_server(directory, hosts)
+    print(f"issued server certificate {files.certificate} for {', '.join(hosts)}")
+    return 0
+
+
+def certs_client(args: argparse.Namespace) -> int:
+    identity = CertifiedIdentity(args.user, args.organisation, args.role)
+    files = issue_client(_dir(args), identity)
+    print(f"issued {files.certificate} ({args.role} at {args.organisation})")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    try:
+        parts = build_lookup(settings)
+    except HubError as error:
+        print(error, file=sys.stderr)
+        return 2
+    address = args.address or settings.lookup_address
+    server, port = create_server(
+        address, parts.service, ServerTls.in_directory(settings.certs_dir), workers=args.workers
+    )
+    stop = threading.Event()
+    relay_thread = None
+    relay = None
+    if not args.no_relay:
+        relay = AccessNotificationRelay(
+            parts.audit, settings.kafka_bootstrap, settings.data_dir / "lookup" / "relay.sqlite"
+        )
+        relay_thread = threading.Thread(target=relay.run, args=(stop,), name="access-relay")
+        relay_thread.start()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"lookup service on {address.rpartition(':')[0]}:{port}", flush=True)
+    stop.wait()
+    server.stop()
+    if relay_thread is not None and relay is not None:
+        relay_thread.join()
+        relay.close()
+    parts.close()
+    return 0
+
+
+def run_lookup(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    user = args.user or settings.lookup_user
+    certs = settings.certs_dir
+    tls = ClientTls(certs / "ca.pem", certs / f"client-{user}.pem", certs / f"client-{user}.key")
+    if tls.certificate is None or not tls.certificate.exists():
+        print(f"no client certificate for {user} in {certs} (hub certs client)", file=sys.stderr)
+        return 2
+    client = LookupClient(args.address or settings.lookup_address, tls)
+    try:
+        if args.nhs:
+            response = client.by_nhs_number(args.nhs, args.purpose)
+        elif args.name and args.dob and args.postcode:
+            given, _, family = args.name.strip().rpartition(" ")
+            response = client.by_demographics(given, family, args.dob, args.postcode, args.purpose)
+        else:
+            print("give --nhs, or --name, --dob and --postcode", file=sys.stderr)
+            return 2
+    except grpc.RpcError as error:
+        print(f"refused: {error.code().name}: {error.details()}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    print(desk.render(response))
+    return 0

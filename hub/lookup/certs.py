@@ -1,0 +1,188 @@
+"""A local certificate authority for the lookup service: server and client certificates.
+
+A client certificate names who is calling, the way an NHS smartcard or an
+organisation's PKI would: the common name is the user, the organisation (O)
+is the organisation's code (an ODS-style site code, a local authority code, a
+school URN) and the organisational unit (OU) is the user's role. Keys are
+generated at run time and written with owner-only permissions; none is ever
+committed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+CA_NAME = "ca"
+SERVER_NAME = "server"
+VALID_DAYS = 397
+
+
+@dataclass(frozen=True)
+class CertifiedIdentity:
+    """Who a client certificate says is calling."""
+
+    user: str
+    organisation: str
+    role: str
+
+
+@dataclass(frozen=True)
+class IssuedFiles:
+    certificate: Path
+    key: Path
+
+
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _write_cert(path: Path, certificate: x509.Certificate) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def _load(directory: Path, name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    certificate = x509.load_pem_x509_certificate((directory / f"{name}.pem").read_bytes())
+    key = serialization.load_pem_private_key((directory / f"{name}.key").read_bytes(), None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{name}.key is not an EC private key")
+    return certificate, key
+
+
+def create_authority(directory: Path, common_name: str = "Safeguarding Hub Demo CA") -> IssuedFiles:
+    """A new self-signed CA in ``directory`` (ca.pem, ca.key); refuses to overwrite one."""
+    files = IssuedFiles(directory / f"{CA_NAME}.pem", directory / f"{CA_NAME}.key")
+    if files.certificate.exists():
+        raise FileExistsError(f"a certificate authority already exists in {directory}")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=VALID_DAYS * 5))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_key(files.key, key)
+    _write_cert(files.certificate, certificate)
+    return files
+
+
+def _issue(
+    directory: Path,
+    file_name: str,
+    subject: x509.Name,
+    usage: x509.ObjectIdentifier,
+    alt_names: list[x509.GeneralName],
+) -> IssuedFiles:
+    ca_cert, ca_key = _load(directory, CA_NAME)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=VALID_DAYS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+    )
+    if alt_names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+    certificate = builder.sign(ca_key, hashes.SHA256())
+    files = IssuedFiles(directory / f"{file_name}.pem", directory / f"{file_name}.key")
+    _write_key(files.key, key)
+    _write_cert(files.certificate, certificate)
+    return files
+
+
+def issue_server(
+    directory: Path, hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
+) -> IssuedFiles:
+    """The lookup server's certificate (server.pem, server.key) for ``hosts``."""
+    names: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])
+    return _issue(directory, SERVER_NAME, subject, ExtendedKeyUsageOID.SERVER_AUTH, names)
+
+
+def issue_client(directory: Path, identity: CertifiedIdentity) -> IssuedFiles:
+    """A client certificate naming ``identity``; files are named after the user."""
+    for part in (identity.user, identity.organisation, identity.role):
+        if not part or any(c in part for c in "/\\\n"):
+            raise ValueError(f"not a usable certificate name part: {part!r}")
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, identity.user),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organisation),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, identity.role),
+        ]
+    )
+    return _issue(
+        directory, f"client-{identity.user}", subject, ExtendedKeyUsageOID.CLIENT_AUTH, []
+    )
+
+
+def identity_of(pem: bytes) -> CertifiedIdentity:
+    """The user, organisation and role a (verified) client certificate names."""
+    certificate = x509.load_pem_x509_certificate(pem)
+
+    def single(oid: x509.ObjectIdentifier, label: str) -> str:
+        values = certificate.subject.get_attributes_for_oid(oid)
+        if len(values) != 1:
+            raise ValueError(f"the certificate must name exactly one {label}")
+        value = values[0].value
+        return value if isinstance(value, str) else value.decode()
+
+    return CertifiedIdentity(
+        user=single(NameOID.COMMON_NAME, "user (CN)"),
+        organisation=single(NameOID.ORGANIZATION_NAME, "organisation (O)"),
+        role=single(NameOID.ORGANIZATIONAL_UNIT_NAME, "role (OU)"),
+    )

@@ -1,0 +1,1 @@
+"""Generated gRPC code for the lookup service (built from lookup.proto by make setup)."""

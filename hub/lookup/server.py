@@ -1,0 +1,215 @@
+"""The gRPC lookup server: mutual TLS front, the ChildLookup service, health and reflection.
+
+``create_server(address, service, tls)`` returns the running server and its
+port (bind port 0 in tests). Health checking (grpc.health.v1) and server
+reflection answer without a client certificate, since they disclose nothing;
+``Lookup`` needs one, and every refusal is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from hub.lookup.answer import LookupAnswer, PlanView
+from hub.lookup.callers import CallRefused
+from hub.lookup.certs import CertifiedIdentity, identity_of
+from hub.lookup.proto import lookup_pb2, lookup_pb2_grpc
+from hub.lookup.service import ChildLookupService, LookupQuery
+from hub.lookup.tls_front import PeerRegistry, TlsFront, server_context
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = lookup_pb2.DESCRIPTOR.services_by_name["ChildLookup"].full_name
+_OUTCOMES = {
+    "matched": lookup_pb2.MATCHED,
+    "no-record-held": lookup_pb2.NO_RECORD_HELD,
+    "ambiguous": lookup_pb2.AMBIGUOUS,
+}
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    """The server's certificate and key, and the CA its clients' certificates must chain to."""
+
+    certificate: Path
+    key: Path
+    client_ca: Path
+
+    @classmethod
+    def in_directory(cls, directory: Path) -> ServerTls:
+        return cls(directory / "server.pem", directory / "server.key", directory / "ca.pem")
+
+
+def _plan(view: PlanView) -> lookup_pb2.Plan:
+    return lookup_pb2.Plan(
+        category=view.category,
+        start_date=view.start_date,
+        end_date=view.end_date,
+        unborn=view.unborn,
+    )
+
+
+def to_message(answer: LookupAnswer) -> lookup_pb2.LookupResponse:
+    match = answer.match
+    response = lookup_pb2.LookupResponse(
+        lookup_id=answer.lookup_id,
+        match=lookup_pb2.Match(
+            outcome=_OUTCOMES[match.outcome],
+            method=match.method,
+            confidence=match.confidence,
+            score=match.score,
+            candidates=match.candidates,
+            explanation=match.explanation,
+        ),
+        status_disclosed=answer.status_disclosed,
+        on_plan=answer.on_plan,
+        looked_after=answer.looked_after,
+        withheld=answer.withheld,
+        notice=answer.notice,
+        access_notified=answer.access_notified,
+        policy_version=answer.policy_version,
+    )
+    if answer.current_plan is not None:
+        response.current_plan.CopyFrom(_plan(answer.current_plan))
+    response.plans_ended_last_12_months.extend(_plan(p) for p in answer.plans_ended_last_12_months)
+    if answer.contact is not None:
+        c = answer.contact
+        response.contact.CopyFrom(
+            lookup_pb2.Contact(
+                responsible_authority=c.responsible_authority,
+                office_hours_phone=c.office_hours_phone,
+                out_of_hours_phone=c.out_of_hours_phone,
+                social_worker=c.social_worker,
+                social_worker_email=c.social_worker_email,
+            )
+        )
+    response.attendances.extend(
+        lookup_pb2.Attendance(
+            date=a.date,
+            site_code=a.site_code,
+            site_name=a.site_name,
+            site_type=a.site_type,
+            attendance_category=a.attendance_category,
+        )
+        for a in answer.attendances
+    )
+    response.cues.extend(
+        lookup_pb2.RiskCue(code=c.code, description=c.description, disclosure=c.disclosure)
+        for c in answer.cues
+    )
+    return response
+
+
+def _query(request: lookup_pb2.LookupRequest) -> LookupQuery:
+    which = request.WhichOneof("subject")
+    if which == "nhs_number":
+        return LookupQuery(nhs_number=request.nhs_number, purpose=request.purpose)
+    d = request.demographics
+    return LookupQuery(
+        given_name=d.given_name,
+        family_name=d.family_name,
+        date_of_birth=d.date_of_birth,
+        postcode=d.postcode,
+        purpose=request.purpose,
+    )
+
+
+def _inner_port(peer: str) -> int | None:
+    """``ipv4:127.0.0.1:53211`` -> 53211 (the front's forwarding socket)."""
+    if not peer.startswith("ipv4:127.0.0.1:"):
+        return None
+    try:
+        return int(peer.rsplit(":", 1)[1])
+    except ValueError:
+        return None
+
+
+class ChildLookupServicer(lookup_pb2_grpc.ChildLookupServicer):
+    def __init__(self, service: ChildLookupService, registry: PeerRegistry) -> None:
+        self._service = service
+        self._registry = registry
+
+    def Lookup(  # noqa: N802 - the name is the RPC's
+        self, request: lookup_pb2.LookupRequest, context: grpc.ServicerContext
+    ) -> lookup_pb2.LookupResponse:
+        port = _inner_port(context.peer())
+        peer = self._registry.get(port) if port is not None else None
+        address = peer.address if peer else context.peer()
+        purpose = request.purpose or "direct-care"
+        identity: CertifiedIdentity | None = None
+        try:
+            if peer is None:
+                raise CallRefused("UNAUTHENTICATED", "connection did not arrive through mutual TLS")
+            if peer.certificate_pem is not None:
+                try:
+                    identity = identity_of(peer.certificate_pem)
+                except ValueError as error:
+                    raise CallRefused("UNAUTHENTICATED", f"unusable certificate: {error}") from None
+        except CallRefused as refusal:
+            self._service.refuse(address, None, purpose, refusal)
+            context.abort(getattr(grpc.StatusCode, refusal.status), refusal.reason)
+        try:
+            answer = self._service.lookup(identity, _query(request), address)
+        except CallRefused as refusal:
+            context.abort(getattr(grpc.StatusCode, refusal.status), refusal.reason)
+        return to_message(answer)
+
+
+class LookupServer:
+    """The running gRPC server and its TLS front; ``stop()`` closes both."""
+
+    def __init__(
+        self, server: grpc.Server, front: TlsFront, health_servicer: health.HealthServicer
+    ):
+        self._server = server
+        self._front = front
+        self.health = health_servicer
+
+    def stop(self, grace: float | None = 2.0) -> None:
+        self.health.enter_graceful_shutdown()
+        self._front.stop()
+        self._server.stop(grace).wait()
+
+    def wait_for_termination(self) -> None:
+        self._server.wait_for_termination()
+
+
+def create_server(
+    address: str, service: ChildLookupService, tls: ServerTls, *, workers: int = 8
+) -> tuple[LookupServer, int]:
+    """Start the lookup service on ``address`` (``host:port``, port 0 for any); returns the port."""
+    host, _, port_text = address.rpartition(":")
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
+    registry = PeerRegistry()
+    lookup_pb2_grpc.add_ChildLookupServicer_to_server(
+        ChildLookupServicer(service, registry), server
+    )
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    inner_port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+
+    def refused(peer: str, reason: str) -> None:
+        service.refuse(peer, None, "", CallRefused("UNAVAILABLE", reason))
+
+    front = TlsFront(
+        server_context(tls.certificate, tls.key, tls.client_ca), inner_port, registry, refused
+    )
+    try:
+        port = front.start(host or "127.0.0.1", int(port_text))
+    except BaseException:
+        server.stop(0)
+        raise
+    for name in ("", SERVICE_NAME):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("lookup service listening", extra={"port": port})
+    return LookupServer(server, front, health_servicer), port

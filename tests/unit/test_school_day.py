@@ -1,0 +1,165 @@
+"""P4: Operation Encompass notices reach the school before the next school day starts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from consumers.school_day import (
+    ENGLAND,
+    HolidayRange,
+    SchoolCalendar,
+    england_bank_holidays,
+    next_school_day_start,
+)
+from hub.generator.school_calendar import is_school_day as generator_is_school_day
+
+TERM_DATES_TOML = """
+day_start = "08:45"
+
+[[holidays]]
+label = "Easter"
+first = 2026-04-03
+last = 2026-04-17
+
+[[holidays]]
+label = "Autumn half term"
+first = 2026-10-26
+last = 2026-10-30
+
+[[holidays]]
+label = "Christmas"
+first = 2026-12-21
+last = 2027-01-01
+
+[[holidays]]
+label = "INSET day"
+first = "2027-01-04"
+last = "2027-01-04"
+"""
+
+CALENDAR = SchoolCalendar.from_toml(TERM_DATES_TOML)
+NO_TERMS = SchoolCalendar()
+
+
+def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ENGLAND)
+
+
+def test_friday_evening_is_due_monday_morning() -> None:
+    """P4: a notice at 19:30 on Friday is due at 08:45 on Monday."""
+    due = next_school_day_start(CALENDAR, london(2026, 11, 20, 19, 30))
+    assert due == london(2026, 11, 23, 8, 45)
+
+
+def test_saturday_is_due_monday_morning() -> None:
+    """P4: a notice on Saturday is due at the start of Monday."""
+    assert next_school_day_start(CALENDAR, london(2026, 11, 21, 11)) == london(2026, 11, 23, 8, 45)
+
+
+def test_school_day_before_the_start_is_due_the_same_morning() -> None:
+    """P4: a notice at 07:00 on a school day is due at 08:45 that day."""
+    assert next_school_day_start(CALENDAR, london(2026, 11, 24, 7)) == london(2026, 11, 24, 8, 45)
+
+
+def test_school_day_after_the_start_is_due_the_next_morning() -> None:
+    """P4: once the school day has started (08:45 included) the next school day is meant."""
+    for arrival in (london(2026, 11, 24, 8, 45), london(2026, 11, 24, 13)):
+        assert next_school_day_start(CALENDAR, arrival) == london(2026, 11, 25, 8, 45)
+
+
+def test_half_term_is_due_the_first_day_back() -> None:
+    """P4: a notice during half term is due on the first day back."""
+    due = next_school_day_start(CALENDAR, london(2026, 10, 28, 12))
+    assert due == london(2026, 11, 2, 8, 45)
+
+
+def test_last_day_of_term_skips_the_holiday_and_an_inset_day() -> None:
+    """P4: after the start of the last day of term, the first teaching day back is meant."""
+    due = next_school_day_start(CALENDAR, london(2026, 12, 18, 16))
+    assert due == london(2027, 1, 5, 8, 45)
+
+
+def test_spring_forward_weekend_gives_monday_in_bst() -> None:
+    """P4: Friday 19:30 GMT before the clocks go forward is due 08:45 BST, 07:45 UTC."""
+    due = next_school_day_start(CALENDAR, london(2026, 3, 27, 19, 30))
+    assert due == datetime(2026, 3, 30, 7, 45, tzinfo=UTC)
+    assert due.utcoffset() == timedelta(hours=1)
+
+
+def test_fall_back_weekend_gives_monday_in_gmt() -> None:
+    """P4: Friday evening BST before the clocks go back is due 08:45 GMT, 08:45 UTC."""
+    due = next_school_day_start(NO_TERMS, london(2026, 10, 23, 20))
+    assert due == datetime(2026, 10, 26, 8, 45, tzinfo=UTC)
+    assert due.utcoffset() == timedelta(0)
+
+
+def test_instants_in_utc_are_read_as_local_time() -> None:
+    """P4: 23:30 UTC in July is already 00:30 the next day in England, before its start."""
+    due = next_school_day_start(NO_TERMS, datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+    assert due == london(2026, 7, 2, 8, 45)
+
+
+def test_bank_holiday_monday_is_skipped() -> None:
+    """P4: the early May bank holiday is not a school day, so Friday's notice is due Tuesday."""
+    assert next_school_day_start(NO_TERMS, london(2026, 5, 1, 18)) == london(2026, 5, 5, 8, 45)
+
+
+def test_naive_instants_are_refused() -> None:
+    """A time without a zone could be GMT or BST: refuse it rather than guess."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        next_school_day_start(CALENDAR, datetime(2026, 11, 20, 19, 30))
+
+
+def test_csv_rows_give_the_same_calendar_and_a_custom_start() -> None:
+    """Term dates can come from CSV rows, with the school-day start configured."""
+    text = "first,last,label\n2026-10-26,2026-10-30,Autumn half term\n"
+    calendar = SchoolCalendar.from_csv(text, day_start=time(8, 30))
+    assert calendar.holidays == (
+        HolidayRange(date(2026, 10, 26), date(2026, 10, 30), "Autumn half term"),
+    )
+    assert next_school_day_start(calendar, london(2026, 10, 28, 9)) == london(2026, 11, 2, 8, 30)
+
+
+def test_backwards_holiday_range_is_refused() -> None:
+    """A holiday that ends before it starts is a typing error in the term dates."""
+    with pytest.raises(ValueError, match="ends before it starts"):
+        SchoolCalendar.from_rows([{"first": "2026-10-30", "last": "2026-10-26"}])
+
+
+def test_generator_calendar_matches_the_generator() -> None:
+    """from_generator closes exactly the weekdays the generator closes, plus bank holidays."""
+    calendar = SchoolCalendar.from_generator([2026])
+    day = date(2026, 1, 1)
+    while day.year == 2026:
+        expected = generator_is_school_day(day) and day not in england_bank_holidays(2026)
+        assert calendar.is_school_day(day) == expected, day
+        day += timedelta(days=1)
+
+
+def test_generator_summer_holiday_is_skipped() -> None:
+    """With the generator's term dates, the last day of the summer term leads to September."""
+    calendar = SchoolCalendar.from_generator([2026])
+    assert next_school_day_start(calendar, london(2026, 7, 21, 16)) == london(2026, 9, 3, 8, 45)
+
+
+def test_england_bank_holidays_include_weekend_substitutes() -> None:
+    """2026: Boxing Day is a Saturday, so Monday 28 December is the substitute."""
+    assert england_bank_holidays(2026) == {
+        date(2026, 1, 1),
+        date(2026, 4, 3),
+        date(2026, 4, 6),
+        date(2026, 5, 4),
+        date(2026, 5, 25),
+        date(2026, 8, 31),
+        date(2026, 12, 25),
+        date(2026, 12, 28),
+    }
+
+
+def test_proclaimed_one_off_bank_holidays_are_known() -> None:
+    """2022: the spring bank holiday moved to 2 June and 3 June and 19 September were added."""
+    holidays = england_bank_holidays(2022)
+    assert {date(2022, 6, 2), date(2022, 6, 3), date(2022, 9, 19)} <= holidays
+    assert date(2022, 5, 30) not in holidays
