@@ -28,9 +28,11 @@ $(KAFKA_LIBS)/.resolved: deploy/kafka/pom.xml
 
 # The lookup service's Python code, generated from its .proto by the installed grpcio-tools
 # (so it always matches the installed grpcio/protobuf); never committed.
-PROTO_OUT := hub/lookup/proto/lookup_pb2.py
-$(PROTO_OUT): hub/lookup/proto/lookup.proto $(BIN)/.installed
-	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $<
+PROTOS := hub/lookup/proto/lookup.proto hub/lookup/proto/inbox.proto
+PROTO_OUT := hub/lookup/proto/.generated
+$(PROTO_OUT): $(PROTOS) $(BIN)/.installed
+	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
+	touch $@
 
 setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT)
 

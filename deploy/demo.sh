@@ -33,8 +33,9 @@ echo "== Kafka's own console consumer reads a police message (first 10 bytes: C3
 { deploy/kafka/console-consumer.sh --topic agency.police.domestic-abuse --from-beginning \
     --max-messages 1 --timeout-ms 15000 2>/dev/null || true; } | head -c 10 | od -An -tx1
 
-echo "== loading the schools directory (designated safeguarding leads)"
+echo "== loading the schools directory (designated safeguarding leads) and the organisations"
 $HUB reference schools "$OUT/reference/schools.csv"
+$HUB reference organisations "$OUT/reference/organisations.csv"
 
 echo "== running the hub until it has caught up"
 HUB_LOG_LEVEL=WARNING $HUB run --until-idle
@@ -52,6 +53,33 @@ done
 echo
 echo "== identity resolution queue"
 $HUB identity queue | tail -n 1
+
+echo
+echo "== the A&E lookup service (gRPC, mutual TLS): certificates made here, never committed"
+CERTS=${HUB_CERTS_DIR:-${HUB_DATA_DIR:-.data}/certs}
+[ -f "$CERTS/ca.pem" ] || $HUB certs init
+$HUB certs client ae-desk --organisation RZB01 --role unscheduled-care-clinician
+LOOKUP_PORT=${DEMO_LOOKUP_PORT:-50051}
+export HUB_LOOKUP_ADDRESS=127.0.0.1:$LOOKUP_PORT
+HUB_LOG_LEVEL=WARNING $HUB serve --address "$HUB_LOOKUP_ADDRESS" > "$OUT/serve.log" 2>&1 &
+SERVE_PID=$!
+trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -q "lookup service on" "$OUT/serve.log" && break; sleep 0.2; done
+
+# A generated child on a plan who was seen at two different sites (A1, A4); if the
+# day's data has none, any child seen at two sites.
+PICK='import json, sys; rows = json.load(sys.stdin); print(rows[0]["nhs_number"] if rows else "")'
+NHS=$($HUB children --on-plan --seen-at-sites 2 --json | .venv/bin/python -c "$PICK")
+[ -n "$NHS" ] || NHS=$($HUB children --seen-at-sites 2 --json | .venv/bin/python -c "$PICK")
+echo "== A&E desk at Ashbury Royal Infirmary looks up NHS number $NHS"
+$HUB lookup --nhs "$NHS"
+echo
+echo "== the responsible authority is told of the access (topic hub.access-to-service)"
+sleep 2
+{ deploy/kafka/console-consumer.sh --topic hub.access-to-service --from-beginning \
+    --max-messages 1 --timeout-ms 15000 2>/dev/null || true; } | head -c 10 | od -An -tx1
+kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
+echo "== audit log: $($HUB audit verify | tail -n 1)"
 
 echo
 echo "Kafka is still running (hub kafka status / hub kafka stop)."

@@ -19,3 +19,5 @@ AGENCY_TOPICS = (EMERGENCY_CARE, POLICE, SCHOOL, CHILDRENS_SOCIAL_CARE)
 
 DEAD_LETTER = f"{PREFIX}hub.dead-letter"
 ACCESS_TO_SERVICE = f"{PREFIX}hub.access-to-service"
+ALERTS = f"{PREFIX}hub.alerts"
+ALERTS_DEAD_LETTER = f"{PREFIX}hub.alerts.dead-letter"

@@ -165,8 +165,10 @@ class HubApplication(Application[UUID]):
             entry = ChronologyEntry.from_dict(
                 {**entry.to_dict(), "details": {**entry.details, **subject.entry_details}}
             )
-        child.record_entry(ChronologyEntry.from_dict({**entry.to_dict(), "resolved_via": via}))
+        # Effects first (plan, looked-after, professionals), so that whatever reads the
+        # chronology as of this entry (alert rules) sees the child as the record left it.
         self._apply_effects(child, fact)
+        child.record_entry(ChronologyEntry.from_dict({**entry.to_dict(), "resolved_via": via}))
 
     def _link_subject(
         self,

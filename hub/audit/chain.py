@@ -68,6 +68,11 @@ class AuditLog:
             " recorded_at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,"
             " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"
         )
+        # Idempotency keys of records that must be written at most once (e.g. an alert raised):
+        # a retried append after a crash finds its key and writes nothing again.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS audit_keys (key TEXT PRIMARY KEY, seq INTEGER NOT NULL)"
+        )
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
             " signed_at TEXT NOT NULL, signature TEXT NOT NULL)"
@@ -80,20 +85,47 @@ class AuditLog:
         """Append records atomically, chained to the current head; checkpoint periodically."""
         return self.append_batch([(kind, payload) for payload in payloads])
 
-    def append_batch(self, items: Sequence[tuple[str, dict[str, Any]]]) -> list[AuditRecord]:
-        """Append records of several kinds in one transaction: all of them or none."""
-        with self._lock:
-            return self._append(items)
+    def append_batch(
+        self,
+        items: Sequence[tuple[str, dict[str, Any]]],
+        keys: Sequence[str | None] | None = None,
+    ) -> list[AuditRecord]:
+        """Append records of several kinds in one transaction: all of them or none.
 
-    def _append(self, items: Sequence[tuple[str, dict[str, Any]]]) -> list[AuditRecord]:
+        ``keys`` (one per item, or None) are idempotency keys: an item whose key was
+        already recorded is skipped, so a retry after a crash never doubles a record.
+        """
+        if keys is not None and len(keys) != len(items):
+            raise ValueError("one idempotency key (or None) per item")
+        with self._lock:
+            return self._append(items, keys or [None] * len(items))
+
+    def _append(
+        self, items: Sequence[tuple[str, dict[str, Any]]], keys: Sequence[str | None]
+    ) -> list[AuditRecord]:
         written = []
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            wanted = [key for key in keys if key is not None]
+            seen: set[str] = set()
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                seen.update(
+                    row[0]
+                    for row in self._db.execute(
+                        f"SELECT key FROM audit_keys WHERE key IN ({marks})", chunk
+                    )
+                )
             row = self._db.execute(
                 "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
             ).fetchone()
             seq, prev = (row[0], row[1]) if row else (0, GENESIS)
-            for kind, payload in items:
+            for (kind, payload), key in zip(items, keys, strict=True):
+                if key is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
                 seq += 1
                 recorded_at = datetime.now(UTC).isoformat()
                 text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -102,6 +134,8 @@ class AuditLog:
                     "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
                     (seq, recorded_at, kind, text, prev, digest),
                 )
+                if key is not None:
+                    self._db.execute("INSERT INTO audit_keys VALUES (?, ?)", (key, seq))
                 written.append(AuditRecord(seq, recorded_at, kind, payload, prev, digest))
                 if seq % CHECKPOINT_EVERY == 0:
                     self._checkpoint(seq, digest)

@@ -16,6 +16,7 @@ from hub.bootstrap import build_application
 from hub.cli.audit_command import open_audit_log
 from hub.cli.identifiers import identifier_key
 from hub.config import Settings
+from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
 from hub.ingest.dead_letters import read_dead_letters
 from hub.policy.engine import Recipient
@@ -48,6 +49,12 @@ def register(subparsers: Any) -> None:
         "--dual-plans", action="store_true", help="on a CP plan and looked after (C4)"
     )
     children.add_argument("--busiest", type=int, metavar="N", help="only the N with most entries")
+    children.add_argument(
+        "--seen-at-sites",
+        type=int,
+        metavar="N",
+        help="only children who arrived at N or more different unscheduled-care sites (A4)",
+    )
     children.add_argument("--json", action="store_true", help="print JSON")
     children.set_defaults(func=list_children)
 
@@ -173,6 +180,8 @@ def list_children(args: argparse.Namespace) -> int:
             continue
         if args.dual_plans and not child.dual_plans:
             continue
+        if args.seen_at_sites and len(_arrival_sites(child)) < args.seen_at_sites:
+            continue
         rows.append(service.status_for(operator(), "operations", child))
     audit.close()
     if args.busiest:
@@ -188,6 +197,14 @@ def list_children(args: argparse.Namespace) -> int:
             print(f"{row['child_id']}  {entries:>4} entries  {shown}")
         print(f"{len(rows)} children")
     return 0
+
+
+def _arrival_sites(child: Child) -> set[str]:
+    return {
+        str(entry.details.get("site_code"))
+        for entry in child.entries
+        if entry.kind == "unscheduled-care-arrival"
+    }
 
 
 def list_dead_letters(args: argparse.Namespace) -> int:

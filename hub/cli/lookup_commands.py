@@ -12,6 +12,8 @@ from typing import Any
 
 import grpc
 
+from hub.alerts.inbox import inbox_service
+from hub.alerts.wiring import build_alerts
 from hub.config import Settings
 from hub.domain.errors import HubError
 from hub.lookup import desk
@@ -39,7 +41,9 @@ def register(subparsers: Any) -> None:
     client.add_argument("--dir", type=Path)
     client.set_defaults(func=certs_client)
 
-    serve = subparsers.add_parser("serve", help="run the A&E lookup service (gRPC, mutual TLS)")
+    serve = subparsers.add_parser(
+        "serve", help="run the A&E lookup service and the alert inbox (gRPC, mutual TLS)"
+    )
     serve.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
     serve.add_argument("--workers", type=int, default=8)
     serve.add_argument(
@@ -90,8 +94,14 @@ def run_serve(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     address = args.address or settings.lookup_address
+    alerts = build_alerts(settings)
+    inbox = inbox_service(alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge)
     server, port = create_server(
-        address, parts.service, ServerTls.in_directory(settings.certs_dir), workers=args.workers
+        address,
+        parts.service,
+        ServerTls.in_directory(settings.certs_dir),
+        workers=args.workers,
+        extra_services=[inbox],
     )
     stop = threading.Event()
     relay_thread = None
@@ -114,6 +124,7 @@ def run_serve(args: argparse.Namespace) -> int:
     if relay_thread is not None and relay is not None:
         relay_thread.join()
         relay.close()
+    alerts.close()
     parts.close()
     return 0
 

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "hub.cli.break_glass_command",
     "hub.cli.policy_command",
     "hub.cli.lookup_commands",
+    "hub.cli.alerts_commands",
 )
 
 

@@ -3,8 +3,10 @@
 A caller's certificate names an organisation by code; the lookup service
 accepts only codes in this directory, and the policy decides by the
 organisation's type (unscheduled-care, gp-practice, local-authority, ...).
-The directory is a CSV file (``code,type,name``), loaded with
-``hub reference organisations FILE`` into the data directory.
+The directory is a CSV file (``code,type,name`` and optionally ``email`` and
+``escalation_email``: the organisation's secure mailbox for alerts and where
+unacknowledged alerts escalate to), loaded with ``hub reference organisations
+FILE`` into the data directory.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ ORGANISATION_TYPES = frozenset(
     {"unscheduled-care", "gp-practice", "local-authority", "school", "police", "hub"}
 )
 COLUMNS = ("code", "type", "name")
+OPTIONAL_COLUMNS = ("email", "escalation_email")
 
 
 class OrganisationFileError(HubError):
@@ -32,6 +35,8 @@ class Organisation:
     code: str
     type: str
     name: str
+    email: str = ""
+    escalation_email: str = ""
 
 
 class OrganisationDirectory:
@@ -44,12 +49,19 @@ class OrganisationDirectory:
     def get(self, code: str) -> Organisation | None:
         return self._by_code.get(code)
 
+    def of_type(self, kind: str) -> list[Organisation]:
+        return [o for o in self._by_code.values() if o.type == kind]
+
     @classmethod
     def parse(cls, text: str, source: str = "organisations") -> OrganisationDirectory:
         """Parse ``code,type,name`` rows; any bad row fails the whole file with its line."""
         reader = csv.DictReader(io.StringIO(text))
-        if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise OrganisationFileError(f"{source}: the header must be {','.join(COLUMNS)}")
+        header = tuple(reader.fieldnames or ())
+        if header[:3] != COLUMNS or not set(header[3:]) <= set(OPTIONAL_COLUMNS):
+            raise OrganisationFileError(
+                f"{source}: the header must be {','.join(COLUMNS)}"
+                f" and optionally {','.join(OPTIONAL_COLUMNS)}"
+            )
         organisations: list[Organisation] = []
         seen: set[str] = set()
         for row in reader:
@@ -65,7 +77,15 @@ class OrganisationDirectory:
             if code in seen:
                 raise OrganisationFileError(f"{source}:{line}: code: {code} appears twice")
             seen.add(code)
-            organisations.append(Organisation(code, kind, row["name"].strip()))
+            organisations.append(
+                Organisation(
+                    code,
+                    kind,
+                    row["name"].strip(),
+                    (row.get("email") or "").strip(),
+                    (row.get("escalation_email") or "").strip(),
+                )
+            )
         return cls(organisations)
 
 

@@ -9,9 +9,11 @@ reflection answer without a client certificate, since they disclose nothing;
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -130,6 +132,30 @@ def _inner_port(peer: str) -> int | None:
         return None
 
 
+def peer_identity(
+    context: grpc.ServicerContext, registry: PeerRegistry
+) -> tuple[str, CertifiedIdentity | None]:
+    """The caller's address and certified identity (None without a certificate).
+
+    Raises ``CallRefused`` for a connection that did not come through the TLS front or a
+    certificate that does not name a user, organisation and role.
+    """
+    port = _inner_port(context.peer())
+    peer = registry.get(port) if port is not None else None
+    if peer is None:
+        raise CallRefused("UNAUTHENTICATED", "connection did not arrive through mutual TLS")
+    if peer.certificate_pem is None:
+        return peer.address, None
+    try:
+        return peer.address, identity_of(peer.certificate_pem)
+    except ValueError as error:
+        raise CallRefused("UNAUTHENTICATED", f"unusable certificate: {error}") from None
+
+
+def abort(context: grpc.ServicerContext, refusal: CallRefused) -> NoReturn:
+    context.abort(getattr(grpc.StatusCode, refusal.status), refusal.reason)
+
+
 class ChildLookupServicer(lookup_pb2_grpc.ChildLookupServicer):
     def __init__(self, service: ChildLookupService, registry: PeerRegistry) -> None:
         self._service = service
@@ -138,26 +164,16 @@ class ChildLookupServicer(lookup_pb2_grpc.ChildLookupServicer):
     def Lookup(  # noqa: N802 - the name is the RPC's
         self, request: lookup_pb2.LookupRequest, context: grpc.ServicerContext
     ) -> lookup_pb2.LookupResponse:
-        port = _inner_port(context.peer())
-        peer = self._registry.get(port) if port is not None else None
-        address = peer.address if peer else context.peer()
         purpose = request.purpose or "direct-care"
-        identity: CertifiedIdentity | None = None
         try:
-            if peer is None:
-                raise CallRefused("UNAUTHENTICATED", "connection did not arrive through mutual TLS")
-            if peer.certificate_pem is not None:
-                try:
-                    identity = identity_of(peer.certificate_pem)
-                except ValueError as error:
-                    raise CallRefused("UNAUTHENTICATED", f"unusable certificate: {error}") from None
+            address, identity = peer_identity(context, self._registry)
         except CallRefused as refusal:
-            self._service.refuse(address, None, purpose, refusal)
-            context.abort(getattr(grpc.StatusCode, refusal.status), refusal.reason)
+            self._service.refuse(context.peer(), None, purpose, refusal)
+            abort(context, refusal)
         try:
             answer = self._service.lookup(identity, _query(request), address)
         except CallRefused as refusal:
-            context.abort(getattr(grpc.StatusCode, refusal.status), refusal.reason)
+            abort(context, refusal)
         return to_message(answer)
 
 
@@ -180,8 +196,17 @@ class LookupServer:
         self._server.wait_for_termination()
 
 
+# Registers one more service on the server, given the peer registry; returns its full name.
+ExtraService = Callable[[grpc.Server, PeerRegistry], str]
+
+
 def create_server(
-    address: str, service: ChildLookupService, tls: ServerTls, *, workers: int = 8
+    address: str,
+    service: ChildLookupService,
+    tls: ServerTls,
+    *,
+    workers: int = 8,
+    extra_services: Sequence[ExtraService] = (),
 ) -> tuple[LookupServer, int]:
     """Start the lookup service on ``address`` (``host:port``, port 0 for any); returns the port."""
     host, _, port_text = address.rpartition(":")
@@ -190,10 +215,11 @@ def create_server(
     lookup_pb2_grpc.add_ChildLookupServicer_to_server(
         ChildLookupServicer(service, registry), server
     )
+    names = [SERVICE_NAME] + [add(server, registry) for add in extra_services]
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     inner_port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -209,7 +235,7 @@ def create_server(
     except BaseException:
         server.stop(0)
         raise
-    for name in ("", SERVICE_NAME):
+    for name in ("", *names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("lookup service listening", extra={"port": port})
     return LookupServer(server, front, health_servicer), port

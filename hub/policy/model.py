@@ -27,6 +27,8 @@ RELATIONSHIPS = frozenset(
         "registered-gp",
         "break-glass",
         "responsible-authority",
+        "front-door",
+        "referrer",
         "none",
     }
 )

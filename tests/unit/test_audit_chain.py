@@ -86,3 +86,27 @@ def test_forged_checkpoint_signature_is_detected(log_path: Path) -> None:
     other = Ed25519PrivateKey.generate().sign(b"10:x").hex()
     _sql(log_path, f"UPDATE checkpoints SET signature = '{other}'")
     assert ["checkpoint at record 10: signature invalid"] == _verify(log_path)
+
+
+def test_idempotency_keys_write_a_record_once(tmp_path: Path) -> None:
+    """A retried append with the same keys writes nothing twice; new keys still append."""
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    first = log.append_batch([("alert-raised", {"n": 1}), ("alert-raised", {"n": 2})], ["a", "b"])
+    again = log.append_batch([("alert-raised", {"n": 1}), ("alert-raised", {"n": 3})], ["a", "c"])
+    unkeyed = log.append_batch([("lookup", {"n": 4}), ("lookup", {"n": 4})])
+    assert [r.payload["n"] for r in first] == [1, 2]
+    assert [r.payload["n"] for r in again] == [3]
+    assert len(unkeyed) == 2
+    assert [r.payload["n"] for r in log.records()] == [1, 2, 3, 4, 4]
+    assert log.verify(KEY.public_key()).ok
+    log.close()
+
+
+def test_one_batch_may_mix_kinds(tmp_path: Path) -> None:
+    """A lookup and its disclosures are written in one transaction, in order."""
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    log.append_batch([("lookup", {"id": "x"}), ("disclosure", {"id": "x"})])
+    assert [r.kind for r in log.records()] == ["lookup", "disclosure"]
+    assert [r.kind for r in log.records("disclosure")] == ["disclosure"]
+    assert log.records(after=1)[0].kind == "disclosure"
+    log.close()

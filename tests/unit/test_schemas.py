@@ -19,6 +19,7 @@ CODEC = SingleObjectCodec(CATALOGUE)
 ALL_VERSIONS = CATALOGUE.all_versions()
 EXPECTED_EVENT_SCHEMAS = [
     "AccessToServiceNotification",
+    "Alert",
     "ChildProtectionPlanStatus",
     "DomesticAbuseNotification",
     "EmergencyAttendance",

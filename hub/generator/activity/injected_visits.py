@@ -29,7 +29,9 @@ def injected_visits(world: World, cohort: list[Child], rng: random.Random) -> li
     cohort = [child for child in cohort if world.household_of(child).template != "infant"]
     result: list[Visit] = []
     if cohort:
-        young = [child for child in cohort if child.age_on(config.start_date) < 5] or cohort
+        # Preferably a young child who is on a plan (the case CP-IS exists for, A1/A4).
+        young = [child for child in cohort if child.age_on(config.start_date) < 5]
+        young = [child for child in young if child.on_plan] or young or cohort
         child = rng.choice(young)
         day = rng.choice(config.dates)
         first = _forced(

@@ -37,14 +37,49 @@ def organisations_csv(
     schools: list[School],
     police_force: str,
 ) -> str:
-    """``code,type,name``: every organisation that may hold a certificate for the hub's services."""
-    rows = [(site.code, "unscheduled-care", site.name) for site in sites]
-    rows += [(la.code, "local-authority", la.name) for la in authorities]
-    rows += [(gp.code, "gp-practice", gp.name) for gp in practices]
-    rows += [(str(school.urn), "school", school.name) for school in schools]
-    rows.append((police_force, "police", f"Police force {police_force}"))
+    """``code,type,name,email,escalation_email``: every organisation the hub deals with.
+
+    ``email`` is the organisation's secure mailbox for alerts (a local authority's
+    children's services front door / duty team); ``escalation_email`` is where its
+    unacknowledged alerts escalate to (the duty or team manager).
+    """
+    rows = [
+        (
+            site.code,
+            "unscheduled-care",
+            site.name,
+            f"safeguarding@{site.code.lower()}.example.nhs.uk",
+            "",
+        )
+        for site in sites
+    ]
+    rows += [
+        (
+            la.code,
+            "local-authority",
+            la.name,
+            f"front-door@{la.email_domain}",
+            f"duty-manager@{la.email_domain}",
+        )
+        for la in authorities
+    ]
+    rows += [
+        (gp.code, "gp-practice", gp.name, f"{gp.code.lower()}@gp.example.nhs.uk", "")
+        for gp in practices
+    ]
+    rows += [
+        (
+            str(school.urn),
+            "school",
+            school.name,
+            school.dsl_email,
+            f"head@school-{school.urn}.example.org.uk",
+        )
+        for school in schools
+    ]
+    rows.append((police_force, "police", f"Police force {police_force}", "", ""))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["code", "type", "name"])
+    writer.writerow(["code", "type", "name", "email", "escalation_email"])
     writer.writerows(rows)
     return buffer.getvalue()

@@ -1,0 +1,271 @@
+"""Alert delivery: read ``hub.alerts`` and make sure each recipient is told, once.
+
+For every alert the consumer delivers by secure email (when the recipient has
+an address and SMTP is configured) and by a signed webhook (when one is
+configured), each with retries and backoff. A delivery ledger (SQLite) keyed by
+alert id and channel means a redelivered or replayed message never notifies
+twice; Kafka offsets are committed only after the ledger (and any dead letter)
+is durable. An alert that cannot be delivered goes to ``hub.alerts.dead-letter``
+with the reason, where an operator sees it (``hub alerts undeliverable``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from kafka import KafkaConsumer, KafkaProducer
+
+from consumers.email_delivery import SmtpSettings, deliver_alert_email
+from consumers.retry import DeliveryResult, DeliveryStatus, RetryPolicy
+from consumers.webhook_delivery import WebhookTarget, deliver_webhook
+from hub import topics
+from hub.wire.catalogue import default_catalogue
+from hub.wire.codec import SingleObjectCodec, WireError
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    bootstrap_servers: str
+    ledger_path: Path
+    smtp: SmtpSettings | None = None
+    webhook: WebhookTarget | None = None
+    topic: str = topics.ALERTS
+    dead_letter_topic: str = topics.ALERTS_DEAD_LETTER
+    group_id: str = "hub-alert-delivery"
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass
+class DeliveryStats:
+    delivered: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "delivered": self.delivered,
+            "duplicates": self.duplicates,
+            "dead_lettered": self.dead_lettered,
+        }
+
+
+class DeliveryLedger:
+    """Which (alert, channel) pairs are done: delivered or dead-lettered."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS deliveries (alert_id TEXT NOT NULL, channel TEXT NOT NULL,"
+            " status TEXT NOT NULL, attempts INTEGER NOT NULL, reason TEXT NOT NULL,"
+            " at TEXT NOT NULL, PRIMARY KEY (alert_id, channel))"
+        )
+
+    def done(self, alert_id: str, channel: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM deliveries WHERE alert_id = ? AND channel = ?", (alert_id, channel)
+        ).fetchone()
+        return row is not None
+
+    def record(self, alert_id: str, channel: str, result: DeliveryResult) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                alert_id,
+                channel,
+                result.status.value,
+                result.attempts,
+                result.reason,
+                datetime.now(UTC).isoformat(),
+            ),
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        cursor = self._db.execute("SELECT * FROM deliveries ORDER BY at")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def email_text(alert: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body: the headline, the policy-filtered content, and what to do."""
+    content = json.loads(alert["content_json"])
+    subject = f"[{alert['urgency'].upper()}] {alert['headline']}"
+    lines = [
+        alert["headline"],
+        "",
+        f"Child: NHS number {alert['nhs_number'] or 'not known'} (hub id {alert['child_id']})",
+        f"When: {content.get('occurred_at', '')}",
+        f"Reported by: {content.get('agency', '')}",
+    ]
+    if content.get("summary"):
+        lines.append(f"What: {content['summary']}")
+    contact = content.get("contact") or {}
+    if contact.get("responsible_authority"):
+        lines.append(
+            f"Contact: {contact['responsible_authority']}, office hours "
+            f"{contact.get('office_hours_phone') or '-'}, out of hours "
+            f"{contact.get('out_of_hours_phone') or '-'}"
+        )
+    if alert.get("deliver_by"):
+        lines.append(f"Needed before: {alert['deliver_by'].isoformat()}")
+    lines += [
+        "",
+        f"Please acknowledge by {alert['ack_deadline'].isoformat()}: "
+        f"hub alerts ack {alert['alert_id']}",
+        f"(shared as {alert['disclosure']} under policy {alert['policy_version']}; "
+        f"rule {alert['rule_id']}; {', '.join(alert['requirements'])})",
+    ]
+    return subject, "\n".join(lines)
+
+
+class AlertDeliveryService:
+    def __init__(self, config: DeliveryConfig, sleep: Callable[[float], None] = time.sleep):
+        self._config = config
+        self._sleep = sleep
+        self._codec = SingleObjectCodec(default_catalogue())
+        self._ledger = DeliveryLedger(config.ledger_path)
+        self._consumer = KafkaConsumer(
+            config.topic,
+            bootstrap_servers=config.bootstrap_servers,
+            group_id=config.group_id,
+            client_id="hub-alert-delivery",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        self._dead_letters = KafkaProducer(
+            bootstrap_servers=config.bootstrap_servers,
+            client_id="hub-alert-delivery-dlq",
+            acks="all",
+            enable_idempotence=True,
+        )
+        self.stats = DeliveryStats()
+
+    def run(
+        self,
+        until_idle: bool = False,
+        idle_seconds: float = 3.0,
+        stop: threading.Event | None = None,
+    ) -> DeliveryStats:
+        """Deliver until ``stop`` is set (or, ``until_idle``, until nothing arrives a while)."""
+        quiet_since = time.monotonic()
+        while stop is None or not stop.is_set():
+            batches = self._consumer.poll(timeout_ms=200, max_records=200)
+            if batches:
+                for records in batches.values():
+                    for message in records:
+                        self._handle(message)
+                self._dead_letters.flush()
+                self._consumer.commit()
+                quiet_since = time.monotonic()
+            elif (
+                until_idle
+                and self._consumer.assignment()
+                and time.monotonic() - quiet_since >= idle_seconds
+            ):
+                return self.stats
+        return self.stats
+
+    def _handle(self, message: Any) -> None:
+        try:
+            alert = self._codec.decode(message.value).record
+        except WireError as error:
+            self._dead_letter(message, None, "undecodable", str(error))
+            return
+        alert_id = alert["alert_id"]
+        channels: list[str] = []
+        if alert["recipient_email"] and self._config.smtp is not None:
+            channels.append("email")
+        if self._config.webhook is not None:
+            channels.append("webhook")
+        if not channels:
+            if not self._ledger.done(alert_id, "none"):
+                self._dead_letter(message, alert_id, "no-channel", "no address for the recipient")
+                self._ledger.record(
+                    alert_id, "none", DeliveryResult(DeliveryStatus.FAILED_PERMANENTLY, 0, "")
+                )
+            return
+        for channel in channels:
+            if self._ledger.done(alert_id, channel):
+                self.stats.duplicates += 1
+                continue
+            result = self._deliver(channel, alert)
+            if not result.delivered:
+                self._dead_letter(
+                    message, alert_id, f"{channel}-{result.status.value}", result.reason
+                )
+            else:
+                self.stats.delivered += 1
+            self._dead_letters.flush()
+            self._ledger.record(alert_id, channel, result)
+            log.info(
+                "alert_delivery",
+                alert_id=alert_id,
+                channel=channel,
+                status=result.status.value,
+                attempts=result.attempts,
+            )
+
+    def _deliver(self, channel: str, alert: dict[str, Any]) -> DeliveryResult:
+        if channel == "email":
+            assert self._config.smtp is not None
+            subject, body = email_text(alert)
+            return deliver_alert_email(
+                self._config.smtp,
+                alert["recipient_email"],
+                subject,
+                body,
+                alert["alert_id"],
+                policy=self._config.retry,
+                sleep=self._sleep,
+            )
+        assert self._config.webhook is not None
+        payload = {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in alert.items()
+        }
+        return deliver_webhook(
+            self._config.webhook,
+            payload,
+            alert["alert_id"],
+            policy=self._config.retry,
+            sleep=self._sleep,
+        )
+
+    def _dead_letter(self, message: Any, alert_id: str | None, reason: str, detail: str) -> None:
+        self.stats.dead_lettered += 1
+        self._dead_letters.send(
+            self._config.dead_letter_topic,
+            key=message.key,
+            value=message.value,
+            headers=[
+                ("dlq-reason", reason.encode()),
+                ("dlq-detail", detail[:500].encode()),
+                ("alert-id", (alert_id or "").encode()),
+                ("original-topic", message.topic.encode()),
+                ("original-partition", str(message.partition).encode()),
+                ("original-offset", str(message.offset).encode()),
+                ("failed-at", datetime.now(UTC).isoformat().encode()),
+            ],
+        )
+        log.warning("alert_dead_lettered", alert_id=alert_id, reason=reason)
+
+    def close(self) -> None:
+        self._consumer.close()
+        self._dead_letters.flush()
+        self._dead_letters.close()
+        self._ledger.close()

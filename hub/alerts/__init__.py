@@ -1,0 +1,1 @@
+"""Alerts: rules evaluated as chronology entries arrive, raised through the policy."""

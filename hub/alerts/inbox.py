@@ -1,0 +1,166 @@
+"""The practitioner's alert inbox over gRPC: stream alerts for the caller, acknowledge them.
+
+A caller sees the alerts addressed to its certificate's organisation and role
+(a team inbox). Each alert streamed is recorded in the audit log as delivered
+to that user through the inbox (once per user and alert); acknowledgements go
+through the same path as ``hub alerts ack``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+
+import grpc
+
+from hub.alerts.store import RAISED, Alert, AlertStore
+from hub.audit.chain import AuditLog
+from hub.lookup.callers import CallRefused
+from hub.lookup.certs import CertifiedIdentity
+from hub.lookup.organisations import OrganisationDirectory
+from hub.lookup.proto import inbox_pb2, inbox_pb2_grpc
+from hub.lookup.server import abort, peer_identity
+from hub.lookup.tls_front import PeerRegistry
+
+SERVICE_NAME = inbox_pb2.DESCRIPTOR.services_by_name["AlertInbox"].full_name
+POLL_SECONDS = 0.2
+
+Acknowledge = Callable[[str, str], Alert]
+
+
+def to_message(alert: Alert) -> inbox_pb2.InboxAlert:
+    return inbox_pb2.InboxAlert(
+        alert_id=alert.alert_id,
+        rule_id=alert.rule_id,
+        urgency=alert.urgency,
+        headline=alert.headline,
+        child_id=alert.child_id,
+        nhs_number=alert.nhs_number or "",
+        content_json=json.dumps(alert.content or {}, sort_keys=True),
+        raised_at=alert.raised_at,
+        deliver_by=alert.deliver_by or "",
+        ack_deadline=alert.ack_deadline,
+        escalation_level=alert.escalation_level,
+        state=alert.state,
+    )
+
+
+class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
+    def __init__(
+        self,
+        store: AlertStore,
+        audit: AuditLog,
+        directory: OrganisationDirectory,
+        registry: PeerRegistry,
+        acknowledge: Acknowledge,
+    ) -> None:
+        self._store = store
+        self._audit = audit
+        self._directory = directory
+        self._registry = registry
+        self._acknowledge = acknowledge
+
+    def _caller(self, context: grpc.ServicerContext, call: str) -> CertifiedIdentity:
+        try:
+            return self._identify(context)
+        except CallRefused as refusal:
+            self._audit.append(
+                "access-refused",
+                [
+                    {
+                        "call": call,
+                        "peer": context.peer(),
+                        "status": refusal.status,
+                        "reason": refusal.reason,
+                    }
+                ],
+            )
+            abort(context, refusal)
+
+    def _identify(self, context: grpc.ServicerContext) -> CertifiedIdentity:
+        _, identity = peer_identity(context, self._registry)
+        if identity is None:
+            raise CallRefused(
+                "UNAUTHENTICATED", "a client certificate issued by the hub is required"
+            )
+        if self._directory.get(identity.organisation) is None:
+            raise CallRefused(
+                "PERMISSION_DENIED",
+                f"organisation {identity.organisation} is not in the organisation directory",
+            )
+        return identity
+
+    def _mine(self, identity: CertifiedIdentity, after_seq: int) -> list[tuple[int, Alert]]:
+        alerts = self._store.select(
+            "seq > ? AND state = ? AND json_extract(recipient, '$.organisation') = ?"
+            " AND json_extract(recipient, '$.role') = ?",
+            (after_seq, RAISED, identity.organisation, identity.role),
+        )
+        return [(self._store.seq_of(alert.alert_id), alert) for alert in alerts]
+
+    def Watch(  # noqa: N802 - the RPC's name
+        self, request: inbox_pb2.WatchRequest, context: grpc.ServicerContext
+    ) -> Iterator[inbox_pb2.InboxAlert]:
+        identity = self._caller(context, "alert-inbox-watch")
+        last = 0
+        while context.is_active():
+            batch = self._mine(identity, last)
+            if batch:
+                self._audit.append_batch(
+                    [
+                        (
+                            "alert-delivered",
+                            {
+                                "alert_id": alert.alert_id,
+                                "channel": "inbox",
+                                "to": {
+                                    "user": identity.user,
+                                    "organisation": identity.organisation,
+                                },
+                            },
+                        )
+                        for _, alert in batch
+                    ],
+                    keys=[f"inbox:{alert.alert_id}:{identity.user}" for _, alert in batch],
+                )
+            for seq, alert in batch:
+                last = max(last, seq)
+                yield to_message(alert)
+            if request.pending_only:
+                return
+            time.sleep(POLL_SECONDS)
+
+    def Acknowledge(  # noqa: N802 - the RPC's name
+        self, request: inbox_pb2.AcknowledgeRequest, context: grpc.ServicerContext
+    ) -> inbox_pb2.AcknowledgeResponse:
+        identity = self._caller(context, "alert-inbox-acknowledge")
+        alert = self._store.get(request.alert_id)
+        recipient = alert.recipient if alert else None
+        if (
+            alert is None
+            or recipient is None
+            or (recipient.organisation, recipient.role) != (identity.organisation, identity.role)
+        ):
+            abort(context, CallRefused("NOT_FOUND", "no such alert in your inbox"))
+        acknowledged = self._acknowledge(alert.alert_id, f"{identity.user}@{identity.organisation}")
+        return inbox_pb2.AcknowledgeResponse(
+            alert_id=acknowledged.alert_id,
+            state=acknowledged.state,
+            acknowledged_at=acknowledged.acknowledged_at or "",
+            acknowledged_by=acknowledged.acknowledged_by or "",
+        )
+
+
+def inbox_service(
+    store: AlertStore, audit: AuditLog, directory: OrganisationDirectory, acknowledge: Acknowledge
+) -> Callable[[grpc.Server, PeerRegistry], str]:
+    """For ``create_server(extra_services=...)``: adds the inbox to the lookup server."""
+
+    def add(server: grpc.Server, registry: PeerRegistry) -> str:
+        inbox_pb2_grpc.add_AlertInboxServicer_to_server(
+            AlertInboxServicer(store, audit, directory, registry, acknowledge), server
+        )
+        return SERVICE_NAME
+
+    return add

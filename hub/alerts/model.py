@@ -1,0 +1,77 @@
+"""What an alert is, before and after the policy has shaped its content.
+
+An ``AlertIntent`` is a rule's conclusion that someone must be told about an
+entry: produced by ``hub.alerts.evaluate`` (pure, deterministic: the same child
+state and entry always give the same intents, so replays raise nothing new).
+``hub.alerts.raiser`` passes each intent's entry through the policy for its
+recipient and stores the resulting ``Alert`` with a deterministic id, the
+idempotency key every later step (publishing, delivery, acknowledgement) uses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.domain.chronology import ChronologyEntry
+
+ALERT_NAMESPACE = uuid.UUID("6f1d4b52-8c1e-4d8e-9a55-2f0f3c1b7a10")
+
+
+class Urgency:
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who is to be told, in the policy's vocabulary, and how to reach them.
+
+    ``kind`` is the rule's name for the recipient (lead-social-worker, duty-team,
+    registered-gp, school-dsl, front-door, referrer); ``role``, ``organisation``,
+    ``organisation_type`` and ``relationship`` are what the policy decides on.
+    """
+
+    kind: str
+    role: str
+    organisation: str
+    organisation_type: str
+    relationship: str
+    name: str | None = None
+    email: str | None = None
+    escalation_email: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the recipient for idempotency keys."""
+        return f"{self.kind}/{self.organisation}/{self.email or self.name or '-'}"
+
+
+@dataclass(frozen=True)
+class AlertIntent:
+    rule_id: str
+    requirements: tuple[str, ...]
+    child_id: str
+    entry: ChronologyEntry  # what the alert is about; its content goes through the policy
+    recipient: Recipient
+    urgency: str
+    headline: str  # factual, names no one: "Attended A&E while on a child protection plan"
+    deliver_by: datetime | None = None  # e.g. before the next school day starts (P4)
+    # Distinguishes intents from one entry for one recipient under one rule (rarely needed).
+    discriminator: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def alert_id(self) -> str:
+        material = "|".join(
+            (
+                self.rule_id,
+                self.child_id,
+                self.entry.event_id,
+                self.recipient.key,
+                self.discriminator,
+            )
+        )
+        return str(uuid.uuid5(ALERT_NAMESPACE, material))

@@ -1,0 +1,273 @@
+"""The hub's alert store (SQLite): every alert raised, its state, and the raiser's position.
+
+It is the source of truth for alerts and the outbox for the alert topic:
+the raiser writes alerts and its position in the hub's notification log in
+one transaction; the publisher, the audit step and escalation each mark
+their own progress per alert, so a crash at any point redoes a step with the
+same alert id (an idempotency key) instead of losing or doubling it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.alerts.model import Recipient
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id TEXT PRIMARY KEY,
+    rule_id TEXT NOT NULL,
+    requirements TEXT NOT NULL,
+    child_id TEXT NOT NULL,
+    nhs_number TEXT,
+    recipient TEXT NOT NULL,
+    urgency TEXT NOT NULL,
+    headline TEXT NOT NULL,
+    content TEXT,
+    decision TEXT NOT NULL,
+    raised_at TEXT NOT NULL,
+    deliver_by TEXT,
+    ack_deadline TEXT NOT NULL,
+    escalation_level INTEGER NOT NULL DEFAULT 0,
+    escalates TEXT,
+    state TEXT NOT NULL,
+    acknowledged_at TEXT,
+    acknowledged_by TEXT,
+    escalated_to_level INTEGER NOT NULL DEFAULT 0,
+    published INTEGER NOT NULL DEFAULT 0,
+    audited INTEGER NOT NULL DEFAULT 0,
+    seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS alerts_unpublished ON alerts (published, seq);
+CREATE INDEX IF NOT EXISTS alerts_open ON alerts (state, ack_deadline);
+CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+RAISED = "raised"
+ACKNOWLEDGED = "acknowledged"
+REFUSED = "refused"  # the policy let nothing out to this recipient: audited, never sent
+
+
+@dataclass
+class Alert:
+    alert_id: str
+    rule_id: str
+    requirements: list[str]
+    child_id: str
+    nhs_number: str | None
+    recipient: Recipient
+    urgency: str
+    headline: str
+    content: dict[str, Any] | None
+    decision: dict[str, Any]
+    raised_at: str
+    ack_deadline: str
+    deliver_by: str | None = None
+    escalation_level: int = 0
+    escalates: str | None = None
+    state: str = RAISED
+    acknowledged_at: str | None = None
+    acknowledged_by: str | None = None
+    escalated_to_level: int = 0
+    published: bool = False
+    audited: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("extra")
+        return data
+
+
+_COLUMNS = (
+    "alert_id, rule_id, requirements, child_id, nhs_number, recipient, urgency, headline,"
+    " content, decision, raised_at, deliver_by, ack_deadline, escalation_level, escalates,"
+    " state, acknowledged_at, acknowledged_by, escalated_to_level, published, audited"
+)
+
+
+def _row(alert: Alert) -> tuple[Any, ...]:
+    return (
+        alert.alert_id,
+        alert.rule_id,
+        json.dumps(alert.requirements),
+        alert.child_id,
+        alert.nhs_number,
+        json.dumps(asdict(alert.recipient)),
+        alert.urgency,
+        alert.headline,
+        None if alert.content is None else json.dumps(alert.content, sort_keys=True),
+        json.dumps(alert.decision, sort_keys=True),
+        alert.raised_at,
+        alert.deliver_by,
+        alert.ack_deadline,
+        alert.escalation_level,
+        alert.escalates,
+        alert.state,
+        alert.acknowledged_at,
+        alert.acknowledged_by,
+        alert.escalated_to_level,
+        int(alert.published),
+        int(alert.audited),
+    )
+
+
+def _alert(row: Sequence[Any]) -> Alert:
+    return Alert(
+        alert_id=row[0],
+        rule_id=row[1],
+        requirements=json.loads(row[2]),
+        child_id=row[3],
+        nhs_number=row[4],
+        recipient=Recipient(**json.loads(row[5])),
+        urgency=row[6],
+        headline=row[7],
+        content=None if row[8] is None else json.loads(row[8]),
+        decision=json.loads(row[9]),
+        raised_at=row[10],
+        deliver_by=row[11],
+        ack_deadline=row[12],
+        escalation_level=row[13],
+        escalates=row[14],
+        state=row[15],
+        acknowledged_at=row[16],
+        acknowledged_by=row[17],
+        escalated_to_level=row[18],
+        published=bool(row[19]),
+        audited=bool(row[20]),
+    )
+
+
+class AlertStore:
+    """One SQLite file; safe to share between the threads of one process."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def position(self, name: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM positions WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def add(self, alerts: Sequence[Alert], position: tuple[str, int] | None = None) -> int:
+        """Store new alerts (an id already stored is left as it is) and move ``position``."""
+        added = 0
+        with self._transaction() as db:
+            next_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM alerts").fetchone()[0]
+            for alert in alerts:
+                cursor = db.execute(
+                    f"INSERT OR IGNORE INTO alerts ({_COLUMNS}) VALUES ({','.join('?' * 21)})",
+                    _row(alert),
+                )
+                if cursor.rowcount:
+                    next_seq += 1
+                    added += 1
+                    db.execute(
+                        "UPDATE alerts SET seq = ? WHERE alert_id = ?", (next_seq, alert.alert_id)
+                    )
+            if position is not None:
+                db.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
+        return added
+
+    def get(self, alert_id: str) -> Alert | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = ?", (alert_id,)
+            ).fetchone()
+        return _alert(row) if row else None
+
+    def select(
+        self, where: str = "1", params: Sequence[Any] = (), limit: int = 10_000
+    ) -> list[Alert]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM alerts WHERE {where} ORDER BY seq LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [_alert(row) for row in rows]
+
+    def seq_of(self, alert_id: str) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT seq FROM alerts WHERE alert_id = ?", (alert_id,)
+            ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def unaudited(self, limit: int = 1000) -> list[Alert]:
+        return self.select("audited = 0", (), limit)
+
+    def unpublished(self, limit: int = 1000) -> list[Alert]:
+        return self.select("published = 0 AND state != ?", (REFUSED,), limit)
+
+    def mark(self, column: str, alert_ids: Sequence[str]) -> None:
+        if column not in ("published", "audited"):
+            raise ValueError(column)
+        with self._transaction() as db:
+            db.executemany(
+                f"UPDATE alerts SET {column} = 1 WHERE alert_id = ?", [(a,) for a in alert_ids]
+            )
+
+    def acknowledge(self, alert_id: str, by: str, at: str) -> Alert | None:
+        """Mark acknowledged (idempotent: a second acknowledgement changes nothing)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE alerts SET state = ?, acknowledged_at = ?, acknowledged_by = ?"
+                " WHERE alert_id = ? AND state = ?",
+                (ACKNOWLEDGED, at, by, alert_id, RAISED),
+            )
+        return self.get(alert_id)
+
+    def open_alerts(self) -> list[Alert]:
+        """Raised, unacknowledged, original (not escalation) alerts."""
+        return self.select("state = ? AND escalation_level = 0", (RAISED,), 1_000_000)
+
+    def set_escalated(self, alert_id: str, level: int, escalations: Sequence[Alert]) -> None:
+        """Record that ``alert_id`` escalated to ``level`` together with the new alerts."""
+        self.add(escalations)
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE alerts SET escalated_to_level = MAX(escalated_to_level, ?)"
+                " WHERE alert_id = ?",
+                (level, alert_id),
+            )
+
+    def counts(self, by: str) -> list[tuple[str, str, int]]:
+        """(value, state, count) grouped by rule, recipient organisation or agency."""
+        expressions = {
+            "rule": "rule_id",
+            "team": "json_extract(recipient, '$.organisation')",
+            "agency": "json_extract(content, '$.agency')",
+        }
+        expression = expressions[by]
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT COALESCE({expression}, '-'), state, COUNT(*) FROM alerts"
+                f" GROUP BY 1, 2 ORDER BY 1, 2"
+            ).fetchall()
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]

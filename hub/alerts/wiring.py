@@ -1,0 +1,102 @@
+"""Wire the alert side of the hub from settings: raiser, publisher, store, calendars.
+
+Configuration (environment):
+``HUB_SCHOOL_CALENDAR``  a local authority's term dates (TOML, see consumers/school_day.py);
+                         default: the synthetic area's term dates
+``HUB_SCHOOL_DAY_START`` when the school day starts (default 08:45), for Operation Encompass
+``HUB_DEFAULT_AUTHORITY`` the local authority code whose front door receives concerns about
+                         children with no known authority
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from pathlib import Path
+from uuid import UUID
+
+from consumers.school_day import DEFAULT_SCHOOL_DAY_START, SchoolCalendar
+from hub.alerts.evaluate import AlertContext
+from hub.alerts.publisher import AlertPublisher
+from hub.alerts.raiser import AlertRaiser
+from hub.alerts.rules import load_alert_rules
+from hub.alerts.store import AlertStore
+from hub.application.hub_app import HubApplication
+from hub.audit.chain import AuditLog
+from hub.bootstrap import build_application
+from hub.config import Settings
+from hub.domain.child import Child
+from hub.domain.errors import ChildNotFoundError
+from hub.lookup.organisations import OrganisationDirectory, load_directory
+from hub.lookup.wiring import open_audit
+from hub.policy.loader import load_policy
+
+
+def store_path(settings: Settings) -> Path:
+    return settings.data_dir / "alerts" / "alerts.sqlite"
+
+
+def school_calendar(now: datetime | None = None) -> SchoolCalendar:
+    start_text = os.environ.get("HUB_SCHOOL_DAY_START")
+    day_start = time.fromisoformat(start_text) if start_text else DEFAULT_SCHOOL_DAY_START
+    configured = os.environ.get("HUB_SCHOOL_CALENDAR")
+    if configured:
+        calendar = SchoolCalendar.from_toml(Path(configured).read_text(encoding="utf-8"))
+        if start_text:
+            calendar = SchoolCalendar(calendar.holidays, day_start, calendar.england_bank_holidays)
+        return calendar
+    year = (now or datetime.now(UTC)).year
+    return SchoolCalendar.from_generator(range(year - 2, year + 2), day_start=day_start)
+
+
+def siblings_loader(app: HubApplication) -> Callable[[Child], list[Child]]:
+    def siblings(child: Child) -> list[Child]:
+        found = []
+        for sibling_id in sorted(child.siblings):
+            try:
+                found.append(app.get_child(UUID(sibling_id)))
+            except ChildNotFoundError:
+                continue
+        return found
+
+    return siblings
+
+
+@dataclass
+class AlertParts:
+    app: HubApplication
+    store: AlertStore
+    audit: AuditLog
+    raiser: AlertRaiser
+    directory: OrganisationDirectory
+
+    def close(self) -> None:
+        self.store.close()
+        self.audit.checkpoint()
+        self.audit.close()
+        self.app.close()
+
+
+def build_alerts(settings: Settings, clock_now: datetime | None = None) -> AlertParts:
+    app = build_application(settings)
+    store = AlertStore(store_path(settings))
+    audit = open_audit(settings)
+    directory = load_directory(settings.data_dir)
+    context = AlertContext(
+        organisations=directory,
+        school=app.school,
+        siblings=siblings_loader(app),
+        calendar=school_calendar(),
+        default_authority=os.environ.get("HUB_DEFAULT_AUTHORITY") or None,
+    )
+    clock = (lambda: clock_now) if clock_now is not None else (lambda: datetime.now(UTC))
+    raiser = AlertRaiser(
+        app, store, audit, load_policy(), load_alert_rules(), context, directory, clock=clock
+    )
+    return AlertParts(app, store, audit, raiser, directory)
+
+
+def build_publisher(parts: AlertParts, settings: Settings) -> AlertPublisher:
+    return AlertPublisher(parts.store, settings.kafka_bootstrap)

@@ -1,0 +1,254 @@
+"""``hub alerts ...``: raise and publish alerts, deliver them, list, acknowledge, escalate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import grpc
+
+from consumers.alert_delivery import AlertDeliveryService, DeliveryConfig, DeliveryLedger
+from consumers.email_delivery import SmtpSettings
+from consumers.webhook_delivery import WebhookTarget
+from hub.alerts.store import RAISED
+from hub.alerts.wiring import build_alerts, build_publisher
+from hub.config import Settings
+from hub.domain.errors import HubError
+from hub.lookup.client import ClientTls
+from hub.lookup.proto import inbox_pb2, inbox_pb2_grpc
+
+
+def register(subparsers: Any) -> None:
+    alerts = subparsers.add_parser("alerts", help="alerts to lead practitioners (issue 6)")
+    which = alerts.add_subparsers(dest="alerts", required=True)
+
+    run = which.add_parser("run", help="raise alerts from new chronology entries and publish them")
+    run.add_argument("--until-idle", action="store_true", help="exit when caught up")
+    run.add_argument("--now", help="event time for escalation (ISO; default: the clock)")
+    run.set_defaults(func=run_alerts)
+
+    deliver = which.add_parser("deliver", help="deliver published alerts by email / webhook")
+    deliver.add_argument("--until-idle", action="store_true")
+    deliver.set_defaults(func=run_delivery)
+
+    listing = which.add_parser("list", help="alerts raised, newest last (G1, G2)")
+    listing.add_argument("--unacknowledged", action="store_true")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=list_alerts)
+
+    counts = which.add_parser("counts", help="alerts counted by rule, team or agency")
+    counts.add_argument("--by", choices=("rule", "team", "agency"), default="rule")
+    counts.set_defaults(func=count_alerts)
+
+    ack = which.add_parser("ack", help="acknowledge an alert")
+    ack.add_argument("alert_id")
+    ack.add_argument("--by", default=os.environ.get("USER", "operator"))
+    ack.set_defaults(func=ack_alert)
+
+    escalate = which.add_parser("escalate", help="escalate unacknowledged alerts past deadline")
+    escalate.add_argument("--now", help="event time to judge deadlines by (ISO)")
+    escalate.set_defaults(func=escalate_alerts)
+
+    undeliverable = which.add_parser("deliveries", help="what the delivery consumer did")
+    undeliverable.set_defaults(func=list_deliveries)
+
+    watch = which.add_parser("watch", help="stream your inbox (gRPC, your client certificate)")
+    watch.add_argument("--as", dest="user", help="client certificate user (HUB_LOOKUP_USER)")
+    watch.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
+    watch.add_argument("--pending-only", action="store_true", help="exit after what is waiting")
+    watch.add_argument("--ack", action="store_true", help="acknowledge each alert as it arrives")
+    watch.set_defaults(func=watch_inbox)
+
+
+def _now(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    try:
+        parts = build_alerts(settings, _now(args.now))
+    except HubError as error:
+        print(error, file=sys.stderr)
+        return 2
+    publisher = build_publisher(parts, settings)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    totals = {"raised": 0, "escalated": 0, "published": 0}
+    try:
+        while not stop.is_set():
+            raised = parts.raiser.raise_pending()
+            escalated = len(parts.raiser.escalate_due())
+            published = publisher.publish_pending()
+            totals["raised"] += raised
+            totals["escalated"] += escalated
+            totals["published"] += published
+            if not (raised or escalated or published):
+                if args.until_idle:
+                    break
+                stop.wait(0.05)
+    finally:
+        publisher.close()
+        parts.close()
+    print(json.dumps(totals))
+    return 0
+
+
+def delivery_config(settings: Settings) -> DeliveryConfig:
+    smtp = None
+    if os.environ.get("HUB_SMTP_HOST"):
+        smtp = SmtpSettings(
+            host=os.environ["HUB_SMTP_HOST"],
+            port=int(os.environ.get("HUB_SMTP_PORT", "587")),
+            sender=os.environ.get("HUB_ALERT_SENDER", "alerts@hub.example.org.uk"),
+            starttls=os.environ.get("HUB_SMTP_STARTTLS", "1") not in ("0", "false", "no"),
+            username=os.environ.get("HUB_SMTP_USER") or None,
+            password=os.environ.get("HUB_SMTP_PASSWORD") or None,
+        )
+    webhook = None
+    if os.environ.get("HUB_ALERT_WEBHOOK_URL"):
+        url = os.environ["HUB_ALERT_WEBHOOK_URL"]
+        webhook = WebhookTarget(
+            url=url,
+            secret=os.environ.get("HUB_ALERT_WEBHOOK_SECRET", "").encode(),
+            allow_http=url.startswith("http://127.0.0.1") or url.startswith("http://localhost"),
+        )
+    return DeliveryConfig(
+        bootstrap_servers=settings.kafka_bootstrap,
+        ledger_path=settings.data_dir / "alerts" / "deliveries.sqlite",
+        smtp=smtp,
+        webhook=webhook,
+    )
+
+
+def run_delivery(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    service = AlertDeliveryService(delivery_config(settings))
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        stats = service.run(until_idle=args.until_idle, stop=stop)
+    finally:
+        service.close()
+    print(json.dumps(stats.as_dict()))
+    return 0
+
+
+def list_alerts(args: argparse.Namespace) -> int:
+    parts = build_alerts(Settings.from_env())
+    try:
+        where = "state = ?" if args.unacknowledged else "1"
+        alerts = parts.store.select(where, (RAISED,) if args.unacknowledged else ())
+    finally:
+        parts.close()
+    if args.json:
+        print(json.dumps([a.to_dict() for a in alerts], indent=2, default=str))
+        return 0
+    for a in alerts:
+        to = a.recipient.email or a.recipient.organisation
+        level = f" (escalation {a.escalation_level})" if a.escalation_level else ""
+        print(
+            f"{a.raised_at[:16]}  {a.state:<12} {a.urgency:<7} {a.rule_id:<34} -> "
+            f"{a.recipient.kind} {to}{level}  {a.alert_id}"
+        )
+    print(f"{len(alerts)} alerts")
+    return 0
+
+
+def count_alerts(args: argparse.Namespace) -> int:
+    parts = build_alerts(Settings.from_env())
+    try:
+        rows = parts.store.counts(args.by)
+    finally:
+        parts.close()
+    for value, state, count in rows:
+        print(f"{value:<40} {state:<13} {count:>6}")
+    return 0
+
+
+def ack_alert(args: argparse.Namespace) -> int:
+    parts = build_alerts(Settings.from_env())
+    try:
+        alert = parts.raiser.acknowledge(args.alert_id, args.by)
+    except KeyError:
+        print(f"no alert {args.alert_id}", file=sys.stderr)
+        return 1
+    finally:
+        parts.close()
+    print(f"{alert.alert_id}: {alert.state} by {alert.acknowledged_by} at {alert.acknowledged_at}")
+    return 0
+
+
+def escalate_alerts(args: argparse.Namespace) -> int:
+    parts = build_alerts(Settings.from_env(), _now(args.now))
+    try:
+        escalations = parts.raiser.escalate_due()
+    finally:
+        parts.close()
+    for e in escalations:
+        print(f"escalated {e.escalates} -> {e.recipient.kind} {e.recipient.email} ({e.alert_id})")
+    print(f"{len(escalations)} escalations")
+    return 0
+
+
+def list_deliveries(args: argparse.Namespace) -> int:
+    ledger = DeliveryLedger(Settings.from_env().data_dir / "alerts" / "deliveries.sqlite")
+    for row in ledger.rows():
+        print(
+            f"{row['at'][:19]}  {row['channel']:<8} {row['status']:<20} "
+            f"{row['attempts']} attempt(s)  {row['alert_id']}  {row['reason']}"
+        )
+    ledger.close()
+    return 0
+
+
+def watch_inbox(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    user = args.user or settings.lookup_user
+    certs = settings.certs_dir
+    tls = ClientTls(
+        certs / "ca.pem", Path(certs / f"client-{user}.pem"), Path(certs / f"client-{user}.key")
+    )
+    address = args.address or settings.lookup_address
+    channel = grpc.secure_channel(
+        address, tls.credentials(), [("grpc.ssl_target_name_override", "localhost")]
+    )
+    stub: Any = inbox_pb2_grpc.AlertInboxStub(channel)
+    try:
+        for alert in stub.Watch(inbox_pb2.WatchRequest(pending_only=args.pending_only)):
+            content = json.loads(alert.content_json)
+            print(
+                f"{alert.raised_at[:16]} [{alert.urgency}] {alert.headline} "
+                f"(NHS {alert.nhs_number or '-'}; {content.get('disclosure')}) {alert.alert_id}",
+                flush=True,
+            )
+            if args.ack:
+                stub.Acknowledge(inbox_pb2.AcknowledgeRequest(alert_id=alert.alert_id))
+    except grpc.RpcError as error:
+        print(f"inbox: {error.code().name}: {error.details()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        channel.close()
+        time.sleep(0)
+    return 0
