@@ -39,12 +39,15 @@ from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
+from hub.domain.errors import ChildNotFoundError
 from hub.lookup.organisations import OrganisationDirectory
 from hub.policy import engine
 from hub.policy.model import Disclosure, Policy
 
 ENTRY_TOPIC = f"{Child.__module__}:{Child.__qualname__}.EntryRecorded"
 POSITION = "hub-notifications"
+ACCESS_POSITION = "audit-access-to-service"
+ACCESS_KIND = "unscheduled-care-lookup"
 
 
 def _instant(value: str) -> datetime:
@@ -98,6 +101,41 @@ class AlertRaiser:
             for intent in evaluate(self._rules, child, entry, self._context):
                 alerts.append(self._shape(intent, child))
         added = self._store.add(alerts, (POSITION, page[-1].id))
+        self.audit_pending()
+        return added
+
+    def raise_access_notifications(self, limit: int = 500) -> int:
+        """Turn the lookup service's ``access-to-service`` audit records into alerts (A1).
+
+        They go through the same rules as chronology entries.
+        """
+        after = self._store.position(ACCESS_POSITION)
+        records = self._audit.records("access-to-service", after=after)[:limit]
+        if not records:
+            return 0
+        alerts: list[Alert] = []
+        for record in records:
+            notice = record.payload
+            try:
+                child = self._app.get_child(UUID(notice["child_id"]))
+            except ChildNotFoundError:
+                continue
+            entry = ChronologyEntry(
+                event_id=f"lookup/{notice['lookup_id']}",
+                agency="HUB",
+                kind=ACCESS_KIND,
+                occurred_at=notice["accessed_at"],
+                recorded_at=notice["accessed_at"],
+                summary=(
+                    f"Looked up by {notice['accessing_organisation_name']} "
+                    f"({notice['accessing_role']}) through the hub's lookup service"
+                ),
+                source_organisation=notice["accessing_organisation"],
+                source_reference=notice["lookup_id"],
+            )
+            for intent in evaluate(self._rules, child, entry, self._context):
+                alerts.append(self._shape(intent, child))
+        added = self._store.add(alerts, (ACCESS_POSITION, records[-1].seq))
         self.audit_pending()
         return added
 

@@ -91,7 +91,7 @@ def run_alerts(args: argparse.Namespace) -> int:
     totals = {"raised": 0, "escalated": 0, "published": 0}
     try:
         while not stop.is_set():
-            raised = parts.raiser.raise_pending()
+            raised = parts.raiser.raise_pending() + parts.raiser.raise_access_notifications()
             escalated = len(parts.raiser.escalate_due())
             published = publisher.publish_pending()
             totals["raised"] += raised
