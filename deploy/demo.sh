@@ -79,6 +79,31 @@ sleep 2
 { deploy/kafka/console-consumer.sh --topic hub.access-to-service --from-beginning \
     --max-messages 1 --timeout-ms 15000 2>/dev/null || true; } | head -c 10 | od -An -tx1
 kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
+
+echo
+echo "== alerts: rules applied to the chronologies, delivered to a local mailbox"
+SMTP_PORT=${DEMO_SMTP_PORT:-8025}
+MAILDIR="$OUT/mailbox"
+rm -rf "$MAILDIR"
+.venv/bin/python -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$MAILDIR" &
+SMTP_PID=$!
+trap 'kill $SERVE_PID $SMTP_PID 2>/dev/null || true' EXIT
+export HUB_SMTP_HOST=127.0.0.1 HUB_SMTP_PORT=$SMTP_PORT HUB_SMTP_STARTTLS=0
+# Event time: deadlines are judged by the data's own clock (the day generated), so the
+# demo escalates what nobody acknowledged that day, as it would have happened.
+HUB_LOG_LEVEL=WARNING $HUB alerts run --until-idle --clock event
+HUB_LOG_LEVEL=WARNING $HUB alerts deliver --until-idle
+echo "-- alerts by rule"
+$HUB alerts counts --by rule
+echo "-- $(ls "$MAILDIR/new" | wc -l) emails in the local mailbox ($MAILDIR); the first one:"
+FIRST=$(ls "$MAILDIR/new" | head -n 1)
+grep -E "^(To|Subject|X-Hub-Alert-Id):" "$MAILDIR/new/$FIRST"
+sed -n '/^$/,$p' "$MAILDIR/new/$FIRST" | head -n 12
+echo "-- escalations (not acknowledged in time), and the emails they sent:"
+$HUB alerts list | grep "escalation" | head -n 3 || echo "(none)"
+grep -l "^Subject: .*Not acknowledged in time" "$MAILDIR"/new/* 2>/dev/null | head -n 1 \
+  | xargs -r grep -E "^(To|Subject):"
+kill $SMTP_PID; wait $SMTP_PID 2>/dev/null || true
 echo "== audit log: $($HUB audit verify | tail -n 1)"
 
 echo

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -45,8 +45,15 @@ from hub.policy import engine
 from hub.policy.model import Disclosure, Policy
 
 ENTRY_TOPIC = f"{Child.__module__}:{Child.__qualname__}.EntryRecorded"
+PROFESSIONAL_TOPIC = f"{Child.__module__}:{Child.__qualname__}.ProfessionalRecorded"
+# A child's school is often learned after a police notification about the home (absence
+# marks are the hub's only source of school membership): notifications this recent are
+# then sent to the newly known school (Operation Encompass, P4).
+LATE_SCHOOL_WINDOW = timedelta(days=28)
+DEFAULT_MAX_AGE = timedelta(days=7)
 POSITION = "hub-notifications"
 ACCESS_POSITION = "audit-access-to-service"
+WATERMARK = "event-time-watermark"  # latest recorded_at seen, in epoch seconds
 ACCESS_KIND = "unscheduled-care-lookup"
 
 
@@ -67,6 +74,7 @@ class AlertRaiser:
         organisations: OrganisationDirectory,
         calendar: WorkingCalendar | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_age: timedelta = DEFAULT_MAX_AGE,
     ) -> None:
         self._app = app
         self._store = store
@@ -77,19 +85,25 @@ class AlertRaiser:
         self._organisations = organisations
         self._calendar = calendar or WorkingCalendar()
         self._clock = clock
+        self._max_age = max_age
 
     # Raising ----------------------------------------------------------------------------
 
     def raise_pending(self, limit: int = 500) -> int:
-        """Evaluate the chronology entries recorded since the last call; returns alerts added."""
+        """Evaluate the chronology entries recorded since the last call; returns alerts added.
+
+        An entry the hub stored more than ``max_age`` after the agency recorded it is
+        history (a baseline load, a backfill): it joins the chronology without alerting.
+        """
         start = self._store.position(POSITION) + 1
         page = self._app.recorder.select_notifications(
-            start=start, limit=limit, topics=[ENTRY_TOPIC]
+            start=start, limit=limit, topics=[ENTRY_TOPIC, PROFESSIONAL_TOPIC]
         )
         if not page:
             self.audit_pending()
             return 0
         alerts: list[Alert] = []
+        watermark = self._store.position(WATERMARK)
         for notification in page:
             originator = notification.originator_id
             child_id = originator if isinstance(originator, UUID) else UUID(str(originator))
@@ -97,12 +111,37 @@ class AlertRaiser:
             child: Child = self._app.repository.get(
                 child_id, version=notification.originator_version
             )
+            if notification.topic == PROFESSIONAL_TOPIC:
+                if event.role == "school":
+                    alerts += self._late_school_alerts(child, event.timestamp)
+                continue
             entry = ChronologyEntry.from_dict(event.entry)
+            recorded = _instant(entry.recorded_at or entry.occurred_at)
+            watermark = max(watermark, int(recorded.timestamp()))
+            if event.timestamp - recorded > self._max_age:
+                continue
             for intent in evaluate(self._rules, child, entry, self._context):
                 alerts.append(self._shape(intent, child))
-        added = self._store.add(alerts, (POSITION, page[-1].id))
+        added = self._store.add(alerts, (POSITION, page[-1].id), (WATERMARK, watermark))
         self.audit_pending()
         return added
+
+    def _late_school_alerts(self, child: Child, learned_at: datetime) -> list[Alert]:
+        """School notifications for recent police notifications, now the school is known.
+
+        Alert ids do not depend on when they are evaluated, so a notification the school
+        was already sent is not sent again.
+        """
+        alerts = []
+        for entry in child.chronology():
+            if entry.kind != "domestic-abuse-notification":
+                continue
+            if learned_at - _instant(entry.recorded_at or entry.occurred_at) > LATE_SCHOOL_WINDOW:
+                continue
+            for intent in evaluate(self._rules, child, entry, self._context):
+                if intent.recipient.kind == "school-dsl":
+                    alerts.append(self._shape(intent, child))
+        return alerts
 
     def raise_access_notifications(self, limit: int = 500) -> int:
         """Turn the lookup service's ``access-to-service`` audit records into alerts (A1).

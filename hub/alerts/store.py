@@ -175,8 +175,8 @@ class AlertStore:
             row = self._db.execute("SELECT value FROM positions WHERE name = ?", (name,)).fetchone()
         return int(row[0]) if row else 0
 
-    def add(self, alerts: Sequence[Alert], position: tuple[str, int] | None = None) -> int:
-        """Store new alerts (an id already stored is left as it is) and move ``position``."""
+    def add(self, alerts: Sequence[Alert], *positions: tuple[str, int]) -> int:
+        """Store new alerts (an id already stored is left as it is) and move ``positions``."""
         added = 0
         with self._transaction() as db:
             next_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM alerts").fetchone()[0]
@@ -191,7 +191,7 @@ class AlertStore:
                     db.execute(
                         "UPDATE alerts SET seq = ? WHERE alert_id = ?", (next_seq, alert.alert_id)
                     )
-            if position is not None:
+            for position in positions:
                 db.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
         return added
 

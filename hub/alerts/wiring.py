@@ -6,6 +6,8 @@ Configuration (environment):
 ``HUB_SCHOOL_DAY_START`` when the school day starts (default 08:45), for Operation Encompass
 ``HUB_DEFAULT_AUTHORITY`` the local authority code whose front door receives concerns about
                          children with no known authority
+``HUB_ALERT_MAX_AGE_DAYS`` entries the hub receives more than this many days after the agency
+                         recorded them (baseline loads, backfills) do not alert (default 7)
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
 from consumers.school_day import DEFAULT_SCHOOL_DAY_START, SchoolCalendar
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.publisher import AlertPublisher
-from hub.alerts.raiser import AlertRaiser
+from hub.alerts.raiser import WATERMARK, AlertRaiser
 from hub.alerts.rules import load_alert_rules
 from hub.alerts.store import AlertStore
 from hub.application.hub_app import HubApplication
@@ -79,7 +81,16 @@ class AlertParts:
         self.app.close()
 
 
-def build_alerts(settings: Settings, clock_now: datetime | None = None) -> AlertParts:
+def build_alerts(
+    settings: Settings, clock_now: datetime | None = None, clock_mode: str = "wall"
+) -> AlertParts:
+    """The alert side of the hub.
+
+    Deadlines are judged by ``clock_now`` when given; else by the wall clock
+    (``clock_mode="wall"``, for live service: a deadline passes even when no events
+    arrive) or by event time (``"event"``: the latest ``recorded_at`` the raiser has
+    seen, so replaying old data escalates as it would have at the time).
+    """
     app = build_application(settings)
     store = AlertStore(store_path(settings))
     audit = open_audit(settings)
@@ -91,9 +102,25 @@ def build_alerts(settings: Settings, clock_now: datetime | None = None) -> Alert
         calendar=school_calendar(),
         default_authority=os.environ.get("HUB_DEFAULT_AUTHORITY") or None,
     )
-    clock = (lambda: clock_now) if clock_now is not None else (lambda: datetime.now(UTC))
+
+    def clock() -> datetime:
+        if clock_now is not None:
+            return clock_now
+        if clock_mode == "event":
+            return datetime.fromtimestamp(store.position(WATERMARK), UTC)
+        return datetime.now(UTC)
+
+    max_age = timedelta(days=float(os.environ.get("HUB_ALERT_MAX_AGE_DAYS", "7")))
     raiser = AlertRaiser(
-        app, store, audit, load_policy(), load_alert_rules(), context, directory, clock=clock
+        app,
+        store,
+        audit,
+        load_policy(),
+        load_alert_rules(),
+        context,
+        directory,
+        clock=clock,
+        max_age=max_age,
     )
     return AlertParts(app, store, audit, raiser, directory)
 

@@ -33,7 +33,13 @@ def register(subparsers: Any) -> None:
 
     run = which.add_parser("run", help="raise alerts from new chronology entries and publish them")
     run.add_argument("--until-idle", action="store_true", help="exit when caught up")
-    run.add_argument("--now", help="event time for escalation (ISO; default: the clock)")
+    run.add_argument("--now", help="judge deadlines as at this time (ISO)")
+    run.add_argument(
+        "--clock",
+        choices=("wall", "event"),
+        default="wall",
+        help="deadlines by the wall clock (live service) or by event time (replays, demos)",
+    )
     run.set_defaults(func=run_alerts)
 
     deliver = which.add_parser("deliver", help="deliver published alerts by email / webhook")
@@ -76,7 +82,7 @@ def _now(text: str | None) -> datetime | None:
 def run_alerts(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
-        parts = build_alerts(settings, _now(args.now))
+        parts = build_alerts(settings, _now(args.now), args.clock)
     except HubError as error:
         print(error, file=sys.stderr)
         return 2

@@ -50,7 +50,7 @@ from hub.lookup.server import ServerTls, create_server
 from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.policy.loader import load_policy
 from tests.fixtures import native
-from tests.fixtures.lookup_world import EMILY, JAMES, OLIVER, attendance
+from tests.fixtures.lookup_world import EMILY, JAMES, OLIVER, Person, attendance, nhs_number
 from tests.integration.hub_harness import TopicSet, hub_app, run_worker
 from tests.integration.kafka_reading import read_all
 
@@ -312,8 +312,17 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     directory = OrganisationDirectory.parse(ORGANISATIONS)
     context = AlertContext(directory, app.school, siblings_loader(app), CALENDAR, "383")
     clock = MovableClock(datetime(2026, 11, 20, tzinfo=UTC))
+    # Fixed dates in the past: no entry here is treated as history, however late this runs.
     raiser = AlertRaiser(
-        app, store, audit, load_policy(), load_alert_rules(), context, directory, clock=clock.now
+        app,
+        store,
+        audit,
+        load_policy(),
+        load_alert_rules(),
+        context,
+        directory,
+        clock=clock.now,
+        max_age=timedelta(days=3650),
     )
     line = Pipeline(
         kafka_bootstrap,
@@ -410,6 +419,23 @@ def test_half_term_notification_is_due_before_the_first_day_back(pipeline: Pipel
     )
     # Standard risk: the school learns only that there was an incident (P2).
     assert oliver[0].content is not None and oliver[0].content["disclosure"] == "fact-only"
+
+
+def test_entries_received_long_after_they_happened_do_not_alert(pipeline: Pipeline) -> None:
+    """A baseline load or backfill (stored > 7 days after it was recorded) is history."""
+    directory = OrganisationDirectory.parse(ORGANISATIONS)
+    context = AlertContext(directory, pipeline.app.school, siblings_loader(pipeline.app), CALENDAR)
+    store = AlertStore(pipeline.root / "history-alerts.sqlite")
+    raiser = AlertRaiser(
+        pipeline.app, store, pipeline.audit, load_policy(), load_alert_rules(), context, directory
+    )
+    raiser.raise_pending()
+    # The half-term notification (recorded 28 October) reached the hub weeks later.
+    assert [
+        a for a in store.select() if a.nhs_number == OLIVER.nhs and a.rule_id.startswith("p4")
+    ] == []
+    assert [a for a in _alerts(pipeline, "p4-") if a.nhs_number == OLIVER.nhs]
+    store.close()
 
 
 def test_absences_on_a_plan_tell_the_social_worker_once(pipeline: Pipeline) -> None:
@@ -565,3 +591,54 @@ def test_escalation_fires_after_the_deadline_and_not_before(pipeline: Pipeline) 
     pipeline.raise_and_publish()
     pipeline.deliver(f"{pipeline.topics.prefix}delivery")
     assert pipeline.mailbox.to("duty-manager@leeds.example.org.uk")
+
+
+def test_school_learned_after_a_police_notification_is_still_told(pipeline: Pipeline) -> None:
+    """P4: the hub learns Ava's school only after the notification; the school is told then."""
+    ava = Person(nhs_number("943478000"), "Ava", "Green", "2016-05-05", "LS9 9ZZ")
+    police_file = pipeline.root / "police-ava.json"
+    notification = dict(
+        native.POLICE_GOOD,
+        incident_reference="WYP-20261121-000011",
+        incident_time="2026-11-21T18:00:00+00:00",
+        recorded_time="2026-11-21T19:00:00+00:00",
+        risk_level="high",
+        location={"uprn": "100012347777", "address": "3 Test Row, Leeds", "postcode": ava.postcode},
+        children=[
+            {
+                "person_reference": "WYP-P-9",
+                "nhs_number": ava.nhs,
+                "given_name": ava.given,
+                "family_name": ava.family,
+                "date_of_birth": ava.dob,
+                "present": True,
+                "resident": True,
+                "voice": None,
+            },
+        ],
+    )
+    police_file.write_text(
+        json.dumps({"force": "WYP", "system": "NICHE", "notifications": [notification]})
+    )
+    pipeline.publish([("police", police_file)])
+    pipeline.ingest()
+    pipeline.raise_and_publish()
+    assert [a for a in _alerts(pipeline, "p4-") if a.nhs_number == ava.nhs] == []  # no school yet
+    school_file = pipeline.root / "school-ava.csv"
+    row = _school_row(
+        ava,
+        "107002",
+        "Moor Lane Academy",
+        make_upn("383", "2002", 16, 9),
+        "2026-11-23",
+        "AM",
+        "I",
+        "100012347777",
+    )
+    school_file.write_text(native.SCHOOL_HEADER + "\n" + row + "\n")
+    pipeline.publish([("school", school_file)])
+    pipeline.ingest()
+    pipeline.raise_and_publish()
+    told = [a for a in _alerts(pipeline, "p4-") if a.nhs_number == ava.nhs]
+    assert [(a.recipient.organisation, a.urgency) for a in told] == [("107002", "urgent")]
+    assert pipeline.raise_and_publish() == 0
