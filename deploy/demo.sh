@@ -20,8 +20,16 @@ $HUB generate --children "$CHILDREN" --days 1 --start-date "$DAY" --seed "$SEED"
 echo "== starting Kafka"
 $HUB kafka start
 
-echo "== publishing the agencies' native exports"
-$HUB publish csc "$OUT/baseline/cp-plans.csv" "$OUT/day-001/cp-plans.csv"
+echo "== loading the schools directory (designated safeguarding leads) and the organisations"
+$HUB reference schools "$OUT/reference/schools.csv"
+$HUB reference organisations "$OUT/reference/organisations.csv"
+
+echo "== the baseline: children's social care's current plans, loaded before the day's feeds"
+$HUB publish csc "$OUT/baseline/cp-plans.csv"
+HUB_LOG_LEVEL=WARNING $HUB run --until-idle
+
+echo "== publishing the day's native exports from all four agencies"
+$HUB publish csc "$OUT/day-001/cp-plans.csv"
 $HUB publish ae "$OUT/day-001/ae.hl7"
 $HUB publish police "$OUT/day-001/police.json"
 $HUB publish school "$OUT/day-001/school-attendance.csv"
@@ -32,10 +40,6 @@ $HUB topics
 echo "== Kafka's own console consumer reads a police message (first 10 bytes: C3 01 + fingerprint)"
 { deploy/kafka/console-consumer.sh --topic agency.police.domestic-abuse --from-beginning \
     --max-messages 1 --timeout-ms 15000 2>/dev/null || true; } | head -c 10 | od -An -tx1
-
-echo "== loading the schools directory (designated safeguarding leads) and the organisations"
-$HUB reference schools "$OUT/reference/schools.csv"
-$HUB reference organisations "$OUT/reference/organisations.csv"
 
 echo "== running the hub until it has caught up"
 HUB_LOG_LEVEL=WARNING $HUB run --until-idle
@@ -89,20 +93,37 @@ rm -rf "$MAILDIR"
 SMTP_PID=$!
 trap 'kill $SERVE_PID $SMTP_PID 2>/dev/null || true' EXIT
 export HUB_SMTP_HOST=127.0.0.1 HUB_SMTP_PORT=$SMTP_PORT HUB_SMTP_STARTTLS=0
-# Event time: deadlines are judged by the data's own clock (the day generated), so the
-# demo escalates what nobody acknowledged that day, as it would have happened.
+# Event time: deadlines are judged by the data's own clock (the day generated), not by
+# today's wall clock, which would find every urgent alert of that day overdue at once.
 HUB_LOG_LEVEL=WARNING $HUB alerts run --until-idle --clock event
 HUB_LOG_LEVEL=WARNING $HUB alerts deliver --until-idle
 echo "-- alerts by rule"
 $HUB alerts counts --by rule
-echo "-- $(ls "$MAILDIR/new" | wc -l) emails in the local mailbox ($MAILDIR); the first one:"
-FIRST=$(ls "$MAILDIR/new" | head -n 1)
-grep -E "^(To|Subject|X-Hub-Alert-Id):" "$MAILDIR/new/$FIRST"
-sed -n '/^$/,$p' "$MAILDIR/new/$FIRST" | head -n 12
-echo "-- escalations (not acknowledged in time), and the emails they sent:"
-$HUB alerts list | grep "escalation" | head -n 3 || echo "(none)"
-grep -l "^Subject: .*Not acknowledged in time" "$MAILDIR"/new/* 2>/dev/null | head -n 1 \
-  | xargs -r grep -E "^(To|Subject):"
+SHOW_MAIL='import email, pathlib, sys
+box = pathlib.Path(sys.argv[1]) / "new"
+mails = sorted(box.iterdir(), key=lambda p: p.stat().st_mtime) if box.exists() else []
+pick = [m for m in mails if sys.argv[2] in email.message_from_bytes(m.read_bytes())["Subject"]]
+print(f"{len(mails)} emails in {box.parent}")
+for path in pick[:1]:
+    message = email.message_from_bytes(path.read_bytes())
+    print("To:", message["To"]); print("Subject:", " ".join(message["Subject"].split()))
+    print(message.get_payload(decode=True).decode())'
+.venv/bin/python -c "$SHOW_MAIL" "$MAILDIR" "["
+
+echo "-- escalations: alerts nobody acknowledged by their deadline (in event time)"
+if ! $HUB alerts list | grep -q "(escalation"; then
+  # None due yet on this day's clock: judge the deadlines just after the first one passes.
+  DUE=$($HUB alerts list --unacknowledged --json | .venv/bin/python -c 'import json, sys
+from datetime import datetime, timedelta
+rows = [r for r in json.load(sys.stdin)
+        if not r["escalation_level"] and r["recipient"]["escalation_email"]]
+first = min(datetime.fromisoformat(r["ack_deadline"]) for r in rows)
+print((first + timedelta(minutes=1)).isoformat())')
+  HUB_LOG_LEVEL=WARNING $HUB alerts run --until-idle --now "$DUE"
+  HUB_LOG_LEVEL=WARNING $HUB alerts deliver --until-idle
+fi
+$HUB alerts list | grep "(escalation" | head -n 4
+.venv/bin/python -c "$SHOW_MAIL" "$MAILDIR" "Not acknowledged in time"
 kill $SMTP_PID; wait $SMTP_PID 2>/dev/null || true
 echo "== audit log: $($HUB audit verify | tail -n 1)"
 
