@@ -191,6 +191,7 @@ def test_shipped_rules_load_with_their_ids() -> None:
     """The shipped file loads and holds one rule per requirement family of issue 6."""
     assert {rule.id for rule in RULES.rules} == {
         "a1-attendance-while-on-plan-or-looked-after",
+        "a1-access-to-service",
         "a5-suspected-non-accidental-injury",
         "a6-examination-refused",
         "a7-discharged-with-concern-open",
