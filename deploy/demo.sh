@@ -55,6 +55,14 @@ for child in $($HUB children --busiest 3 --json | .venv/bin/python -c \
 done
 
 echo
+echo "== the sharing policy at work: a school with no link to that child asks, and is refused"
+$HUB chronology "$child" --as-role school-dsl --relationship none --purpose safeguarding \
+    --recipient dsl-demo --organisation 100000 --organisation-type school | tail -n 1
+echo "-- the last disclosure records (every decision is one), then the refusals"
+$HUB disclosures | tail -n 4
+$HUB disclosures --decision refuse | tail -n 3
+
+echo
 echo "== identity resolution queue"
 $HUB identity queue | tail -n 1
 

@@ -8,9 +8,16 @@ import json
 from typing import Any
 from uuid import UUID
 
+from hub.application.disclosure import disclosure_record
 from hub.bootstrap import build_application
+from hub.cli.audit_command import open_audit_log
+from hub.cli.chronology_commands import operator
 from hub.config import Settings
+from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import HubError
+from hub.policy.engine import decide
+from hub.policy.loader import load_policy
+from hub.policy.model import ChildFacts, Disclosure
 
 
 def register(subparsers: Any) -> None:
@@ -48,18 +55,59 @@ def _who() -> str:
 
 
 def show_queue(args: argparse.Namespace) -> int:
-    app = build_application(Settings.from_env())
-    cases = app.open_cases()
-    rows: list[dict[str, Any]] = [
-        {
-            "case_id": str(case.id),
-            "agency": case.agency,
-            "reason": case.reason,
-            "candidates": case.candidates,
-            "held": {k: v for k, v in case.held_message.items() if k != "value"},
-        }
-        for case in cases
-    ]
+    """Open cases, each candidate child decided by the policy and audited.
+
+    Naming a candidate is a disclosure about that child (kind ``identity-case``).
+    """
+    settings = Settings.from_env()
+    app = build_application(settings)
+    policy = load_policy()
+    audit = open_audit_log(settings)
+    recipient = operator()
+    rows: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    for case in app.open_cases():
+        shown = []
+        for candidate in case.candidates:
+            entry = ChronologyEntry(
+                event_id=f"identity-case/{case.id}",
+                agency="HUB",
+                kind="identity-case",
+                occurred_at="",
+                recorded_at="",
+                summary="",
+                source_organisation="hub",
+                source_reference=str(case.id),
+            )
+            decision = decide(policy, recipient, "operations", entry, ChildFacts())
+            child_id = UUID(str(candidate["child_id"]))
+            records.append(
+                disclosure_record(
+                    policy,
+                    recipient,
+                    "operations",
+                    child_id,
+                    entry.event_id,
+                    entry.kind,
+                    [],
+                    decision,
+                )
+            )
+            if decision.disclose is not Disclosure.REFUSE:
+                shown.append(candidate)
+        rows.append(
+            {
+                "case_id": str(case.id),
+                "agency": case.agency,
+                "reason": case.reason,
+                "candidates": shown,
+                "withheld_candidates": len(case.candidates) - len(shown),
+                "held": {k: v for k, v in case.held_message.items() if k != "value"},
+            }
+        )
+    if records:
+        audit.append("disclosure", records)
+    audit.close()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

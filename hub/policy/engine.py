@@ -61,6 +61,7 @@ def entry_facts(entry: ChronologyEntry, on_plan: bool, looked_after: bool) -> Ch
         on_plan=on_plan,
         looked_after=looked_after,
         risk_level=risk if isinstance(risk, str) else None,
+        labels=frozenset(entry.labels),
     )
 
 

@@ -180,10 +180,18 @@ def _rule(where: str, raw: dict[str, Any], bases: dict[str, str]) -> Rule:
         "looked_after",
         "organisation_types",
         "overrides",
+        "labels",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise PolicyError(f"{where}: unknown keys {unknown}")
+    labels = raw.get("labels")
+    if labels is not None and (
+        not isinstance(labels, list)
+        or not labels
+        or not all(isinstance(label, str) and label for label in labels)
+    ):
+        raise PolicyError(f"{where}: labels must be a non-empty list of sensitivity labels")
     return Rule(
         id=rule_id,
         description=str(raw.get("description", "")),
@@ -202,6 +210,7 @@ def _rule(where: str, raw: dict[str, Any], bases: dict[str, str]) -> Rule:
         looked_after=looked_after,
         organisation_types=None if org_types is None else frozenset(org_types),
         overrides=frozenset(raw.get("overrides") or ()),
+        labels=None if labels is None else frozenset(labels),
     )
 
 
@@ -241,6 +250,8 @@ def _can_overlap(first: Rule, second: Rule) -> bool:
         mine, theirs = getattr(first, name), getattr(second, name)
         if mine is not None and theirs is not None and mine != theirs:
             return False
+    if first.labels is not None and second.labels is not None and not first.labels & second.labels:
+        return False
     both_types = first.organisation_types is not None and second.organisation_types is not None
     if both_types and not (first.organisation_types or set()) & (
         second.organisation_types or set()

@@ -60,6 +60,8 @@ class Rule:
     looked_after: bool | None = None
     organisation_types: frozenset[str] | None = None
     overrides: frozenset[str] = frozenset()
+    # Only entries carrying at least one of these sensitivity labels (None: any entry).
+    labels: frozenset[str] | None = None
 
     def matches(
         self,
@@ -79,6 +81,7 @@ class Rule:
             and any(fnmatchcase(kind, pattern) for pattern in self.kinds)
             and (self.risk_levels is None or facts.risk_level in self.risk_levels)
             and (self.on_plan is None or facts.on_plan == self.on_plan)
+            and (self.labels is None or bool(self.labels & facts.labels))
         )
 
 
@@ -89,6 +92,7 @@ class ChildFacts:
     on_plan: bool = False
     looked_after: bool = False
     risk_level: str | None = None
+    labels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,20 @@ def test_queue_lists_the_ambiguous_record_with_both_candidates(
     assert ("POLICE", 2) == (case["agency"], len(case["candidates"]))
 
 
+def test_queue_candidates_are_disclosures_decided_and_audited(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Naming a candidate child to the operator goes through the policy and the audit log."""
+    main(["identity", "queue", "--json"])
+    [case] = json.loads(capsys.readouterr().out)
+    main(["disclosures", "--json"])
+    records = [r for r in json.loads(capsys.readouterr().out) if r["category"] == "identity-case"]
+    assert sorted(r["child_id"] for r in records) == sorted(
+        c["child_id"] for c in case["candidates"]
+    )
+    assert {r["rule"] for r in records} == {"hub-operators-see-chronologies-for-operations"}
+
+
 def test_link_command_resolves_the_case_and_the_chronology_shows_it(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

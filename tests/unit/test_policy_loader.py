@@ -125,3 +125,33 @@ def test_policy_check_command_reports_a_refused_policy(
     assert 1 == main(["policy", "check", str(path)])
     assert "lawful_basis None" in capsys.readouterr().out
     assert 0 == main(["policy", "check"])
+
+
+def test_rules_can_select_entries_by_label() -> None:
+    """A rule with ``labels`` matches only entries carrying one of them."""
+    from hub.policy.model import ChildFacts
+
+    data = _with(labels=["sexual-health"])
+    policy = parse_policy(data)
+    match = ("social-worker", "lead-social-worker", "safeguarding", "unscheduled-care-arrival")
+    assert policy.matching(*match, ChildFacts(labels=frozenset({"sexual-health"})))
+    assert not policy.matching(*match, ChildFacts(labels=frozenset({"child-voice"})))
+    assert not policy.matching(*match, ChildFacts())
+
+
+def test_rules_for_disjoint_labels_do_not_contradict() -> None:
+    """Two rules that differ only in disjoint labels can never match the same entry."""
+    data = _with(labels=["sexual-health"])
+    other = dict(data["rules"][0], id="b", labels=["child-voice"], disclose="fact-only")
+    data["rules"].append(other)
+    assert len(parse_policy(data).rules) == 2
+    del other["labels"]
+    with pytest.raises(PolicyError, match="contradict"):
+        parse_policy(data)
+
+
+@pytest.mark.parametrize("labels", [[], "sexual-health", [""], [3]])
+def test_malformed_labels_are_refused(labels: Any) -> None:
+    """``labels`` must be a non-empty list of label names."""
+    with pytest.raises(PolicyError, match="labels must be"):
+        parse_policy(_with(labels=labels))

@@ -37,6 +37,39 @@ def _entry(kind: str, risk: str | None = None, labels: tuple[str, ...] = ()) -> 
 
 CASES = [
     # role, relationship, purpose, kind, risk, labels, expected
+    # A rule selecting by label: the school nurse gets labelled attendances only.
+    (
+        "school-nurse",
+        "childs-school",
+        "direct-care",
+        "unscheduled-care-arrival",
+        None,
+        ("sexual-health",),
+        MINIMISED,
+    ),
+    ("school-nurse", "childs-school", "direct-care", "unscheduled-care-arrival", None, (), REFUSE),
+    # The lookup's synthetic kinds (issue 5) and the front door / referrer rules (issue 6).
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "direct-care",
+        "sibling-unscheduled-care-arrival",
+        None,
+        (),
+        MINIMISED,
+    ),
+    ("gp", "registered-gp", "direct-care", "sibling-unscheduled-care-arrival", None, (), REFUSE),
+    (
+        "social-worker",
+        "front-door",
+        "safeguarding",
+        "unscheduled-care-arrival",
+        None,
+        (),
+        MINIMISED,
+    ),
+    ("school-dsl", "referrer", "referral-feedback", "cp-status-plan-started", None, (), MINIMISED),
+    ("school-dsl", "referrer", "referral-feedback", "school-absence", None, (), REFUSE),
     (
         "social-worker",
         "lead-social-worker",
