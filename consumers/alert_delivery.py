@@ -32,6 +32,8 @@ from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec, WireError
 
 log = structlog.get_logger(__name__)
+REJOIN_AFTER_S = 10.0
+NO_ASSIGNMENT_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,19 @@ class AlertDeliveryService:
         stop: threading.Event | None = None,
     ) -> DeliveryStats:
         """Deliver until ``stop`` is set (or, ``until_idle``, until nothing arrives a while)."""
-        quiet_since = time.monotonic()
+        quiet_since = last_join = time.monotonic()
         while stop is None or not stop.is_set():
+            if until_idle and not self._consumer.assignment():
+                now = time.monotonic()
+                if now - quiet_since > NO_ASSIGNMENT_TIMEOUT_S:
+                    raise TimeoutError("no partitions of the alert topic were assigned")
+                if now - last_join > REJOIN_AFTER_S:
+                    # As in the hub worker: with kafka-python 3.0 an assignment computed
+                    # before the topic's metadata arrived can stay empty; joining again fixes it.
+                    log.warning("no_partitions_assigned_rejoining")
+                    self._consumer.unsubscribe()
+                    self._consumer.subscribe([self._config.topic])
+                    last_join = now
             batches = self._consumer.poll(timeout_ms=200, max_records=200)
             if batches:
                 for records in batches.values():

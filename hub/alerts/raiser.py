@@ -159,12 +159,10 @@ class AlertRaiser:
                 child = self._app.get_child(UUID(notice["child_id"]))
             except ChildNotFoundError:
                 continue
-            entry = ChronologyEntry(
-                event_id=f"lookup/{notice['lookup_id']}",
-                agency="HUB",
-                kind=ACCESS_KIND,
-                occurred_at=notice["accessed_at"],
-                recorded_at=notice["accessed_at"],
+            entry = ChronologyEntry.from_hub(
+                f"lookup/{notice['lookup_id']}",
+                ACCESS_KIND,
+                notice["accessed_at"],
                 summary=(
                     f"Looked up by {notice['accessing_organisation_name']} "
                     f"({notice['accessing_role']}) through the hub's lookup service"

@@ -72,7 +72,8 @@ class DisclosureService:
                     rendered["contact"] = contact_for(child)
                 shown.append(rendered)
             records.append(
-                self._record(
+                disclosure_record(
+                    self._policy,
                     recipient,
                     purpose,
                     child.id,
@@ -94,24 +95,22 @@ class DisclosureService:
 
     def status_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:
         """The child's status and contacts, if the policy lets this recipient have them in full."""
-        status = ChronologyEntry(
-            event_id=f"status/{child.id}",
-            agency="HUB",
-            kind="child-status",
-            occurred_at="",
-            recorded_at="",
-            summary="",
-            source_organisation="hub",
-            source_reference="",
-        )
+        status = ChronologyEntry.from_hub(f"status/{child.id}", "child-status")
         decision = decide(
             self._policy, recipient, purpose, status, ChildFacts(child.on_plan, child.looked_after)
         )
         self._audit.append(
             "disclosure",
             [
-                self._record(
-                    recipient, purpose, child.id, status.event_id, status.kind, [], decision
+                disclosure_record(
+                    self._policy,
+                    recipient,
+                    purpose,
+                    child.id,
+                    status.event_id,
+                    status.kind,
+                    [],
+                    decision,
                 )
             ],
         )
@@ -133,20 +132,6 @@ class DisclosureService:
             "siblings": sorted(child.siblings),
             "entries": len(child.entries),
         }
-
-    def _record(
-        self,
-        recipient: Recipient,
-        purpose: str,
-        child_id: UUID,
-        event_id: str,
-        kind: str,
-        labels: list[str],
-        decision: Decision,
-    ) -> dict[str, Any]:
-        return disclosure_record(
-            self._policy, recipient, purpose, child_id, event_id, kind, labels, decision
-        )
 
 
 def disclosure_record(

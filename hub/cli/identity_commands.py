@@ -69,15 +69,8 @@ def show_queue(args: argparse.Namespace) -> int:
     for case in app.open_cases():
         shown = []
         for candidate in case.candidates:
-            entry = ChronologyEntry(
-                event_id=f"identity-case/{case.id}",
-                agency="HUB",
-                kind="identity-case",
-                occurred_at="",
-                recorded_at="",
-                summary="",
-                source_organisation="hub",
-                source_reference=str(case.id),
+            entry = ChronologyEntry.from_hub(
+                f"identity-case/{case.id}", "identity-case", source_reference=str(case.id)
             )
             decision = decide(policy, recipient, "operations", entry, ChildFacts())
             child_id = UUID(str(candidate["child_id"]))

@@ -41,5 +41,30 @@ class ChronologyEntry:
         }
 
     @classmethod
+    def from_hub(
+        cls,
+        event_id: str,
+        kind: str,
+        at: str = "",
+        summary: str = "",
+        source_organisation: str = "hub",
+        source_reference: str = "",
+    ) -> ChronologyEntry:
+        """An item the hub itself discloses (a status, an identity case, a lookup).
+
+        It is decided by the policy and audited exactly like an agency's entry.
+        """
+        return cls(
+            event_id=event_id,
+            agency="HUB",
+            kind=kind,
+            occurred_at=at,
+            recorded_at=at,
+            summary=summary,
+            source_organisation=source_organisation,
+            source_reference=source_reference,
+        )
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChronologyEntry:
         return cls(**{**data, "labels": tuple(data.get("labels", ()))})

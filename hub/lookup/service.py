@@ -314,16 +314,7 @@ class _Disclosures:
 
     def _status(self) -> None:
         child = self._child
-        status = ChronologyEntry(
-            event_id=f"status/{child.id}",
-            agency="HUB",
-            kind=STATUS,
-            occurred_at=self._now.isoformat(),
-            recorded_at=self._now.isoformat(),
-            summary="",
-            source_organisation="hub",
-            source_reference="",
-        )
+        status = ChronologyEntry.from_hub(f"status/{child.id}", STATUS, self._now.isoformat())
         decision = self._decide(status, child)
         if decision.disclose is Disclosure.REFUSE:
             return
