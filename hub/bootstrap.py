@@ -12,16 +12,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from eventsourcing.cryptography import AESCipher
+from eventsourcing.persistence import IntegrityError
 
 from hub.application import protocol_checks
 from hub.application.hub_app import HubApplication
 from hub.config import Settings
 from hub.domain.indexes import IndexIds
 from hub.ingest.decoding import FactCodec
+
+STARTUP_ATTEMPTS = 5
 
 
 def cipher_key(settings: Settings) -> str:
@@ -98,8 +102,17 @@ def build_application(settings: Settings | None = None, *, worker: bool = False)
     settings = settings or Settings.from_env()
     protocol_checks.install()
     codec = FactCodec()
-    return HubApplication(
-        env=store_env(settings, worker=worker),
-        decode_fact=codec.decode_fact,
-        index_ids=IndexIds(index_key(cipher_key(settings))),
-    )
+    for attempt in range(1, STARTUP_ATTEMPTS + 1):
+        try:
+            return HubApplication(
+                env=store_env(settings, worker=worker),
+                decode_fact=codec.decode_fact,
+                index_ids=IndexIds(index_key(cipher_key(settings))),
+            )
+        except IntegrityError:
+            # Two processes started on an empty store (the worker and the alert raiser,
+            # say) both create its tables; the loser finds them made and tries again.
+            if attempt == STARTUP_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")

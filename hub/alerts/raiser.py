@@ -32,7 +32,7 @@ from consumers.deadlines import (
 )
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import ALERT_NAMESPACE, AlertIntent, Recipient
-from hub.alerts.rules import AlertRules
+from hub.alerts.rules import AlertRules, may_fire
 from hub.alerts.store import ACKNOWLEDGED, RAISED, REFUSED, Alert, AlertStore
 from hub.application.disclosure import contact_for, disclosure_record
 from hub.application.hub_app import HubApplication
@@ -86,10 +86,11 @@ class AlertRaiser:
         self._calendar = calendar or WorkingCalendar()
         self._clock = clock
         self._max_age = max_age
+        self.last_page_size = 0
 
     # Raising ----------------------------------------------------------------------------
 
-    def raise_pending(self, limit: int = 500) -> int:
+    def raise_pending(self, limit: int = 100) -> int:
         """Evaluate the chronology entries recorded since the last call; returns alerts added.
 
         An entry the hub stored more than ``max_age`` after the agency recorded it is
@@ -99,6 +100,7 @@ class AlertRaiser:
         page = self._app.recorder.select_notifications(
             start=start, limit=limit, topics=[ENTRY_TOPIC, PROFESSIONAL_TOPIC]
         )
+        self.last_page_size = len(page)
         if not page:
             self.audit_pending()
             return 0
@@ -108,23 +110,26 @@ class AlertRaiser:
             originator = notification.originator_id
             child_id = originator if isinstance(originator, UUID) else UUID(str(originator))
             event: Any = self._app.mapper.to_domain_event(notification)
-            child: Child = self._app.repository.get(
-                child_id, version=notification.originator_version
-            )
             if notification.topic == PROFESSIONAL_TOPIC:
                 if event.role == "school":
+                    child = self._child_at(child_id, notification.originator_version)
                     alerts += self._late_school_alerts(child, event.timestamp)
                 continue
             entry = ChronologyEntry.from_dict(event.entry)
             recorded = _instant(entry.recorded_at or entry.occurred_at)
             watermark = max(watermark, int(recorded.timestamp()))
-            if event.timestamp - recorded > self._max_age:
-                continue
+            if event.timestamp - recorded > self._max_age or not may_fire(self._rules, entry):
+                continue  # history, or nothing any rule could raise: no need to load the child
+            child = self._child_at(child_id, notification.originator_version)
             for intent in evaluate(self._rules, child, entry, self._context):
                 alerts.append(self._shape(intent, child))
         added = self._store.add(alerts, (POSITION, page[-1].id), (WATERMARK, watermark))
         self.audit_pending()
         return added
+
+    def _child_at(self, child_id: UUID, version: int) -> Child:
+        child: Child = self._app.repository.get(child_id, version=version)
+        return child
 
     def _late_school_alerts(self, child: Child, learned_at: datetime) -> list[Alert]:
         """School notifications for recent police notifications, now the school is known.

@@ -167,6 +167,38 @@ class AlertRules:
     source: str = "alert-rules"
 
 
+def may_fire(rules: AlertRules, entry: ChronologyEntry) -> bool:
+    """False when no rule could fire on ``entry``, judged from the entry alone.
+
+    Conservative: True whenever a rule's trigger could match, so the caller may skip
+    rebuilding the child only when the answer is certainly "nothing to raise".
+    """
+    for rule in rules.rules:
+        trigger = rule.trigger
+        if isinstance(trigger, EntryTrigger):
+            if trigger.match.matches(entry):
+                return True
+        elif isinstance(trigger, AbsencePatternTrigger):
+            if entry.kind != "school-absence":
+                continue
+            if trigger.absence_types and entry.details.get("absence_type") not in (
+                trigger.absence_types
+            ):
+                continue
+            if (
+                trigger.pattern == "consecutive-sessions"
+                and entry.details.get("consecutive_absences") != trigger.threshold
+            ):
+                continue
+            return True
+        elif isinstance(trigger, CumulativeConcernTrigger):
+            if any(match.matches(entry) for match in trigger.signals):
+                return True
+        elif any(fnmatchcase(entry.kind, kind) for kind in trigger.kinds):
+            return True
+    return False
+
+
 def load_alert_rules(path: Path | None = None) -> AlertRules:
     """Load and check the rules (``HUB_ALERT_RULES`` overrides the shipped file)."""
     path = path or Path(os.environ.get("HUB_ALERT_RULES") or DEFAULT_ALERT_RULES)

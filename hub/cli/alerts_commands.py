@@ -103,7 +103,8 @@ def run_alerts(args: argparse.Namespace) -> int:
             totals["raised"] += raised
             totals["escalated"] += escalated
             totals["published"] += published
-            if not (raised or escalated or published):
+            caught_up = parts.raiser.last_page_size == 0
+            if not (raised or escalated or published) and caught_up:
                 if args.until_idle:
                     break
                 stop.wait(0.05)

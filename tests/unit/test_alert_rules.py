@@ -18,7 +18,7 @@ import pytest
 from consumers.school_day import ENGLAND, SchoolCalendar
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import AlertIntent
-from hub.alerts.rules import AlertRulesError, load_alert_rules, parse_alert_rules
+from hub.alerts.rules import AlertRulesError, load_alert_rules, may_fire, parse_alert_rules
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry, DetailValue
 from hub.domain.directory import School
@@ -170,9 +170,15 @@ def context(
 def record(
     child: Child, item: ChronologyEntry, ctx: AlertContext | None = None
 ) -> list[AlertIntent]:
-    """Record the entry on the child, then evaluate the shipped rules for it."""
+    """Record the entry on the child, then evaluate the shipped rules for it.
+
+    Every evaluation here also checks the raiser's pre-filter: whenever a rule fires,
+    ``may_fire`` must have said it could (so skipping the child is never wrong).
+    """
     child.record_entry(item)
-    return evaluate(RULES, child, item, ctx or context())
+    intents = evaluate(RULES, child, item, ctx or context())
+    assert may_fire(RULES, item) or not intents, item.kind
+    return intents
 
 
 def fired(intents: list[AlertIntent], rule: str | None = None) -> set[tuple[str, str, str]]:
@@ -653,3 +659,12 @@ def test_intents_carry_rule_requirements_and_child() -> None:
     assert (intent.child_id, intent.entry) == (str(child.id), item)
     assert intent.recipient.email == WORKER["email"]
     assert intent.recipient.escalation_email == "duty-manager@leeds.example"
+
+
+def test_prefilter_skips_entries_no_rule_could_fire_on() -> None:
+    """Authorised absences without a run (the bulk of school traffic) need no child rebuild."""
+    assert not may_fire(RULES, absence("2026-11-16", "AM", "AUTHORISED", run=1))
+    assert may_fire(RULES, absence("2026-11-16", "AM", "AUTHORISED", run=6))  # persistent
+    assert may_fire(RULES, absence("2026-11-16", "AM", "UNAUTHORISED"))
+    assert may_fire(RULES, police())
+    assert may_fire(RULES, attendance())
