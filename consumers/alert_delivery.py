@@ -165,18 +165,25 @@ class AlertDeliveryService:
     ) -> DeliveryStats:
         """Deliver until ``stop`` is set (or, ``until_idle``, until nothing arrives a while)."""
         quiet_since = last_join = time.monotonic()
+        rejoin_after = REJOIN_AFTER_S
         while stop is None or not stop.is_set():
-            if until_idle and not self._consumer.assignment():
+            if not self._consumer.assignment():
                 now = time.monotonic()
-                if now - quiet_since > NO_ASSIGNMENT_TIMEOUT_S:
+                if until_idle and now - quiet_since > NO_ASSIGNMENT_TIMEOUT_S:
                     raise TimeoutError("no partitions of the alert topic were assigned")
-                if now - last_join > REJOIN_AFTER_S:
+                if now - last_join > rejoin_after:
                     # As in the hub worker: with kafka-python 3.0 an assignment computed
-                    # before the topic's metadata arrived can stay empty; joining again fixes it.
-                    log.warning("no_partitions_assigned_rejoining")
+                    # before the topic's metadata arrived can stay empty; joining again fixes
+                    # it. Live, back off: a consumer may be idle because the group is larger
+                    # than the topic's partition count.
+                    log.warning("no_partitions_assigned_rejoining", after_s=rejoin_after)
                     self._consumer.unsubscribe()
                     self._consumer.subscribe([self._config.topic])
                     last_join = now
+                    if not until_idle:
+                        rejoin_after = min(rejoin_after * 2, 300.0)
+            else:
+                rejoin_after = REJOIN_AFTER_S
             batches = self._consumer.poll(timeout_ms=200, max_records=200)
             if batches:
                 for records in batches.values():

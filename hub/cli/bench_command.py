@@ -1,8 +1,16 @@
-"""``hub bench ingest --events N``: print ingestion throughput and its ratio to raw consumption."""
+"""``hub bench ingest``, ``lookup`` and ``alerts``: print figures (never assert them).
+
+``hub bench ingest --events N`` prints ingestion throughput and its ratio to raw
+consumption; ``hub bench lookup --children N --concurrency C`` prints A&E lookup
+throughput and latency and their ratio to the gRPC health check's; ``hub bench
+alerts`` prints the latency from an agency's publish to the alert email under
+background ingest load, with a Kafka produce-to-consume baseline.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from hub.config import Settings
@@ -16,6 +24,73 @@ def register(subparsers: Any) -> None:
     ingest.add_argument("--batch-size", type=int, default=2000)
     ingest.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     ingest.set_defaults(func=run_ingest)
+    lookup = which.add_parser(
+        "lookup", help="A&E lookups vs gRPC health checks: throughput, p50, p99"
+    )
+    lookup.add_argument("--children", type=int, default=10_000, help="children to load")
+    lookup.add_argument(
+        "--concurrency",
+        type=_concurrencies,
+        default=(8,),
+        help="requests kept in flight; a comma-separated list runs each (default 8)",
+    )
+    lookup.add_argument(
+        "--sweep", action="store_true", help="concurrencies 1,2,4,8,16 (overrides --concurrency)"
+    )
+    lookup.add_argument("--seconds", type=float, default=15.0, help="measured time per phase")
+    lookup.add_argument("--warmup", type=float, default=3.0, help="unmeasured time per phase")
+    lookup.add_argument("--workers", type=int, default=8, help="server thread pool size")
+    lookup.add_argument("--connections", type=int, default=1, help="client TLS connections")
+    lookup.add_argument(
+        "--plan-share", type=float, default=0.25, help="share of lookups of children on a plan"
+    )
+    lookup.add_argument(
+        "--unknown-share", type=float, default=0.05, help="share of unknown NHS numbers"
+    )
+    lookup.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the store here and reuse it when it holds the same --children "
+        "(default: a fresh temporary directory)",
+    )
+    lookup.add_argument("--seed", type=int, default=1)
+    lookup.add_argument(
+        "--sequential",
+        type=int,
+        default=300,
+        help="lookups timed in process without gRPC before serving (0: none)",
+    )
+    lookup.add_argument(
+        "--profile", action="store_true", help="cProfile the sequential pass and print it"
+    )
+    lookup.add_argument(
+        "--switch-interval",
+        type=float,
+        help="the server process's GIL switch interval in ms (default Python's, 5 ms)",
+    )
+    lookup.set_defaults(func=run_lookup)
+    alerts = which.add_parser(
+        "alerts", help="agency publish -> alert email latency under background ingest load"
+    )
+    alerts.add_argument("--children", type=int, default=300, help="children on a CP plan")
+    alerts.add_argument("--seconds", type=float, default=60.0, help="measured time")
+    alerts.add_argument("--probe-interval", type=float, default=0.5, help="seconds between probes")
+    alerts.add_argument(
+        "--background-rate", type=float, default=500.0, help="background events per second"
+    )
+    alerts.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
+    alerts.add_argument("--work-dir", type=Path, help="keep data and process logs here")
+    alerts.set_defaults(func=run_alerts)
+
+
+def _concurrencies(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("concurrencies must be positive integers")
+    return values
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -23,6 +98,46 @@ def run_ingest(args: argparse.Namespace) -> int:
 
     bootstrap = args.bootstrap or Settings.from_env().kafka_bootstrap
     result = run_ingest_bench(bootstrap, args.events, args.batch_size)
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+def run_lookup(args: argparse.Namespace) -> int:
+    from hub.bench.lookup_bench import LookupBenchOptions, run_lookup_bench
+
+    options = LookupBenchOptions(
+        children=args.children,
+        concurrencies=(1, 2, 4, 8, 16) if args.sweep else args.concurrency,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        workers=args.workers,
+        connections=args.connections,
+        plan_share=args.plan_share,
+        unknown_share=args.unknown_share,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        sequential=args.sequential,
+        profile=args.profile,
+        switch_interval_ms=args.switch_interval,
+    )
+    result = run_lookup_bench(options)
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    from hub.bench.alerts_bench import run_alerts_bench
+
+    result = run_alerts_bench(
+        args.bootstrap or Settings.from_env().kafka_bootstrap,
+        children=args.children,
+        seconds=args.seconds,
+        probe_interval=args.probe_interval,
+        background_rate=args.background_rate,
+        work_dir=args.work_dir,
+    )
     for line in result.lines():
         print(line)
     return 0

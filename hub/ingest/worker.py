@@ -38,6 +38,7 @@ from hub.wire.codec import WireError
 log = structlog.get_logger(__name__)
 
 REJOIN_AFTER_S = 10.0
+MAX_REJOIN_AFTER_S = 300.0
 
 
 @dataclass
@@ -157,11 +158,13 @@ class IngestWorker:
 
     def run(self, *, until_idle: bool = False, idle_timeout_s: float = 60.0) -> WorkerStats:
         """Process until ``stop()``; ``until_idle``: return once every partition is caught up."""
-        if until_idle:
-            self._await_topic_metadata(idle_timeout_s)
+        # Both modes: an assignment computed before the topics' metadata arrived can stay
+        # empty (kafka-python 3.0), so learn the existing topics' partitions first.
+        self._await_topic_metadata(idle_timeout_s if until_idle else 10.0)
         self._consumer.subscribe(self._topics, listener=self._rebalance)
         unassigned_since: float | None = time.monotonic()
         last_join = 0.0
+        rejoin_after = REJOIN_AFTER_S
         try:
             while not self._stopping:
                 self._fetch(timeout_ms=0 if self._ready() else 200)
@@ -175,18 +178,23 @@ class IngestWorker:
                     break
                 if self.scheduler.partitions():
                     unassigned_since = None
+                    rejoin_after = REJOIN_AFTER_S
                     continue
                 now = time.monotonic()
                 unassigned_since = unassigned_since or now
                 if until_idle and now - unassigned_since > idle_timeout_s:
                     raise TimeoutError("no partitions were assigned within the idle timeout")
-                if until_idle and now - max(unassigned_since, last_join) > REJOIN_AFTER_S:
+                if now - max(unassigned_since, last_join) > rejoin_after:
                     # Seen with kafka-python 3.0: an assignment computed before the topics'
-                    # metadata arrived stays empty. Joining again fixes it.
-                    log.warning("no_partitions_assigned_rejoining")
+                    # metadata arrived stays empty. Joining again fixes it. A live worker
+                    # backs off (a group with more workers than partitions leaves some idle,
+                    # and each rejoin rebalances the group).
+                    log.warning("no_partitions_assigned_rejoining", after_s=rejoin_after)
                     self._consumer.unsubscribe()
                     self._consumer.subscribe(self._topics, listener=self._rebalance)
                     last_join = now
+                    if not until_idle:
+                        rejoin_after = min(rejoin_after * 2, MAX_REJOIN_AFTER_S)
         finally:
             self._dead_letters.close()
             self._consumer.close()
