@@ -58,8 +58,8 @@ echo
 echo "== the sharing policy at work: a school with no link to that child asks, and is refused"
 $HUB chronology "$child" --as-role school-dsl --relationship none --purpose safeguarding \
     --recipient dsl-demo --organisation 100000 --organisation-type school | tail -n 1
-echo "-- the last disclosure records (every decision is one), then the refusals"
-$HUB disclosures | tail -n 4
+echo "-- every decision is a disclosure record: some that let entries out, then the refusals"
+$HUB disclosures --decision full | tail -n 3
 $HUB disclosures --decision refuse | tail -n 3
 
 echo
