@@ -231,7 +231,7 @@ class AlertRaiser:
             decision=record,
             raised_at=raised_at.isoformat(),
             deliver_by=intent.deliver_by.isoformat() if intent.deliver_by else None,
-            ack_deadline=deadline.isoformat(),
+            ack_deadline=deadline.astimezone(UTC).isoformat(),  # UTC: compared as text
             escalation_level=level,
             escalates=escalates,
             state=RAISED if content is not None else REFUSED,
@@ -288,7 +288,7 @@ class AlertRaiser:
         """Escalate unacknowledged alerts whose deadlines have passed (by the clock)."""
         now = self._clock()
         raised: list[Alert] = []
-        for alert in self._store.open_alerts():
+        for alert in self._store.open_alerts(due_by=now.astimezone(UTC).isoformat()):
             state = AlertState(
                 alert.alert_id,
                 Urgency(alert.urgency),

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS alerts_unpublished ON alerts (published, seq);
-CREATE INDEX IF NOT EXISTS alerts_open ON alerts (state, ack_deadline);
+CREATE INDEX IF NOT EXISTS alerts_open ON alerts (state, escalation_level, ack_deadline);
 CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
@@ -243,9 +243,16 @@ class AlertStore:
             )
         return self.get(alert_id)
 
-    def open_alerts(self) -> list[Alert]:
-        """Raised, unacknowledged, original (not escalation) alerts."""
-        return self.select("state = ? AND escalation_level = 0", (RAISED,), 1_000_000)
+    def open_alerts(self, due_by: str) -> list[Alert]:
+        """Unacknowledged original alerts past their deadline at ``due_by`` (UTC ISO text).
+
+        Only those with escalations left; every escalation falls after the deadline.
+        """
+        return self.select(
+            "state = ? AND escalation_level = 0 AND escalated_to_level < 2 AND ack_deadline <= ?",
+            (RAISED, due_by),
+            1_000_000,
+        )
 
     def set_escalated(self, alert_id: str, level: int, escalations: Sequence[Alert]) -> None:
         """Record that ``alert_id`` escalated to ``level`` together with the new alerts."""

@@ -95,10 +95,14 @@ def run_alerts(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     totals = {"raised": 0, "escalated": 0, "published": 0}
+    last_escalation_check = 0.0
     try:
         while not stop.is_set():
             raised = parts.raiser.raise_pending() + parts.raiser.raise_access_notifications()
-            escalated = len(parts.raiser.escalate_due())
+            escalated = 0
+            if raised or time.monotonic() - last_escalation_check >= 1.0:
+                escalated = len(parts.raiser.escalate_due())
+                last_escalation_check = time.monotonic()
             published = publisher.publish_pending()
             totals["raised"] += raised
             totals["escalated"] += escalated
