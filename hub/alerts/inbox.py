@@ -1,9 +1,13 @@
 """The practitioner's alert inbox over gRPC: stream alerts for the caller, acknowledge them.
 
-A caller sees the alerts addressed to its certificate's organisation and role
-(a team inbox). Each alert streamed is recorded in the audit log as delivered
-to that user through the inbox (once per user and alert); acknowledgements go
-through the same path as ``hub alerts ack``.
+A caller sees what the policy decided for it: alerts addressed to a team or an
+organisation (duty team, school, GP practice: the policy decided by role and
+organisation) for its certificate's organisation and role, and alerts
+addressed to a person (a lead social worker: the policy decided on that
+relationship) only when the certificate names that person. Each alert
+streamed is recorded in the audit log as delivered to that user through the
+inbox (once per user and alert); acknowledgements go through the same path as
+``hub alerts ack``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,17 @@ def to_message(alert: Alert) -> inbox_pb2.InboxAlert:
         escalation_level=alert.escalation_level,
         state=alert.state,
     )
+
+
+PERSONAL_RECIPIENTS = frozenset({"lead-social-worker"})
+
+
+def addressed_to(alert: Alert, identity: CertifiedIdentity) -> bool:
+    """Whether the policy's decision for ``alert`` covers the certificate's holder."""
+    recipient = alert.recipient
+    if (recipient.organisation, recipient.role) != (identity.organisation, identity.role):
+        return False
+    return recipient.kind not in PERSONAL_RECIPIENTS or recipient.email == identity.user
 
 
 class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
@@ -91,13 +106,13 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
             )
         return identity
 
-    def _mine(self, identity: CertifiedIdentity, after_seq: int) -> list[tuple[int, Alert]]:
+    def _mine(self, identity: CertifiedIdentity, after_seq: int) -> list[Alert]:
         alerts = self._store.select(
             "seq > ? AND state = ? AND json_extract(recipient, '$.organisation') = ?"
             " AND json_extract(recipient, '$.role') = ?",
             (after_seq, RAISED, identity.organisation, identity.role),
         )
-        return [(self._store.seq_of(alert.alert_id), alert) for alert in alerts]
+        return [alert for alert in alerts if addressed_to(alert, identity)]
 
     def Watch(  # noqa: N802 - the RPC's name
         self, request: inbox_pb2.WatchRequest, context: grpc.ServicerContext
@@ -120,12 +135,12 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
                                 },
                             },
                         )
-                        for _, alert in batch
+                        for alert in batch
                     ],
-                    keys=[f"inbox:{alert.alert_id}:{identity.user}" for _, alert in batch],
+                    keys=[f"inbox:{alert.alert_id}:{identity.user}" for alert in batch],
                 )
-            for seq, alert in batch:
-                last = max(last, seq)
+            for alert in batch:
+                last = max(last, alert.seq)
                 yield to_message(alert)
             if request.pending_only:
                 return
@@ -137,11 +152,7 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
         identity = self._caller(context, "alert-inbox-acknowledge")
         alert = self._store.get(request.alert_id)
         recipient = alert.recipient if alert else None
-        if (
-            alert is None
-            or recipient is None
-            or (recipient.organisation, recipient.role) != (identity.organisation, identity.role)
-        ):
+        if alert is None or recipient is None or not addressed_to(alert, identity):
             abort(context, CallRefused("NOT_FOUND", "no such alert in your inbox"))
         acknowledged = self._acknowledge(alert.alert_id, f"{identity.user}@{identity.organisation}")
         return inbox_pb2.AcknowledgeResponse(

@@ -79,10 +79,12 @@ class Alert:
     published: bool = False
     audited: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0  # the store's order (0 until stored)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("extra")
+        data.pop("seq")
         return data
 
 
@@ -142,6 +144,7 @@ def _alert(row: Sequence[Any]) -> Alert:
         escalated_to_level=row[18],
         published=bool(row[19]),
         audited=bool(row[20]),
+        seq=row[21] or 0,
     )
 
 
@@ -198,7 +201,7 @@ class AlertStore:
     def get(self, alert_id: str) -> Alert | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = ?", (alert_id,)
+                f"SELECT {_COLUMNS}, seq FROM alerts WHERE alert_id = ?", (alert_id,)
             ).fetchone()
         return _alert(row) if row else None
 
@@ -207,17 +210,10 @@ class AlertStore:
     ) -> list[Alert]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM alerts WHERE {where} ORDER BY seq LIMIT ?",
+                f"SELECT {_COLUMNS}, seq FROM alerts WHERE {where} ORDER BY seq LIMIT ?",
                 (*params, limit),
             ).fetchall()
         return [_alert(row) for row in rows]
-
-    def seq_of(self, alert_id: str) -> int:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT seq FROM alerts WHERE alert_id = ?", (alert_id,)
-            ).fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
 
     def unaudited(self, limit: int = 1000) -> list[Alert]:
         return self.select("audited = 0", (), limit)

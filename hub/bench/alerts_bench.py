@@ -31,7 +31,6 @@ time on ``hub.alerts``) and deliver (-> the email's arrival). Nothing is asserte
 
 from __future__ import annotations
 
-import argparse
 import email
 import math
 import os
@@ -1068,29 +1067,3 @@ def run_alerts_bench(
         return bench(work_dir).run()
     with tempfile.TemporaryDirectory(prefix="hub-bench-alerts-") as directory:
         return bench(Path(directory)).run()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="publish -> alert email latency under load")
-    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
-    parser.add_argument("--children", type=int, default=300)
-    parser.add_argument("--seconds", type=float, default=60.0, help="time probes are sent for")
-    parser.add_argument("--probe-interval", type=float, default=0.5)
-    parser.add_argument("--background-rate", type=float, default=200.0, help="events/s")
-    parser.add_argument("--work-dir", type=Path, help="keep data and process logs here")
-    args = parser.parse_args(argv)
-    result = run_alerts_bench(
-        args.bootstrap or Settings.from_env().kafka_bootstrap,
-        children=args.children,
-        seconds=args.seconds,
-        probe_interval=args.probe_interval,
-        background_rate=args.background_rate,
-        work_dir=args.work_dir,
-    )
-    for line in result.lines():
-        print(line)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -517,42 +517,68 @@ def test_lookup_of_a_child_on_a_plan_alerts_the_social_worker(pipeline: Pipeline
 
 
 def test_inbox_streams_alerts_and_takes_acknowledgements(pipeline: Pipeline) -> None:
-    """The practitioner's gRPC inbox (mutual TLS) lists the team's alerts and acknowledges one."""
+    """The gRPC inbox (mutual TLS) lists what the policy decided for the caller; ack works.
+
+    The lead social worker sees their own alerts and the authority's team alerts; a
+    colleague at the same authority sees the team alerts but not Alex's own.
+    """
     certs = pipeline.root / "certs"
     create_authority(certs)
     issue_server(certs)
-    issue_client(certs, CertifiedIdentity("alex", "383", "social-worker"))
+    issue_client(certs, CertifiedIdentity(SOCIAL_WORKER, "383", "social-worker"))
+    issue_client(certs, CertifiedIdentity("sam", "383", "social-worker"))
     directory = OrganisationDirectory.parse(ORGANISATIONS)
     lookup = ChildLookupService(pipeline.app, load_policy(), pipeline.audit, directory)
     inbox = inbox_service(pipeline.store, pipeline.audit, directory, pipeline.raiser.acknowledge)
     server, port = create_server(
         "127.0.0.1:0", lookup, ServerTls.in_directory(certs), extra_services=[inbox]
     )
-    channel = grpc.secure_channel(
-        f"127.0.0.1:{port}",
-        ClientTls(
-            certs / "ca.pem", certs / "client-alex.pem", certs / "client-alex.key"
-        ).credentials(),
-        [("grpc.ssl_target_name_override", "localhost")],
-    )
-    stub: Any = inbox_pb2_grpc.AlertInboxStub(channel)
+
+    def stub_for(user: str) -> tuple[grpc.Channel, Any]:
+        channel = grpc.secure_channel(
+            f"127.0.0.1:{port}",
+            ClientTls(
+                certs / "ca.pem", certs / f"client-{user}.pem", certs / f"client-{user}.key"
+            ).credentials(),
+            [("grpc.ssl_target_name_override", "localhost")],
+        )
+        return channel, inbox_pb2_grpc.AlertInboxStub(channel)
+
+    channel, stub = stub_for(SOCIAL_WORKER)
+    colleague_channel, colleague = stub_for("sam")
     try:
         streamed = list(stub.Watch(inbox_pb2.WatchRequest(pending_only=True), timeout=10))
-        expected = {
+        team = {
             a.alert_id
             for a in pipeline.store.select("state = 'raised'")
             if (a.recipient.organisation, a.recipient.role) == ("383", "social-worker")
+            and a.recipient.kind != "lead-social-worker"
         }
-        assert {a.alert_id for a in streamed} == expected and expected
-        chosen = streamed[0].alert_id
+        own = {
+            a.alert_id
+            for a in pipeline.store.select("state = 'raised'")
+            if a.recipient.kind == "lead-social-worker" and a.recipient.email == SOCIAL_WORKER
+        }
+        expected = team | own
+        assert {a.alert_id for a in streamed} == expected and team and own
+        seen_by_colleague = list(
+            colleague.Watch(inbox_pb2.WatchRequest(pending_only=True), timeout=10)
+        )
+        assert {a.alert_id for a in seen_by_colleague} == team
+        chosen = sorted(own)[0]
+        with pytest.raises(grpc.RpcError) as refused:
+            colleague.Acknowledge(inbox_pb2.AcknowledgeRequest(alert_id=chosen), timeout=10)
+        assert refused.value.code() is grpc.StatusCode.NOT_FOUND
         reply = stub.Acknowledge(inbox_pb2.AcknowledgeRequest(alert_id=chosen), timeout=10)
-        assert reply.state == ACKNOWLEDGED and reply.acknowledged_by == "alex@383"
+        assert reply.state == ACKNOWLEDGED and reply.acknowledged_by == f"{SOCIAL_WORKER}@383"
         again = list(stub.Watch(inbox_pb2.WatchRequest(pending_only=True), timeout=10))
         assert chosen not in {a.alert_id for a in again}
         delivered = [r.payload for r in pipeline.audit.records("alert-delivered")]
-        assert {d["alert_id"] for d in delivered} == expected
+        assert {d["alert_id"] for d in delivered if d["to"]["user"] == SOCIAL_WORKER} == expected
+        assert {d["alert_id"] for d in delivered if d["to"]["user"] == "sam"} == team
     finally:
         channel.close()
+        colleague_channel.close()
         server.stop(0)
 
 
