@@ -9,11 +9,14 @@ stored events.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
+
+from hub.application.existence import existing_ids
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -44,6 +47,30 @@ class UnitOfWork:
                 f"aggregate {aggregate_id} is a {type(found).__name__}, not {cls.__name__}"
             )
         return found
+
+    def learn_absent(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Ask the store once which of these ids exist, and remember those that do not.
+
+        Only ids neither in this unit of work, the cache nor the remembered misses are
+        asked about; the ones that exist are loaded as usual when first used.
+        """
+        cache = self._app.repository.cache
+        unknown: set[UUID] = set()
+        for aggregate_id in aggregate_ids:
+            if aggregate_id in self._aggregates or aggregate_id in self._known_absent:
+                continue
+            if cache is not None:
+                try:
+                    cache.get(aggregate_id)
+                    continue
+                except KeyError:
+                    pass
+            unknown.add(aggregate_id)
+        if unknown:
+            self._known_absent.update(unknown - existing_ids(self._app.recorder, unknown))
+
+    def is_known_absent(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self._known_absent
 
     def add(self, aggregate: A) -> A:
         self._aggregates[aggregate.id] = aggregate

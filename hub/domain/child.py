@@ -132,13 +132,23 @@ class Child(Aggregate):
         """Append an entry once; a second delivery of the same agency event changes nothing."""
         if entry.event_id in self.event_ids:
             return False
-        self._entry_recorded(entry=entry.to_dict())
+        self.trigger_event(self.EntryRecorded, entry=entry.to_dict())
         return True
 
-    @event("EntryRecorded")
-    def _entry_recorded(self, entry: dict[str, Any]) -> None:
-        self.entries.append(ChronologyEntry.from_dict(entry))
-        self.event_ids.add(entry["event_id"])
+    class EntryRecorded(Aggregate.Event):
+        """An entry joined the chronology.
+
+        Declared as a class rather than with ``@event``: it is the event ingestion
+        records most, and the decorator's argument handling cost about a fifth of
+        recording it. The stored topic (``Child.EntryRecorded``) and state are unchanged.
+        """
+
+        entry: dict[str, Any]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Child)
+            aggregate.entries.append(ChronologyEntry.from_dict(self.entry))
+            aggregate.event_ids.add(self.entry["event_id"])
 
     @event("EntryWithdrawn")
     def _entry_withdrawn(self, event_id: str, reason: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 DetailValue = str | int | bool | None
@@ -39,6 +39,10 @@ class ChronologyEntry:
             "details": dict(self.details),
             "resolved_via": self.resolved_via,
         }
+
+    def resolved(self, via: str, details: dict[str, DetailValue] | None = None) -> ChronologyEntry:
+        """A copy resolved to a child (``via``), with the subject's own details added."""
+        return replace(self, resolved_via=via, details=self.details if details is None else details)
 
     @classmethod
     def from_hub(

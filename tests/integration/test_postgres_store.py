@@ -22,6 +22,7 @@ from psycopg import sql
 
 from adapters import emergency_care, social_care
 from adapters.records import ParsedExport
+from hub.application.existence import existing_ids
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.bootstrap import build_application, store_env
 from hub.cli.main import main
@@ -314,3 +315,13 @@ def test_percent_encoded_url_parts_are_decoded(tmp_path: Path) -> None:
         env["POSTGRES_HOST"],
         env["POSTGRES_PORT"],
     )
+
+
+def test_one_query_tells_which_ids_are_stored(open_hub: OpenHub, tmp_path: Path) -> None:
+    """The batch existence query finds a stored child and not an id never stored."""
+    app = open_hub()
+    app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]), Tracking("t#0", 1))
+    child_id = app.find_child(f"nhs/{NHS_NUMBER}").id
+    never_stored = uuid.uuid4()
+
+    assert {child_id} == existing_ids(app.recorder, [child_id, never_stored])

@@ -12,6 +12,8 @@ from eventsourcing.persistence import Tracking
 from adapters import emergency_care, police, social_care
 from adapters.records import ParsedExport
 from hub.application.hub_app import HubApplication, InboundMessage
+from hub.bootstrap import build_application
+from hub.config import Settings
 from hub.domain.errors import CaseAlreadyResolvedError
 from hub.ingest.decoding import FactCodec
 from hub.wire.catalogue import default_catalogue
@@ -90,6 +92,41 @@ def test_chronology_merges_agencies_in_time_order(app: HubApplication, tmp_path:
     assert child.on_plan
     assert (child.responsible_authority or {})["out_of_hours_phone"] == "0113 000 0002"
     assert child.professionals["gp_practice"]["code"] == "B86001"
+
+
+def test_entries_are_stored_under_their_published_topic_and_replay(
+    app: HubApplication, tmp_path: Path
+) -> None:
+    """Entries keep the stored topic alert followers read, and a rebuild from the store has them."""
+    app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]), Tracking("t#0", 1))
+    child_id = app.find_child("nhs/9434765919").id
+    topics = [n.topic for n in app.recorder.select_notifications(start=1, limit=100)]
+    app.repository.cache.get(child_id, evict=True)  # type: ignore[union-attr]
+
+    rebuilt = app.get_child(child_id)
+
+    assert "hub.domain.child:Child.EntryRecorded" in topics
+    assert ["cp-status-plan-started"] == [e.kind for e in rebuilt.chronology()]
+    assert rebuilt.has_seen(rebuilt.entries[0].event_id)
+
+
+def test_a_restarted_worker_tells_known_identifiers_from_new_ones(tmp_path: Path) -> None:
+    """With a cold cache, one query per batch finds which identifiers exist: none is doubled."""
+    settings = Settings(data_dir=tmp_path / "hub", kafka_bootstrap="unused")
+    first = _csc_row("LCS-1", "9434765919", "James")
+    second = _csc_row("LCS-2", "9434765870", "Lucy", uprn="100012345679")
+    build_application(settings, worker=True).ingest(_plan(tmp_path, [first]), Tracking("t#0", 1))
+
+    app = build_application(settings, worker=True)  # a restart: nothing cached
+    report = app.ingest(_plan(tmp_path, [first, second]), Tracking("t#0", 3))
+
+    james = app.find_child("nhs/9434765919")
+    lucy = app.find_child("nhs/9434765870")
+
+    assert (1, 1, 1) == (report.duplicates, report.applied, report.new_children)
+    assert james.id != lucy.id
+    assert lucy.id == app.find_child(lucy.identifier_keys()[-1]).id
+    assert 1 == len(lucy.entries)
 
 
 def test_redelivered_messages_change_nothing(app: HubApplication, tmp_path: Path) -> None:
