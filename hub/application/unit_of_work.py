@@ -9,7 +9,7 @@ stored events.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -54,18 +54,17 @@ class UnitOfWork:
         Only ids neither in this unit of work, the cache nor the remembered misses are
         asked about; the ones that exist are loaded as usual when first used.
         """
+        # eventsourcing's caches keep their entries in a dict (``cache.cache``); testing
+        # membership there skips the lock and LRU reordering of ``get()`` for each id.
         cache = self._app.repository.cache
-        unknown: set[UUID] = set()
-        for aggregate_id in aggregate_ids:
-            if aggregate_id in self._aggregates or aggregate_id in self._known_absent:
-                continue
-            if cache is not None:
-                try:
-                    cache.get(aggregate_id)
-                    continue
-                except KeyError:
-                    pass
-            unknown.add(aggregate_id)
+        cached: Container[UUID] = getattr(cache, "cache", None) or ()
+        unknown = {
+            aggregate_id
+            for aggregate_id in aggregate_ids
+            if aggregate_id not in self._aggregates
+            and aggregate_id not in self._known_absent
+            and aggregate_id not in cached
+        }
         if unknown:
             self._known_absent.update(unknown - existing_ids(self._app.recorder, unknown))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DetailValue = str | int | bool | None
@@ -42,7 +42,15 @@ class ChronologyEntry:
 
     def resolved(self, via: str, details: dict[str, DetailValue] | None = None) -> ChronologyEntry:
         """A copy resolved to a child (``via``), with the subject's own details added."""
-        return replace(self, resolved_via=via, details=self.details if details is None else details)
+        # Copied field by field rather than with dataclasses.replace(), which re-runs the
+        # frozen __init__: this runs once per ingested event.
+        copy = object.__new__(ChronologyEntry)
+        state = copy.__dict__
+        state.update(self.__dict__)
+        state["resolved_via"] = via
+        if details is not None:
+            state["details"] = details
+        return copy
 
     @classmethod
     def from_hub(
@@ -71,4 +79,16 @@ class ChronologyEntry:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChronologyEntry:
-        return cls(**{**data, "labels": tuple(data.get("labels", ()))})
+        if data.keys() != _FIELD_NAMES:  # partial or unexpected: let __init__ check it
+            return cls(**{**data, "labels": tuple(data.get("labels", ()))})
+        # Every field present (as to_dict() writes them): fill the instance directly. The
+        # frozen __init__ sets each field through object.__setattr__, and this runs for
+        # every entry of every child read from the store.
+        entry = object.__new__(cls)
+        state = entry.__dict__
+        state.update(data)
+        state["labels"] = tuple(data["labels"])
+        return entry
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(ChronologyEntry))

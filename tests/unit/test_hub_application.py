@@ -14,6 +14,7 @@ from adapters.records import ParsedExport
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.bootstrap import build_application
 from hub.config import Settings
+from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import CaseAlreadyResolvedError
 from hub.ingest.decoding import FactCodec
 from hub.wire.catalogue import default_catalogue
@@ -264,3 +265,30 @@ def test_index_ids_do_not_reveal_identifiers_without_the_key() -> None:
     second = IndexIds(b"key-two").identifier("nhs/9434765919")
     assert first != second
     assert first == IndexIds(b"key-one").identifier("nhs/9434765919")
+
+
+def test_entries_read_back_equal_what_was_written() -> None:
+    """An entry survives to_dict/from_dict and resolution unchanged, and bad input still fails."""
+    entry = ChronologyEntry(
+        event_id="e1",
+        agency="POLICE",
+        kind="domestic-abuse-notification",
+        occurred_at="2026-10-01T10:00:00+00:00",
+        recorded_at="2026-10-01T11:00:00+00:00",
+        summary="Police attended a domestic incident at the home.",
+        source_organisation="WYP",
+        source_reference="N-1",
+        labels=("police",),
+        details={"risk_level": "HIGH"},
+    )
+    resolved = entry.resolved("nhs/9434765919", {"risk_level": "HIGH", "named": True})
+
+    assert entry == ChronologyEntry.from_dict(entry.to_dict())
+    assert ("police",) == ChronologyEntry.from_dict(entry.to_dict()).labels
+    assert ("nhs/9434765919", True) == (resolved.resolved_via, resolved.details["named"])
+    assert ("", {"risk_level": "HIGH"}) == (entry.resolved_via, entry.details)
+    assert entry == ChronologyEntry.from_dict(
+        {k: v for k, v in entry.to_dict().items() if k != "resolved_via"}
+    )
+    with pytest.raises(TypeError):
+        ChronologyEntry.from_dict({**entry.to_dict(), "unexpected": 1})
