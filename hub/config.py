@@ -48,6 +48,11 @@ class Settings:
         return self.certs_dir_override or self.data_dir / "certs"
 
     @property
+    def lookup_views_path(self) -> Path:
+        """The lookup's read model (derived from the event store; rebuilt if deleted)."""
+        return self.data_dir / "lookup-views.sqlite"
+
+    @property
     def audit_path(self) -> Path:
         return self.data_dir / "audit.sqlite"
 

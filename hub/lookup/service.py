@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from hub.application.disclosure import disclosure_record
@@ -22,7 +22,7 @@ from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import ChildNotFoundError
 from hub.domain.identifiers import nhs_number_is_valid, normalise_nhs_number
-from hub.domain.identity import Demographics, Outcome, decide
+from hub.domain.identity import Candidate, Demographics, Outcome, decide
 from hub.lookup.answer import (
     AMBIGUOUS_NOTICE,
     NO_RECORD_NOTICE,
@@ -36,6 +36,7 @@ from hub.lookup.answer import (
 from hub.lookup.callers import Caller, CallRefused, authorise, relationship_to
 from hub.lookup.certs import CertifiedIdentity
 from hub.lookup.organisations import OrganisationDirectory
+from hub.lookup.views import LookupViews
 from hub.policy import engine
 from hub.policy.model import Disclosure, Policy
 
@@ -76,6 +77,20 @@ def _instant(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# The chronology entries a lookup can show; the lookup read model keeps only these.
+LOOKUP_ENTRY_KINDS = frozenset({ARRIVAL, DOMESTIC_ABUSE})
+
+
+class ChildReader(Protocol):
+    """Where the service reads children from: the event store, or the lookup read model."""
+
+    def find_child(self, key: str) -> Child: ...
+
+    def get_child(self, child_id: UUID) -> Child: ...
+
+    def birth_date_candidates(self, date_of_birth: str) -> list[Candidate]: ...
+
+
 class ChildLookupService:
     def __init__(
         self,
@@ -84,8 +99,14 @@ class ChildLookupService:
         audit: AuditLog,
         directory: OrganisationDirectory,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        views: LookupViews | None = None,
     ) -> None:
-        self._app = app
+        """Answer lookups; ``views`` reads children from the lookup read model.
+
+        Without ``views`` each child is replayed from the event store.
+        """
+        self._views = views
+        self._app: ChildReader = views if views is not None else app
         self._policy = policy
         self._audit = audit
         self._directory = directory
@@ -122,6 +143,8 @@ class ChildLookupService:
             self.refuse(peer, identity, purpose, refusal)
             raise
         lookup_id = str(uuid4())
+        if self._views is not None:
+            self._views.catch_up()  # everything committed before this lookup is seen
         child, match = self._resolve(query)
         record: dict[str, Any] = {
             "lookup_id": lookup_id,

@@ -10,7 +10,8 @@ from hub.audit.keys import audit_signing_key
 from hub.bootstrap import build_application
 from hub.config import Settings
 from hub.lookup.organisations import load_directory
-from hub.lookup.service import ChildLookupService
+from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
+from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
 
 
@@ -19,10 +20,12 @@ class LookupParts:
     service: ChildLookupService
     app: HubApplication
     audit: AuditLog
+    views: LookupViews
 
     def close(self) -> None:
         self.audit.checkpoint()
         self.audit.close()
+        self.views.close()
         self.app.close()
 
 
@@ -31,8 +34,12 @@ def open_audit(settings: Settings) -> AuditLog:
 
 
 def build_lookup(settings: Settings) -> LookupParts:
-    """A lookup service over the configured store (uncached: it sees the worker's writes)."""
+    """A lookup service over the configured store, reading children from the lookup read model."""
     app = build_application(settings)
     audit = open_audit(settings)
-    service = ChildLookupService(app, load_policy(), audit, load_directory(settings.data_dir))
-    return LookupParts(service, app, audit)
+    views = LookupViews(app, settings.lookup_views_path, LOOKUP_ENTRY_KINDS)
+    views.catch_up()  # the first lookup does not wait for a rebuild of the read model
+    service = ChildLookupService(
+        app, load_policy(), audit, load_directory(settings.data_dir), views=views
+    )
+    return LookupParts(service, app, audit, views)

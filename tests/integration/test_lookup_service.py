@@ -27,7 +27,8 @@ from hub.lookup.client import ClientTls, LookupClient
 from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.proto import lookup_pb2
 from hub.lookup.server import SERVICE_NAME, LookupServer, ServerTls, create_server
-from hub.lookup.service import ChildLookupService
+from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
+from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
@@ -92,13 +93,20 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     load_world(app, root)
     key = Ed25519PrivateKey.generate()
     audit = AuditLog(root / "audit.sqlite", key)
+    views = LookupViews(app, settings.lookup_views_path, LOOKUP_ENTRY_KINDS)  # as `hub serve`
     service = ChildLookupService(
-        app, load_policy(), audit, OrganisationDirectory.parse(ORGANISATIONS_CSV), lambda: NOW
+        app,
+        load_policy(),
+        audit,
+        OrganisationDirectory.parse(ORGANISATIONS_CSV),
+        lambda: NOW,
+        views=views,
     )
     server, port = create_server("127.0.0.1:0", service, ServerTls.in_directory(certs))
     yield Running(port, certs, audit, server, rogue, key)
     server.stop(0)
     audit.close()
+    views.close()
     app.close()
 
 
