@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,17 @@ class AuditRecord:
     hash: str
 
 
+@dataclass
+class _Append:
+    """One caller's records, waiting to be written by whichever thread holds the writer."""
+
+    items: Sequence[tuple[str, dict[str, Any]]]
+    keys: Sequence[str | None]
+    written: list[AuditRecord] = field(default_factory=list)
+    error: BaseException | None = None
+    finished: bool = False
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
@@ -58,7 +69,9 @@ class AuditLog:
     def __init__(self, path: Path, signing_key: Ed25519PrivateKey) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._key = signing_key
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer's
+        self._queue_lock = threading.Lock()  # appends waiting for the writer
+        self._queue: list[_Append] = []
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         # Write-ahead logging: one fsync per commit, and readers never block the writer.
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -97,16 +110,50 @@ class AuditLog:
         """
         if keys is not None and len(keys) != len(items):
             raise ValueError("one idempotency key (or None) per item")
+        request = _Append(items, keys or [None] * len(items))
+        with self._queue_lock:
+            self._queue.append(request)
+        # Group commit: whoever holds the write lock writes every append queued meanwhile
+        # in one transaction (one fsync), each in its own savepoint, so concurrent callers
+        # (a server's threads) share the cost of making their records durable.
         with self._lock:
-            return self._append(items, keys or [None] * len(items))
+            if not request.finished:
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                self._append_group(group)
+        if request.error is not None:
+            raise request.error
+        return request.written
 
-    def _append(
-        self, items: Sequence[tuple[str, dict[str, Any]]], keys: Sequence[str | None]
-    ) -> list[AuditRecord]:
-        written = []
-        self._db.execute("BEGIN IMMEDIATE")
+    def _append_group(self, group: list[_Append]) -> None:
         try:
-            wanted = [key for key in keys if key is not None]
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                head = (row[0], row[1]) if row else (0, GENESIS)
+                for request in group:
+                    head = self._append_one(request, head)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except BaseException as error:
+            for request in group:
+                request.written, request.error = [], request.error or error
+            raise
+        finally:
+            for request in group:
+                request.finished = True
+
+    def _append_one(self, request: _Append, head: tuple[int, str]) -> tuple[int, str]:
+        """Write one caller's records atomically (a savepoint); the chain head after them."""
+        seq, prev = head
+        written = []
+        self._db.execute("SAVEPOINT append")
+        try:
+            wanted = [key for key in request.keys if key is not None]
             seen: set[str] = set()
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
@@ -117,11 +164,7 @@ class AuditLog:
                         f"SELECT key FROM audit_keys WHERE key IN ({marks})", chunk
                     )
                 )
-            row = self._db.execute(
-                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            seq, prev = (row[0], row[1]) if row else (0, GENESIS)
-            for (kind, payload), key in zip(items, keys, strict=True):
+            for (kind, payload), key in zip(request.items, request.keys, strict=True):
                 if key is not None:
                     if key in seen:
                         continue
@@ -140,11 +183,14 @@ class AuditLog:
                 if seq % CHECKPOINT_EVERY == 0:
                     self._checkpoint(seq, digest)
                 prev = digest
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        return written
+            self._db.execute("RELEASE append")
+        except Exception as error:  # this caller's records only: the others still commit
+            self._db.execute("ROLLBACK TO append")
+            self._db.execute("RELEASE append")
+            request.error = error
+            return head
+        request.written = written
+        return seq, prev
 
     def checkpoint(self) -> None:
         """Sign the current head now (e.g. at the end of a batch or on shutdown)."""
