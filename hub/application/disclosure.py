@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -49,7 +49,7 @@ class DisclosureService:
                 "lookup",
                 [
                     {
-                        "recipient": asdict(recipient),
+                        "recipient": recipient.as_record(),
                         "purpose": purpose,
                         "outcome": "no record held",
                         "policy_version": self._policy.version,
@@ -147,7 +147,7 @@ def disclosure_record(
     """The audit record of one decision: who, about which child, what, how much, and why."""
     basis = decision.lawful_basis
     return {
-        "recipient": asdict(recipient),
+        "recipient": recipient.as_record(),
         "child_id": str(child_id),
         "purpose": purpose,
         "event_id": event_id,

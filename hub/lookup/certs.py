@@ -34,6 +34,10 @@ class CertifiedIdentity:
     organisation: str
     role: str
 
+    def as_record(self) -> dict[str, str]:
+        """For audit records (written out: this runs on every lookup)."""
+        return {"user": self.user, "organisation": self.organisation, "role": self.role}
+
 
 @dataclass(frozen=True)
 class IssuedFiles:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID, uuid4
@@ -122,7 +122,7 @@ class ChildLookupService:
                 {
                     "call": CALL,
                     "peer": peer,
-                    "caller": asdict(identity) if identity else None,
+                    "caller": identity.as_record() if identity else None,
                     "purpose": purpose,
                     "status": refusal.status,
                     "reason": refusal.reason,
@@ -151,7 +151,7 @@ class ChildLookupService:
             "call": CALL,
             "peer": peer,
             "caller": {
-                **asdict(caller.identity),
+                **caller.identity.as_record(),
                 "organisation_type": caller.organisation.type,
                 "organisation_name": caller.organisation.name,
             },

@@ -29,6 +29,16 @@ class Recipient:
     organisation_type: str
     relationship: str
 
+    def as_record(self) -> dict[str, str]:
+        """For audit records; written out, as dataclasses.asdict() deep-copies (hot path)."""
+        return {
+            "id": self.id,
+            "role": self.role,
+            "organisation": self.organisation,
+            "organisation_type": self.organisation_type,
+            "relationship": self.relationship,
+        }
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hub.lookup.certs import CertifiedIdentity, create_authority, identity_of, i
 from hub.lookup.organisations import OrganisationDirectory, OrganisationFileError
 from hub.lookup.proto import lookup_pb2
 from hub.lookup.service import normalise_postcode
+from hub.policy.engine import Recipient
 from hub.policy.loader import PolicyError, load_policy, parse_policy
 
 DIRECTORY = OrganisationDirectory.parse(
@@ -162,3 +164,12 @@ def test_desk_text_for_no_record() -> None:
         notice="No record held for these details. This does not mean there is no concern.",
     )
     assert "does not mean there is no concern" in desk.render(response)
+
+
+def test_audit_records_of_callers_and_recipients_carry_every_field() -> None:
+    """The hand-written audit forms of an identity and a recipient match their full fields."""
+    identity = CertifiedIdentity("ae-desk-1", "RXX01", "unscheduled-care-clinician")
+    recipient = Recipient("ae-desk-1", "unscheduled-care-clinician", "RXX01", "acute-trust", "none")
+
+    assert asdict(identity) == identity.as_record()
+    assert asdict(recipient) == recipient.as_record()
