@@ -62,16 +62,13 @@ class LookupViews:
         self._kinds = frozenset(entry_kinds)
         self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # Derived data: a commit lost in a power cut loses rows and position together, and
         # the next catch-up reads those events again.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        row = self._db.execute(
-            "SELECT notification_id FROM position WHERE name = 'notifications'"
-        ).fetchone()
-        self._position: int = row[0] if row else 0
+        self._position: int = self._stored_position()
 
     @property
     def position(self) -> int:
@@ -85,21 +82,47 @@ class LookupViews:
     # Keeping up -----------------------------------------------------------------------------
 
     def catch_up(self) -> int:
-        """Apply what the event store recorded since the last call; how many events were read."""
+        """Apply what the event store recorded since the last call; how many events were read.
+
+        Several server processes may share the file: the position is re-read under the
+        write lock, so events another process applied meanwhile are not applied again.
+        """
         with self._lock:
             read = 0
             while True:
-                page = self._app.recorder.select_notifications(
-                    start=self._position + 1, limit=PAGE_SIZE
-                )
+                page = self._select(self._position)
                 if not page:
                     return read
-                self._apply(page)
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    stored = self._stored_position()
+                    if stored > self._position:  # another process got there first
+                        self._position = stored
+                        page = self._select(stored)
+                    if page:
+                        self._apply(page)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                if not page:
+                    return read
+                self._position = page[-1].id
                 read += len(page)
                 if len(page) < PAGE_SIZE:
                     return read
 
+    def _select(self, after: int) -> Sequence[Notification]:
+        return self._app.recorder.select_notifications(start=after + 1, limit=PAGE_SIZE)
+
+    def _stored_position(self) -> int:
+        row = self._db.execute(
+            "SELECT notification_id FROM position WHERE name = 'notifications'"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     def _apply(self, page: Sequence[Notification]) -> None:
+        """Apply one page to the rows and record its position (inside the caller's transaction)."""
         by_aggregate: dict[UUID, list[Notification]] = {}
         for notification in page:
             if notification.topic.startswith(_TOPIC_PREFIXES):
@@ -114,25 +137,17 @@ class LookupViews:
             if isinstance(aggregate, Child):
                 self._keep_lookup_entries(aggregate)
             rows.append(self._row(aggregate))
-        last = page[-1].id
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany(
-                "INSERT INTO views (aggregate_id, version, topic, state) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (aggregate_id) DO UPDATE SET "
-                "version = excluded.version, topic = excluded.topic, state = excluded.state",
-                rows,
-            )
-            self._db.execute(
-                "INSERT INTO position (name, notification_id) VALUES ('notifications', ?) "
-                "ON CONFLICT (name) DO UPDATE SET notification_id = excluded.notification_id",
-                (last,),
-            )
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._position = last
+        self._db.executemany(
+            "INSERT INTO views (aggregate_id, version, topic, state) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (aggregate_id) DO UPDATE SET "
+            "version = excluded.version, topic = excluded.topic, state = excluded.state",
+            rows,
+        )
+        self._db.execute(
+            "INSERT INTO position (name, notification_id) VALUES ('notifications', ?) "
+            "ON CONFLICT (name) DO UPDATE SET notification_id = excluded.notification_id",
+            (page[-1].id,),
+        )
 
     def _keep_lookup_entries(self, child: Child) -> None:
         child.entries = [entry for entry in child.entries if entry.kind in self._kinds]

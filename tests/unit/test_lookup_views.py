@@ -177,3 +177,24 @@ def test_the_position_survives_a_restart_and_a_deleted_file_is_rebuilt(world: Wo
         read_first,
     )
     assert JAMES.nhs == world.views.find_child(f"nhs/{JAMES.nhs}").nhs_number
+
+
+def test_two_server_processes_share_the_file_without_applying_twice(
+    world: World, tmp_path: Path
+) -> None:
+    """Readers on one file (as two server processes): each event is applied once, by either."""
+    other = world.open_views()  # opened before anything was applied: its position is 0
+    first = world.views.catch_up()
+    hl7 = tmp_path / "later.hl7"
+    hl7.write_text(attendance(JAMES, "V3003", "202611190900"), encoding="utf-8")
+    world.ingest(_messages(emergency_care.parse_file(hl7), 0), 1)
+
+    by_other = other.catch_up()  # skips what the first applied, applies the new attendance
+    by_first = world.views.catch_up()  # finds it applied already
+
+    assert (by_other, by_first) == (world.app.recorder.max_notification_id() - first, 0)
+    assert "2026-11-19T09:00:00+00:00" in [
+        e.occurred_at for e in world.views.find_child(f"nhs/{JAMES.nhs}").entries
+    ]
+    assert other.position == world.views.position
+    other.close()
