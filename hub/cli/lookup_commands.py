@@ -20,7 +20,8 @@ from hub.lookup import desk
 from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls, LookupClient
-from hub.lookup.server import ServerTls, create_server
+from hub.lookup.processes import LookupProcesses, ServeOptions
+from hub.lookup.server import LookupServer, ServerTls, create_server
 from hub.lookup.wiring import build_lookup
 from hub.policy.model import ROLES
 
@@ -45,7 +46,13 @@ def register(subparsers: Any) -> None:
         "serve", help="run the A&E lookup service and the alert inbox (gRPC, mutual TLS)"
     )
     serve.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
-    serve.add_argument("--workers", type=int, default=8)
+    serve.add_argument("--workers", type=int, default=8, help="gRPC threads per process")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes sharing the port (SO_REUSEPORT): up to one per core",
+    )
     serve.add_argument(
         "--no-relay", action="store_true", help="do not publish access notifications to Kafka"
     )
@@ -89,24 +96,32 @@ def certs_client(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
-        parts = build_lookup(settings)
+        parts = build_lookup(settings)  # also brings the lookup read model up to date
     except HubError as error:
         print(error, file=sys.stderr)
         return 2
     address = args.address or settings.lookup_address
     alerts = build_alerts(settings)
-    inbox = inbox_service(alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge)
-    server, port = create_server(
-        address,
-        parts.service,
-        ServerTls.in_directory(settings.certs_dir),
-        workers=args.workers,
-        extra_services=[inbox],
-    )
+    group: LookupProcesses | None = None
+    server: LookupServer | None = None
+    if args.processes > 1:
+        group = LookupProcesses(ServeOptions(settings, address, args.workers), args.processes)
+        port = group.start()
+    else:
+        inbox = inbox_service(
+            alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge
+        )
+        server, port = create_server(
+            address,
+            parts.service,
+            ServerTls.in_directory(settings.certs_dir),
+            workers=args.workers,
+            extra_services=[inbox],
+        )
     stop = threading.Event()
     relay_thread = None
     relay = None
-    if not args.no_relay:
+    if not args.no_relay:  # one relay, in this process, whatever the number of servers
         relay = AccessNotificationRelay(
             parts.audit, settings.kafka_bootstrap, settings.data_dir / "lookup" / "relay.sqlite"
         )
@@ -118,9 +133,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    print(f"lookup service on {address.rpartition(':')[0]}:{port}", flush=True)
+    processes = f" ({args.processes} processes)" if group is not None else ""
+    print(f"lookup service on {address.rpartition(':')[0]}:{port}{processes}", flush=True)
     stop.wait()
-    server.stop()
+    if group is not None:
+        group.stop()
+    if server is not None:
+        server.stop()
     if relay_thread is not None and relay is not None:
         relay_thread.join()
         relay.close()

@@ -32,7 +32,12 @@ class LookupClient:
     def __init__(self, address: str, tls: ClientTls, server_name: str = "localhost") -> None:
         host, _, port = address.rpartition(":")
         # The server certificate names localhost; connect by address, check the name.
-        options = [("grpc.ssl_target_name_override", server_name)]
+        options = [
+            ("grpc.ssl_target_name_override", server_name),
+            # A connection of its own (not shared with other channels to the same server),
+            # so that several server processes on one port each get connections.
+            ("grpc.use_local_subchannel_pool", 1),
+        ]
         self._channel = grpc.secure_channel(f"{host}:{port}", tls.credentials(), options)
         self._lookup = lookup_pb2_grpc.ChildLookupStub(self._channel)
         # The stubs for grpc_health do not declare the stub's methods.

@@ -207,8 +207,12 @@ def create_server(
     *,
     workers: int = 8,
     extra_services: Sequence[ExtraService] = (),
+    reuse_port: bool = False,
 ) -> tuple[LookupServer, int]:
-    """Start the lookup service on ``address`` (``host:port``, port 0 for any); returns the port."""
+    """Start the lookup service on ``address`` (``host:port``, port 0 for any); returns the port.
+
+    ``reuse_port``: other processes serve the same port (``hub.lookup.processes``).
+    """
     host, _, port_text = address.rpartition(":")
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
     registry = PeerRegistry()
@@ -231,7 +235,7 @@ def create_server(
         server_context(tls.certificate, tls.key, tls.client_ca), inner_port, registry, refused
     )
     try:
-        port = front.start(host or "127.0.0.1", int(port_text))
+        port = front.start(host or "127.0.0.1", int(port_text), reuse_port=reuse_port)
     except BaseException:
         server.stop(0)
         raise

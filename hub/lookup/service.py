@@ -8,6 +8,7 @@ One lookup writes one audit transaction: the lookup, each disclosure decision
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -41,6 +42,7 @@ from hub.policy import engine
 from hub.policy.model import Disclosure, Policy
 
 CALL = "child-lookup"
+_PROCESS_ID = os.getpid()  # which server process answered (several may share a port)
 ARRIVAL = "unscheduled-care-arrival"
 DOMESTIC_ABUSE = "domestic-abuse-notification"
 STATUS = "cp-status-current"
@@ -156,6 +158,7 @@ class ChildLookupService:
                 "organisation_name": caller.organisation.name,
             },
             "purpose": purpose,
+            "server_process": _PROCESS_ID,
             "method": match.method,
             "outcome": match.outcome,
             "candidates": match.candidates,

@@ -153,8 +153,11 @@ class TlsFront:
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
 
-    def start(self, host: str, port: int) -> int:
-        """Listen on ``host:port`` (0 for any free port); returns the bound port."""
+    def start(self, host: str, port: int, *, reuse_port: bool = False) -> int:
+        """Listen on ``host:port`` (0 for any free port); returns the bound port.
+
+        ``reuse_port``: share the port with other processes' fronts (SO_REUSEPORT).
+        """
         started = threading.Event()
         failure: list[BaseException] = []
 
@@ -162,7 +165,9 @@ class TlsFront:
             asyncio.set_event_loop(self._loop)
             try:
                 self._server = self._loop.run_until_complete(
-                    self._loop.create_server(lambda: _Accepted(self), host, port)
+                    self._loop.create_server(
+                        lambda: _Accepted(self), host, port, reuse_port=reuse_port or None
+                    )
                 )
             except BaseException as error:  # reported to the caller of start()
                 failure.append(error)

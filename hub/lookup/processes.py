@@ -1,0 +1,139 @@
+"""Several lookup server processes on one port, so that lookups use every core.
+
+One server process is bound to one core by Python's GIL: its TLS front, gRPC's
+handlers and the lookups themselves take turns. ``LookupProcesses`` starts N
+processes, each a complete server (TLS front, gRPC, lookup service, alert
+inbox), all listening on the same port with SO_REUSEPORT; the kernel spreads
+new connections across them (one connection stays with one process). They
+share the event store (read only), the lookup read model (``LookupViews``
+re-reads its position under its write lock) and the audit log (each append
+takes SQLite's write lock and chains to the head it reads inside it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import socket
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from hub.config import Settings
+
+READY_TIMEOUT_S = 300.0  # a first start may rebuild the lookup read model
+STOP_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What each server process serves, and where."""
+
+    settings: Settings
+    address: str  # host:port (port 0: any free port, the same for every process)
+    workers: int = 8
+    with_inbox: bool = True
+
+
+class LookupProcesses:
+    """N lookup server processes on one port; ``start()`` returns when all of them serve."""
+
+    def __init__(self, options: ServeOptions, processes: int) -> None:
+        if processes < 1:
+            raise ValueError("at least one server process")
+        self._options = options
+        self._count = processes
+        self._children: list[tuple[Any, Connection]] = []
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process, _ in self._children]
+
+    def start(self) -> int:
+        host, _, port_text = self._options.address.rpartition(":")
+        host = host or "127.0.0.1"
+        # Port 0: take a free port for all of them. The reserving socket never listens, so
+        # the kernel gives it no connections; it is closed once every server listens.
+        reserve = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        reserve.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        reserve.bind((host, int(port_text)))
+        port: int = reserve.getsockname()[1]
+        options = ServeOptions(
+            self._options.settings,
+            f"{host}:{port}",
+            self._options.workers,
+            self._options.with_inbox,
+        )
+        context = multiprocessing.get_context("spawn")  # no fork: gRPC's threads do not survive it
+        try:
+            for index in range(self._count):
+                ours, theirs = context.Pipe()
+                process = context.Process(
+                    target=serve_one, args=(options, theirs), name=f"hub-lookup-{index}"
+                )
+                process.start()
+                theirs.close()
+                self._children.append((process, ours))
+            for process, connection in self._children:
+                if not connection.poll(READY_TIMEOUT_S):
+                    raise RuntimeError(f"lookup server process {process.pid} did not start")
+                message = connection.recv()
+                if message != "ready":
+                    raise RuntimeError(f"lookup server process {process.pid}: {message}")
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            reserve.close()
+        return port
+
+    def stop(self) -> None:
+        for _, connection in self._children:
+            with contextlib.suppress(OSError):
+                connection.send("stop")
+        for process, connection in self._children:
+            process.join(STOP_TIMEOUT_S)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+            connection.close()
+        self._children.clear()
+
+
+def serve_one(options: ServeOptions, control: Connection) -> None:
+    """One server process: serve until the parent says stop (or goes away)."""
+    # Ctrl-C reaches the whole process group; the parent decides when its servers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from hub.alerts.inbox import inbox_service
+    from hub.alerts.wiring import build_alerts
+    from hub.lookup.server import ServerTls, create_server
+    from hub.lookup.wiring import build_lookup
+
+    settings = options.settings
+    try:
+        parts = build_lookup(settings)
+        alerts = build_alerts(settings) if options.with_inbox else None
+        extra = (
+            [inbox_service(alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge)]
+            if alerts is not None
+            else []
+        )
+        server, _ = create_server(
+            options.address,
+            parts.service,
+            ServerTls.in_directory(settings.certs_dir),
+            workers=options.workers,
+            extra_services=extra,
+            reuse_port=True,
+        )
+    except Exception as error:  # reported to the parent, which stops the others
+        control.send(f"failed to start: {type(error).__name__}: {error}")
+        return
+    control.send("ready")
+    with contextlib.suppress(EOFError, OSError):
+        control.recv()  # "stop", or EOF when the parent has gone
+    server.stop()
+    if alerts is not None:
+        alerts.close()
+    parts.close()
