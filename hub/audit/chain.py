@@ -9,8 +9,10 @@ signing key was also stolen (keep the public key elsewhere to check with).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -41,6 +43,22 @@ class AuditRecord:
     hash: str
 
 
+class _FileLock:
+    """An exclusive lock on a file, shared by every process that appends to the log."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._descriptor = -1
+
+    def __enter__(self) -> None:
+        self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        os.close(self._descriptor)
+
+
 @dataclass
 class _Append:
     """One caller's records, waiting to be written by whichever thread holds the writer."""
@@ -68,6 +86,7 @@ class AuditLog:
 
     def __init__(self, path: Path, signing_key: Ed25519PrivateKey) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_path = path.with_name(path.name + ".lock")
         self._key = signing_key
         self._lock = threading.RLock()  # the writer's
         self._queue_lock = threading.Lock()  # appends waiting for the writer
@@ -126,6 +145,13 @@ class AuditLog:
         return request.written
 
     def _append_group(self, group: list[_Append]) -> None:
+        # Other processes may append too (`hub serve --processes`). SQLite would make a
+        # writer that finds the database locked sleep and retry, in steps of up to 100 ms;
+        # a lock file wakes the next writer as soon as the last one commits.
+        with _FileLock(self._lock_path):
+            self._append_group_locked(group)
+
+    def _append_group_locked(self, group: list[_Append]) -> None:
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:

@@ -29,9 +29,11 @@ from __future__ import annotations
 import cProfile
 import functools
 import io
+import itertools
 import json
 import math
 import multiprocessing
+import os
 import pstats
 import random
 import sys
@@ -39,7 +41,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -64,7 +66,8 @@ from hub.ingest.decoding import FactCodec
 from hub.lookup.answer import LookupAnswer
 from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls
-from hub.lookup.organisations import OrganisationDirectory
+from hub.lookup.organisations import OrganisationDirectory, directory_path
+from hub.lookup.processes import LookupProcesses, ServeOptions
 from hub.lookup.proto import lookup_pb2
 from hub.lookup.server import ServerTls, create_server
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService, LookupQuery
@@ -592,6 +595,7 @@ class _ClosedLoop:
         self._lock = threading.Lock()
         self._finished = threading.Event()
         self._running = concurrency
+        self._turns = itertools.count()
         self.window_start = float("inf")
         self.end = float("inf")
         self.latencies: list[float] = []
@@ -612,7 +616,9 @@ class _ClosedLoop:
         return window, (time.process_time() - cpu) / max(window, 1e-9)
 
     def _issue(self, slot: int) -> None:
-        call = self._calls[slot % len(self._calls)]
+        # Each request takes the next connection in turn, as requests from many desks
+        # would (with several server processes, a connection belongs to one of them).
+        call = self._calls[next(self._turns) % len(self._calls)]
         started = time.perf_counter()
         future = call.future(self._make_request(), timeout=30)
         future.add_done_callback(functools.partial(self._done, slot, started))
@@ -724,6 +730,7 @@ class LookupBenchOptions:
     sequential: int = 300
     profile: bool = False
     switch_interval_ms: float | None = None  # the server process's GIL switch interval
+    processes: int = 1  # server processes on the port (as `hub serve --processes`)
 
 
 @dataclass
@@ -747,7 +754,8 @@ class LookupBenchResult:
             f"children/s)",
             f"lookups by NHS number: {options.plan_share:.0%} children on a plan, "
             f"{options.unknown_share:.0%} unknown numbers, the rest other children; "
-            f"server workers {options.workers}, {options.connections} connection(s), GIL switch "
+            f"{options.processes} server process(es) of {options.workers} workers, "
+            f"{options.connections} connection(s), GIL switch "
             f"interval {self.switch_interval_ms:g} ms, "
             f"{options.seconds:g} s measured after {options.warmup:g} s warm-up",
         ]
@@ -867,14 +875,17 @@ def _run(options: LookupBenchOptions, data_dir: Path) -> LookupBenchResult:
         if options.switch_interval_ms is not None:
             sys.setswitchinterval(options.switch_interval_ms / 1000)
         result.switch_interval_ms = sys.getswitchinterval() * 1000
-        server, port = create_server(
-            "127.0.0.1:0", service, ServerTls.in_directory(certs), workers=options.workers
-        )
-        try:
-            result.phases = _drive(options, f"127.0.0.1:{port}", certs, mix, service, audit)
-        finally:
-            server.stop(0)
-            sys.setswitchinterval(default_interval)
+        if options.processes > 1:
+            result.phases = _drive_processes(options, settings, certs, mix)
+        else:
+            server, port = create_server(
+                "127.0.0.1:0", service, ServerTls.in_directory(certs), workers=options.workers
+            )
+            try:
+                result.phases = _drive(options, f"127.0.0.1:{port}", certs, mix, service, audit)
+            finally:
+                server.stop(0)
+        sys.setswitchinterval(default_interval)
     finally:
         audit.checkpoint()
         audit.close()
@@ -883,13 +894,47 @@ def _run(options: LookupBenchOptions, data_dir: Path) -> LookupBenchResult:
     return result
 
 
+def _drive_processes(
+    options: LookupBenchOptions, settings: Settings, certs: Path, mix: Mix
+) -> list[PhaseResult]:
+    """The same phases against ``options.processes`` server processes sharing one port.
+
+    Server-side timings stay in those processes; their CPU is read from /proc.
+    """
+    directory = directory_path(settings.data_dir)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    directory.write_text(organisations_csv(), encoding="utf-8")
+    group = LookupProcesses(
+        ServeOptions(settings, "127.0.0.1:0", options.workers, with_inbox=False),
+        options.processes,
+    )
+    port = group.start()
+    try:
+        return _drive(
+            options, f"127.0.0.1:{port}", certs, mix, None, None, lambda: _cpu_seconds(group.pids)
+        )
+    finally:
+        group.stop()
+
+
+def _cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU seconds of these processes so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _drive(
     options: LookupBenchOptions,
     address: str,
     certs: Path,
     mix: Mix,
-    service: TimedLookupService,
-    audit: TimedAuditLog,
+    service: TimedLookupService | None,
+    audit: TimedAuditLog | None,
+    server_cpu_seconds: Callable[[], float] = time.process_time,
 ) -> list[PhaseResult]:
     context = multiprocessing.get_context("spawn")  # no fork: gRPC's threads do not survive it
     ours, theirs = context.Pipe()
@@ -907,13 +952,15 @@ def _drive(
                 ours.send(Job(kind, concurrency, options.seconds, options.warmup))
                 if ours.recv() != "measuring":
                     raise RuntimeError("the load generator lost step")
-                service.timings.take()
-                audit.timings.take()
-                cpu, wall = time.process_time(), time.perf_counter()
+                if service is not None and audit is not None:
+                    service.timings.take()
+                    audit.timings.take()
+                cpu, wall = server_cpu_seconds(), time.perf_counter()
                 phase: PhaseResult = ours.recv()
-                phase.server_cpu = (time.process_time() - cpu) / (time.perf_counter() - wall)
-                phase.service = service.timings.take()
-                phase.audit = audit.timings.take()
+                phase.server_cpu = (server_cpu_seconds() - cpu) / (time.perf_counter() - wall)
+                if service is not None and audit is not None:
+                    phase.service = service.timings.take()
+                    phase.audit = audit.timings.take()
                 phases.append(phase)
         ours.send(None)
     finally:

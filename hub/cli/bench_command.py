@@ -40,6 +40,13 @@ def register(subparsers: Any) -> None:
     lookup.add_argument("--seconds", type=float, default=15.0, help="measured time per phase")
     lookup.add_argument("--warmup", type=float, default=3.0, help="unmeasured time per phase")
     lookup.add_argument("--workers", type=int, default=8, help="server thread pool size")
+    lookup.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes sharing the port, as `hub serve --processes` "
+        "(use --connections >= processes: a connection stays with one process)",
+    )
     lookup.add_argument("--connections", type=int, default=1, help="client TLS connections")
     lookup.add_argument(
         "--plan-share", type=float, default=0.25, help="share of lookups of children on a plan"
@@ -120,6 +127,7 @@ def run_lookup(args: argparse.Namespace) -> int:
         sequential=args.sequential,
         profile=args.profile,
         switch_interval_ms=args.switch_interval,
+        processes=args.processes,
     )
     result = run_lookup_bench(options)
     for line in result.lines():
