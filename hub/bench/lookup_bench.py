@@ -69,7 +69,7 @@ from hub.lookup.client import ClientTls
 from hub.lookup.organisations import OrganisationDirectory, directory_path
 from hub.lookup.processes import LookupProcesses, ServeOptions
 from hub.lookup.proto import lookup_pb2
-from hub.lookup.server import ServerTls, create_server
+from hub.lookup.server import SWITCH_INTERVAL_MS, ServerTls, create_server, use_switch_interval
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService, LookupQuery
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
@@ -730,7 +730,7 @@ class LookupBenchOptions:
     seed: int = 1
     sequential: int = 300
     profile: bool = False
-    switch_interval_ms: float | None = None  # the server process's GIL switch interval
+    switch_interval_ms: float = SWITCH_INTERVAL_MS  # the server's GIL switch interval
     processes: int = 1  # server processes on the port (as `hub serve --processes`)
 
 
@@ -896,8 +896,7 @@ def _run(options: LookupBenchOptions, data_dir: Path) -> LookupBenchResult:
                 service, audit, mix, options.sequential, options.seed, options.profile
             )
         default_interval = sys.getswitchinterval()
-        if options.switch_interval_ms is not None:
-            sys.setswitchinterval(options.switch_interval_ms / 1000)
+        use_switch_interval(options.switch_interval_ms)
         result.switch_interval_ms = sys.getswitchinterval() * 1000
         if options.processes > 1:
             result.phases = _drive_processes(options, settings, certs, mix)
@@ -929,7 +928,13 @@ def _drive_processes(
     directory.parent.mkdir(parents=True, exist_ok=True)
     directory.write_text(organisations_csv(), encoding="utf-8")
     group = LookupProcesses(
-        ServeOptions(settings, "127.0.0.1:0", options.workers, with_inbox=False),
+        ServeOptions(
+            settings,
+            "127.0.0.1:0",
+            options.workers,
+            with_inbox=False,
+            switch_interval_ms=options.switch_interval_ms,
+        ),
         options.processes,
     )
     port = group.start()

@@ -73,7 +73,8 @@ def register(subparsers: Any) -> None:
     lookup.add_argument(
         "--switch-interval",
         type=float,
-        help="the server process's GIL switch interval in ms (default Python's, 5 ms)",
+        default=0.5,
+        help="the server's GIL switch interval in ms (default 0.5, as hub serve)",
     )
     lookup.set_defaults(func=run_lookup)
     alerts = which.add_parser(

@@ -21,7 +21,13 @@ from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls, LookupClient
 from hub.lookup.processes import LookupProcesses, ServeOptions
-from hub.lookup.server import LookupServer, ServerTls, create_server
+from hub.lookup.server import (
+    SWITCH_INTERVAL_MS,
+    LookupServer,
+    ServerTls,
+    create_server,
+    use_switch_interval,
+)
 from hub.lookup.wiring import build_lookup
 from hub.policy.model import ROLES
 
@@ -52,6 +58,12 @@ def register(subparsers: Any) -> None:
         type=int,
         default=1,
         help="server processes sharing the port (SO_REUSEPORT): up to one per core",
+    )
+    serve.add_argument(
+        "--switch-interval",
+        type=float,
+        default=SWITCH_INTERVAL_MS,
+        help=f"GIL switch interval in ms (default {SWITCH_INTERVAL_MS:g}; Python's is 5)",
     )
     serve.add_argument(
         "--no-relay", action="store_true", help="do not publish access notifications to Kafka"
@@ -102,10 +114,14 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     address = args.address or settings.lookup_address
     alerts = build_alerts(settings)
+    use_switch_interval(args.switch_interval)
     group: LookupProcesses | None = None
     server: LookupServer | None = None
     if args.processes > 1:
-        group = LookupProcesses(ServeOptions(settings, address, args.workers), args.processes)
+        group = LookupProcesses(
+            ServeOptions(settings, address, args.workers, switch_interval_ms=args.switch_interval),
+            args.processes,
+        )
         port = group.start()
     else:
         inbox = inbox_service(

@@ -16,7 +16,7 @@ import contextlib
 import multiprocessing
 import signal
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -34,6 +34,7 @@ class ServeOptions:
     address: str  # host:port (port 0: any free port, the same for every process)
     workers: int = 8
     with_inbox: bool = True
+    switch_interval_ms: float = 0.5  # as hub.lookup.server.SWITCH_INTERVAL_MS
 
 
 class LookupProcesses:
@@ -59,12 +60,7 @@ class LookupProcesses:
         reserve.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         reserve.bind((host, int(port_text)))
         port: int = reserve.getsockname()[1]
-        options = ServeOptions(
-            self._options.settings,
-            f"{host}:{port}",
-            self._options.workers,
-            self._options.with_inbox,
-        )
+        options = replace(self._options, address=f"{host}:{port}")
         context = multiprocessing.get_context("spawn")  # no fork: gRPC's threads do not survive it
         try:
             for index in range(self._count):
@@ -107,9 +103,10 @@ def serve_one(options: ServeOptions, control: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from hub.alerts.inbox import inbox_service
     from hub.alerts.wiring import build_alerts
-    from hub.lookup.server import ServerTls, create_server
+    from hub.lookup.server import ServerTls, create_server, use_switch_interval
     from hub.lookup.wiring import build_lookup
 
+    use_switch_interval(options.switch_interval_ms)
     settings = options.settings
     try:
         parts = build_lookup(settings)

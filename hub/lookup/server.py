@@ -9,6 +9,7 @@ reflection answer without a client certificate, since they disclose nothing;
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
@@ -194,6 +195,18 @@ class LookupServer:
 
     def wait_for_termination(self) -> None:
         self._server.wait_for_termination()
+
+
+# The lookup server's GIL switch interval. Its relay threads wait on sockets while
+# lookups compute; with Python's default 5 ms, a relay thread woken by a reply could
+# wait that long for the GIL, and at two or more lookups in flight the p99 swung between
+# about 6 and 12 ms from run to run. At 0.5 ms it stayed under 9 ms (docs/benchmarks.md).
+SWITCH_INTERVAL_MS = 0.5
+
+
+def use_switch_interval(milliseconds: float = SWITCH_INTERVAL_MS) -> None:
+    """Set this process's GIL switch interval for serving (see ``SWITCH_INTERVAL_MS``)."""
+    sys.setswitchinterval(milliseconds / 1000)
 
 
 # Registers one more service on the server, given the peer registry; returns its full name.
