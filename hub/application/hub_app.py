@@ -57,6 +57,22 @@ class IngestReport:
     touched_children: set[UUID] = field(default_factory=set)
 
 
+def find_child(
+    key: str,
+    get_child: Callable[[UUID], Child],
+    linked_child_id: Callable[[str], UUID | None],
+) -> Child:
+    """A child by hub child id, or by identifier key through ``linked_child_id``."""
+    try:
+        return get_child(UUID(key))
+    except ValueError:
+        pass
+    child_id = linked_child_id(key)
+    if child_id is None:
+        raise ChildNotFoundError(key)
+    return get_child(child_id)
+
+
 def tracking_name(topic: str, partition: int) -> str:
     return f"{topic}#{partition}"
 
@@ -520,17 +536,14 @@ class HubApplication(Application[UUID]):
 
     def find_child(self, key: str) -> Child:
         """A child by identifier key (``nhs/...``, ``upn/...``) or by hub child id."""
-        try:
-            return self.get_child(UUID(key))
-        except ValueError:
-            pass
+        return find_child(key, self.get_child, self._linked_child_id)
+
+    def _linked_child_id(self, key: str) -> UUID | None:
         try:
             index: IdentifierIndex = self.repository.get(self.ids.identifier(key))
         except AggregateNotFoundError:
-            raise ChildNotFoundError(key) from None
-        if index.child_id is None:
-            raise ChildNotFoundError(key)
-        return self.get_child(index.child_id)
+            return None
+        return index.child_id
 
     def birth_date_candidates(self, date_of_birth: str) -> list[Candidate]:
         """Every child known with this date of birth, for demographic matching."""

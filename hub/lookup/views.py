@@ -30,7 +30,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import Notification, StoredEvent
 
-from hub.application.hub_app import HubApplication
+from hub.application.hub_app import HubApplication, find_child
 from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
 from hub.domain.identity import Candidate
@@ -184,14 +184,11 @@ class LookupViews:
 
     def find_child(self, key: str) -> Child:
         """A child by identifier key (``nhs/...``) or by hub child id."""
-        try:
-            return self.get_child(UUID(key))
-        except ValueError:
-            pass
+        return find_child(key, self.get_child, self._linked_child_id)
+
+    def _linked_child_id(self, key: str) -> UUID | None:
         index = self._load(self._app.ids.identifier(key))
-        if not isinstance(index, IdentifierIndex) or index.child_id is None:
-            raise ChildNotFoundError(key)
-        return self.get_child(index.child_id)
+        return index.child_id if isinstance(index, IdentifierIndex) else None
 
     def birth_date_candidates(self, date_of_birth: str) -> list[Candidate]:
         """Demographic candidates come from the event store (this model keeps no dates)."""

@@ -33,21 +33,21 @@ from hub.policy.loader import load_policy
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 from tests.fixtures.lookup_world import (
+    DESK,
     EMILY,
     FACTS,
+    GP,
     JAMES,
     LILY,
     NOW,
     OLIVER,
     ORGANISATIONS_CSV,
+    SOCIAL_WORKER,
     UNKNOWN_NHS,
     load_world,
 )
 from tests.integration.kafka_reading import read_all
 
-DESK = CertifiedIdentity("ae-desk-1", "RXX01", "unscheduled-care-clinician")
-GP = CertifiedIdentity("gp-1", "B86001", "gp")
-SOCIAL_WORKER = CertifiedIdentity("sw-1", "383", "social-worker")
 UNKNOWN_ORG = CertifiedIdentity("ae-desk-9", "RZZ99", "unscheduled-care-clinician")
 SCHOOL = CertifiedIdentity("dsl-1", "107001", "school-dsl")
 

@@ -28,22 +28,21 @@ from hub.policy.loader import load_policy
 from tests.fixtures import native
 from tests.fixtures.lookup_world import (
     CODEC,
+    DESK,
     EMILY,
     FACTS,
+    GP,
     JAMES,
     LILA,
     LILY,
     NOW,
     OLIVER,
     ORGANISATIONS_CSV,
+    SOCIAL_WORKER,
     UNKNOWN_NHS,
     attendance,
     load_world,
 )
-
-DESK = CertifiedIdentity("ae-desk-1", "RXX01", "unscheduled-care-clinician")
-GP = CertifiedIdentity("gp-1", "B86001", "gp")
-SOCIAL_WORKER = CertifiedIdentity("sw-1", "383", "social-worker")
 
 
 class World:
