@@ -886,6 +886,7 @@ def _run(options: LookupBenchOptions, data_dir: Path) -> LookupBenchResult:
     views = LookupViews(app, settings.lookup_views_path, LOOKUP_ENTRY_KINDS)  # as `hub serve`
     started = time.perf_counter()
     result.views_caught_up = (views.catch_up(), time.perf_counter() - started)
+    views.follow()  # as `hub serve`
     service = TimedLookupService(
         app, load_policy(), audit, OrganisationDirectory.parse(organisations_csv()), views=views
     )

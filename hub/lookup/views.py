@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import structlog
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import Notification, StoredEvent
 
@@ -37,6 +38,8 @@ from hub.domain.identity import Candidate
 from hub.domain.indexes import IdentifierIndex
 
 PAGE_SIZE = 2000
+FOLLOW_INTERVAL_S = 0.05
+log = structlog.get_logger(__name__)
 _FOLLOWED = (Child, IdentifierIndex)
 _TOPIC_PREFIXES = tuple(f"{cls.__module__}:{cls.__qualname__}." for cls in _FOLLOWED)
 
@@ -61,6 +64,8 @@ class LookupViews:
         self._app = app
         self._kinds = frozenset(entry_kinds)
         self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._follower: threading.Thread | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -75,7 +80,32 @@ class LookupViews:
         """The last notification of the event store applied to the rows."""
         return self._position
 
+    def follow(self, interval_s: float = FOLLOW_INTERVAL_S) -> None:
+        """Keep catching up in a background thread until ``close()``.
+
+        A lookup still catches up itself (it must see everything committed before it),
+        but then has little left to apply: during a bulk load of thousands of events a
+        second, that work would otherwise fall on whichever lookup came next.
+        """
+        if self._follower is not None:
+            return
+        self._follower = threading.Thread(
+            target=self._follow, args=(interval_s,), name="lookup-views-follower", daemon=True
+        )
+        self._follower.start()
+
+    def _follow(self, interval_s: float) -> None:
+        while not self._stopping.wait(interval_s):
+            try:
+                self.catch_up()
+            except Exception:  # logged; the next lookup (or round) tries again
+                log.exception("lookup_views_catch_up_failed")
+                self._stopping.wait(min(30.0, interval_s * 100))
+
     def close(self) -> None:
+        self._stopping.set()
+        if self._follower is not None:
+            self._follower.join(timeout=30)
         with self._lock:
             self._db.close()
 

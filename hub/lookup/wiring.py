@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+import structlog
 
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
@@ -13,6 +16,8 @@ from hub.lookup.organisations import load_directory
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -38,7 +43,10 @@ def build_lookup(settings: Settings) -> LookupParts:
     app = build_application(settings)
     audit = open_audit(settings)
     views = LookupViews(app, settings.lookup_views_path, LOOKUP_ENTRY_KINDS)
-    views.catch_up()  # the first lookup does not wait for a rebuild of the read model
+    started = time.monotonic()
+    applied = views.catch_up()  # the first lookup does not wait for a rebuild of the read model
+    log.info("lookup_views_caught_up", events=applied, seconds=round(time.monotonic() - started, 1))
+    views.follow()
     service = ChildLookupService(
         app, load_policy(), audit, load_directory(settings.data_dir), views=views
     )

@@ -7,6 +7,7 @@ the children from the event store, and the answers must match field for field.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -197,3 +198,22 @@ def test_two_server_processes_share_the_file_without_applying_twice(
     ]
     assert other.position == world.views.position
     other.close()
+
+
+def test_a_following_read_model_applies_new_events_without_a_lookup(
+    world: World, tmp_path: Path
+) -> None:
+    """With ``follow()``, events recorded after the start reach the rows in the background."""
+    world.views.catch_up()
+    world.views.follow(interval_s=0.01)
+    hl7 = tmp_path / "later.hl7"
+    hl7.write_text(attendance(JAMES, "V3003", "202611190900"), encoding="utf-8")
+    world.ingest(_messages(emergency_care.parse_file(hl7), 0), 1)
+    target = world.app.recorder.max_notification_id()
+
+    deadline = time.monotonic() + 10
+    while world.views.position < target and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert target == world.views.position
+    assert 0 == world.views.catch_up()  # nothing left for a lookup to apply
