@@ -54,6 +54,10 @@ CREATE TABLE IF NOT EXISTS position (
     name TEXT PRIMARY KEY,
     notification_id INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS store (
+    name TEXT PRIMARY KEY,
+    originator TEXT NOT NULL
+);
 """
 
 
@@ -73,6 +77,7 @@ class LookupViews:
         # the next catch-up reads those events again.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._forget_another_store()
         self._position: int = self._stored_position()
 
     @property
@@ -141,6 +146,37 @@ class LookupViews:
                 read += len(page)
                 if len(page) < PAGE_SIZE:
                     return read
+
+    def _forget_another_store(self) -> None:
+        """Empty the rows if they were built from another event store (or a truncated one).
+
+        A data directory whose event store was replaced must never answer lookups with
+        the old store's children. The store is recognised by its first event.
+        """
+        first = self._select(0)[:1]
+        fingerprint = f"{first[0].originator_id}/{first[0].topic}" if first else ""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                kept = self._db.execute(
+                    "SELECT originator FROM store WHERE name = 'first-event'"
+                ).fetchone()
+                position = self._stored_position()
+                newest = self._app.recorder.max_notification_id() or 0
+                if (kept and kept[0] != fingerprint) or position > newest:
+                    log.warning("lookup_views_rebuilt", reason="built from another event store")
+                    self._db.execute("DELETE FROM views")
+                    self._db.execute("DELETE FROM position")
+                if fingerprint:
+                    self._db.execute(
+                        "INSERT INTO store (name, originator) VALUES ('first-event', ?) "
+                        "ON CONFLICT (name) DO UPDATE SET originator = excluded.originator",
+                        (fingerprint,),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def _select(self, after: int) -> Sequence[Notification]:
         return self._app.recorder.select_notifications(start=after + 1, limit=PAGE_SIZE)

@@ -21,6 +21,7 @@ from hub.application.hub_app import HubApplication, InboundMessage
 from hub.audit.chain import AuditLog
 from hub.bootstrap import store_env
 from hub.config import Settings
+from hub.domain.errors import ChildNotFoundError
 from hub.lookup.certs import CertifiedIdentity
 from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService, LookupQuery
@@ -217,3 +218,24 @@ def test_a_following_read_model_applies_new_events_without_a_lookup(
 
     assert target == world.views.position
     assert 0 == world.views.catch_up()  # nothing left for a lookup to apply
+
+
+def test_rows_from_a_replaced_event_store_are_never_used(world: World, tmp_path: Path) -> None:
+    """The same data directory with a new, different store: old children are not found."""
+    world.views.catch_up()
+    world.views.close()
+    world.app.close()
+    world.settings.data_dir.joinpath("hub.sqlite").unlink()
+    world.app = HubApplication(
+        env=store_env(world.settings, worker=False), decode_fact=FACTS.decode_fact
+    )
+    hl7 = tmp_path / "other.hl7"
+    hl7.write_text(attendance(OLIVER, "V9009", "202611190900"), encoding="utf-8")
+    world.ingest(_messages(emergency_care.parse_file(hl7), 0), 1)
+
+    world.views = world.open_views()
+    world.views.catch_up()
+
+    with pytest.raises(ChildNotFoundError):
+        world.views.find_child(f"nhs/{JAMES.nhs}")
+    assert OLIVER.nhs == world.views.find_child(f"nhs/{OLIVER.nhs}").nhs_number
