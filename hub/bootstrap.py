@@ -24,6 +24,7 @@ from hub.application.hub_app import HubApplication
 from hub.config import Settings
 from hub.domain.indexes import IndexIds
 from hub.ingest.decoding import FactCodec
+from hub.keyfiles import write_once
 
 STARTUP_ATTEMPTS = 5
 
@@ -35,10 +36,7 @@ def cipher_key(settings: Settings) -> str:
         return configured
     path = settings.data_dir / "keys" / "event-store.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(AESCipher.create_key(num_bytes=32))
+        write_once(path, AESCipher.create_key(num_bytes=32).encode())
     return path.read_text().strip()
 
 
