@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from fnmatch import fnmatchcase
+from typing import Any
 
 ROLES = frozenset(
     {
@@ -34,6 +35,7 @@ RELATIONSHIPS = frozenset(
 )
 PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback", "operations"})
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
+MATCHED_CACHE_SIZE = 10_000  # remembered answers of Policy.matching()
 
 
 class Disclosure(Enum):
@@ -132,6 +134,11 @@ class Policy:
     rules: tuple[Rule, ...] = field(default_factory=tuple)
     break_glass: BreakGlassTerms | None = None
     calls: dict[str, CallTerms] = field(default_factory=dict)
+    # Answers of matching(), which depend only on its arguments (the policy never changes):
+    # a lookup asks the same few questions again and again.
+    _matched: dict[tuple[Any, ...], tuple[Rule, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def matching(
         self,
@@ -142,10 +149,17 @@ class Policy:
         facts: ChildFacts,
         organisation_type: str | None = None,
     ) -> list[Rule]:
-        found = [
-            r
-            for r in self.rules
-            if r.matches(role, relationship, purpose, kind, facts, organisation_type)
-        ]
-        overridden = {target for rule in found for target in rule.overrides}
-        return [rule for rule in found if rule.id not in overridden]
+        key = (role, relationship, purpose, kind, facts, organisation_type)
+        answer = self._matched.get(key)
+        if answer is None:
+            found = [
+                r
+                for r in self.rules
+                if r.matches(role, relationship, purpose, kind, facts, organisation_type)
+            ]
+            overridden = {target for rule in found for target in rule.overrides}
+            answer = tuple(rule for rule in found if rule.id not in overridden)
+            if len(self._matched) >= MATCHED_CACHE_SIZE:
+                self._matched.clear()
+            self._matched[key] = answer
+        return list(answer)

@@ -7,7 +7,7 @@ import pytest
 from hub.domain.chronology import ChronologyEntry
 from hub.policy.engine import Recipient, decide, entry_facts
 from hub.policy.loader import load_policy
-from hub.policy.model import Disclosure
+from hub.policy.model import PURPOSES, RELATIONSHIPS, ROLES, ChildFacts, Disclosure
 
 POLICY = load_policy()
 
@@ -264,3 +264,23 @@ def test_fail_safe_never_opens_a_sealed_label() -> None:
     entry = _entry("domestic-abuse-notification", "HIGH", ("child-voice",))
     decision = decide(POLICY, recipient, "safeguarding", entry, entry_facts(entry, False, False))
     assert (REFUSE, True) == (decision.disclose, decision.needs_review)
+
+
+def test_remembered_rule_matches_equal_fresh_ones_and_cannot_be_altered() -> None:
+    """Every role, relationship, purpose and kind: a second answer equals a fresh policy's."""
+    warm, fresh = load_policy(), load_policy()
+    kinds = ["unscheduled-care-arrival", "domestic-abuse-notification", "cp-status-current"]
+    facts = [ChildFacts(), ChildFacts(on_plan=True, risk_level="HIGH")]
+    questions = [
+        (role, relationship, purpose, kind, fact, "acute-trust")
+        for role in sorted(ROLES)
+        for relationship in sorted(RELATIONSHIPS)
+        for purpose in sorted(PURPOSES)
+        for kind in kinds
+        for fact in facts
+    ]
+    for question in questions:
+        warm.matching(*question).clear()  # a caller changing its list changes nothing kept
+
+    assert [warm.matching(*q) for q in questions] == [fresh.matching(*q) for q in questions]
+    assert any(warm.matching(*q) for q in questions)
