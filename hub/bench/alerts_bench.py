@@ -62,6 +62,8 @@ from adapters.envelope import envelope, message_key, subject
 from adapters.records import OutboundEvent
 from hub import topics
 from hub.alerts.rules import load_alert_rules
+from hub.bench.procstat import process_cpu_seconds
+from hub.bench.synthetic_events import FAMILY, GIVEN
 from hub.bootstrap import build_application
 from hub.config import REPO_ROOT, Settings
 from hub.generator.identifiers import make_upn, new_nhs_number
@@ -80,8 +82,6 @@ ORGANISATIONS = f"""code,type,name,email,escalation_email
 SCHOOLS = f"""urn,name,dsl_name,dsl_email,la_code
 {SCHOOL_URN},Bench Primary,Pat Lead,dsl@100001.example.org.uk,{LA_CODE}
 """
-GIVEN = ("Olivia", "Noah", "Amelia", "Oliver", "Isla", "George", "Ava", "Arthur", "Mia", "Leo")
-FAMILY = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies")
 WARM_UPS = 2
 RAMP_SECONDS = 3.0  # background load before the first probe
 GRACE_SECONDS = 30.0  # after the last probe, for alerts still on their way
@@ -227,6 +227,16 @@ class BenchChild:
     def worker_email(self) -> str:
         return f"sw{self.serial:05d}@bench.example.org.uk"
 
+    def subject_fields(self, **identifiers: str | None) -> dict[str, Any]:
+        """The envelope's subject: this child's demographics plus the record's identifiers."""
+        return subject(
+            given_name=self.given_name,
+            family_name=self.family_name,
+            date_of_birth=self.date_of_birth,
+            postcode=self.postcode,
+            **identifiers,
+        )
+
 
 def population(count: int, seed: int) -> list[BenchChild]:
     rng = random.Random(seed)
@@ -248,14 +258,10 @@ def population(count: int, seed: int) -> list[BenchChild]:
 
 def plan_started(child: BenchChild, run: str, now: datetime) -> OutboundEvent:
     started = now.date() - timedelta(days=30)
-    fields = subject(
+    fields = child.subject_fields(
         nhs_number=child.nhs_number,
         unique_pupil_number=child.upn,
         local_id=f"LCS-{child.serial}",
-        given_name=child.given_name,
-        family_name=child.family_name,
-        date_of_birth=child.date_of_birth,
-        postcode=child.postcode,
         household_reference=child.uprn,
     )
     record = {
@@ -290,14 +296,7 @@ def authorised_absence(child: BenchChild, number: int, run: str, now: datetime) 
     """Code I (illness), no consecutive count: no rule counts it, so it raises nothing."""
     day = now.date() - timedelta(days=number % 28)
     session = "AM" if number % 2 else "PM"
-    fields = subject(
-        unique_pupil_number=child.upn,
-        given_name=child.given_name,
-        family_name=child.family_name,
-        date_of_birth=child.date_of_birth,
-        postcode=child.postcode,
-        household_reference=child.uprn,
-    )
+    fields = child.subject_fields(unique_pupil_number=child.upn, household_reference=child.uprn)
     record = {
         "envelope": envelope(
             agency=school.AGENCY,
@@ -321,13 +320,8 @@ def authorised_absence(child: BenchChild, number: int, run: str, now: datetime) 
 
 def arrival(child: BenchChild, visit: str, now: datetime) -> OutboundEvent:
     """An A&E registration with no injury and no concern: only rule A1 fires (on a plan)."""
-    fields = subject(
-        nhs_number=child.nhs_number,
-        local_id=f"{SITE_CODE}-{child.serial:07d}",
-        given_name=child.given_name,
-        family_name=child.family_name,
-        date_of_birth=child.date_of_birth,
-        postcode=child.postcode,
+    fields = child.subject_fields(
+        nhs_number=child.nhs_number, local_id=f"{SITE_CODE}-{child.serial:07d}"
     )
     record = {
         "envelope": envelope(
@@ -406,15 +400,6 @@ def _tail(path: Path, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process (Linux /proc), None where unavailable."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 class HubProcesses:
     """``hub run``, ``hub alerts run --clock wall`` and ``hub alerts deliver`` as subprocesses."""
 
@@ -478,7 +463,7 @@ class HubProcesses:
     def cpu(self) -> dict[str, float]:
         found = {}
         for name, process in self._processes.items():
-            seconds = _cpu_seconds(process.pid)
+            seconds = process_cpu_seconds(process.pid)
             if seconds is not None:
                 found[name] = seconds
         return found

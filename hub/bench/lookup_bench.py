@@ -33,7 +33,6 @@ import itertools
 import json
 import math
 import multiprocessing
-import os
 import pstats
 import random
 import sys
@@ -58,6 +57,7 @@ from adapters.records import OutboundEvent
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.audit.chain import AuditLog, AuditRecord
 from hub.audit.keys import audit_signing_key
+from hub.bench.procstat import process_cpu_seconds
 from hub.bench.synthetic_events import FAMILY, GIVEN
 from hub.bootstrap import build_application
 from hub.config import Settings
@@ -948,13 +948,8 @@ def _drive_processes(
 
 
 def _cpu_seconds(pids: Sequence[int]) -> float:
-    """User plus system CPU seconds of these processes so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    """User plus system CPU seconds of these processes so far (0 for any unreadable)."""
+    return sum(process_cpu_seconds(pid) or 0.0 for pid in pids)
 
 
 def _drive(

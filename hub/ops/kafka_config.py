@@ -111,8 +111,15 @@ class ClusterLayout:
 
 
 def new_cluster_id() -> str:
-    """A fresh KRaft cluster id: a random UUID, URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+    """A fresh KRaft cluster id: a random UUID, URL-safe base64 without padding.
+
+    Never one starting with "-", which kafka-storage's command line takes for an option
+    (1 run in 64 failed to format; Kafka's own Uuid.randomUuid() rejects those too).
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def check_broker_count(brokers: int) -> None:
