@@ -153,7 +153,7 @@ class LookupViews:
         A data directory whose event store was replaced must never answer lookups with
         the old store's children. The store is recognised by its first event.
         """
-        first = self._select(0)[:1]
+        first = self._app.recorder.select_notifications(start=1, limit=1)
         fingerprint = f"{first[0].originator_id}/{first[0].topic}" if first else ""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
