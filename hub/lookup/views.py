@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -30,6 +30,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from hub.application.hub_app import HubApplication, find_child
 from hub.domain.child import Child
@@ -70,6 +71,8 @@ class LookupViews:
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._follower: threading.Thread | None = None
+        self._store_version = _sqlite_change_counter(app)
+        self._seen_version: int | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -123,29 +126,37 @@ class LookupViews:
         write lock, so events another process applied meanwhile are not applied again.
         """
         with self._lock:
-            read = 0
-            while True:
-                page = self._select(self._position)
-                if not page:
-                    return read
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    stored = self._stored_position()
-                    if stored > self._position:  # another process got there first
-                        self._position = stored
-                        page = self._select(stored)
-                    if page:
-                        self._apply(page)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                if not page:
-                    return read
-                self._position = page[-1].id
-                read += len(page)
-                if len(page) < PAGE_SIZE:
-                    return read
+            version = self._store_version() if self._store_version is not None else None
+            if version is not None and version == self._seen_version:
+                return 0  # nothing committed to the event store since the last catch-up
+            read = self._catch_up_pages()
+            self._seen_version = version
+            return read
+
+    def _catch_up_pages(self) -> int:
+        read = 0
+        while True:
+            page = self._select(self._position)
+            if not page:
+                return read
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                stored = self._stored_position()
+                if stored > self._position:  # another process got there first
+                    self._position = stored
+                    page = self._select(stored)
+                if page:
+                    self._apply(page)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            if not page:
+                return read
+            self._position = page[-1].id
+            read += len(page)
+            if len(page) < PAGE_SIZE:
+                return read
 
     def _forget_another_store(self) -> None:
         """Empty the rows if they were built from another event store (or a truncated one).
@@ -263,3 +274,31 @@ class LookupViews:
 
 def _uuid(originator_id: UUID | str) -> UUID:
     return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+
+
+def _sqlite_change_counter(app: HubApplication) -> Callable[[], int] | None:
+    """For an event store in a SQLite file: a counter that moves when anyone commits to it.
+
+    ``PRAGMA data_version`` on a connection of our own changes whenever another
+    connection commits, so a lookup with nothing new to apply costs one pragma, not a
+    notification query. None for other stores (they are always asked).
+    """
+    recorder = app.recorder
+    if not isinstance(recorder, SQLiteAggregateRecorder):
+        return None
+    pool = recorder.datastore.pool
+    if pool.is_sqlite_memory_mode:
+        return None
+    connection = sqlite3.connect(
+        pool.db_name,
+        uri=pool.db_name.startswith("file:"),
+        check_same_thread=False,
+        isolation_level=None,
+    )
+    lock = threading.Lock()
+
+    def data_version() -> int:
+        with lock:
+            return int(connection.execute("PRAGMA data_version").fetchone()[0])
+
+    return data_version

@@ -239,3 +239,28 @@ def test_rows_from_a_replaced_event_store_are_never_used(world: World, tmp_path:
     with pytest.raises(ChildNotFoundError):
         world.views.find_child(f"nhs/{JAMES.nhs}")
     assert OLIVER.nhs == world.views.find_child(f"nhs/{OLIVER.nhs}").nhs_number
+
+
+def test_with_nothing_committed_a_catch_up_does_not_query_the_store(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's change counter answers "nothing new"; a commit makes the next one look."""
+    world.views.catch_up()
+    queries: list[int] = []
+    select = world.app.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        queries.append(1)
+        return select(*args, **kwargs)
+
+    monkeypatch.setattr(world.app.recorder, "select_notifications", counted)
+    idle = world.views.catch_up()
+    asked_when_idle = len(queries)
+    hl7 = tmp_path / "later.hl7"
+    hl7.write_text(attendance(JAMES, "V3003", "202611190900"), encoding="utf-8")
+    world.ingest(_messages(emergency_care.parse_file(hl7), 0), 1)
+
+    applied = world.views.catch_up()
+
+    assert (idle, asked_when_idle) == (0, 0)
+    assert applied > 0 and len(queries) > 0
