@@ -44,18 +44,22 @@ class AuditRecord:
 
 
 class _FileLock:
-    """An exclusive lock on a file, shared by every process that appends to the log."""
+    """An exclusive lock on a file, shared by every process that appends to the log.
+
+    The file stays open for the log's lifetime (one descriptor, locked and unlocked per
+    append); the threads of one process are already serialised by the writer's lock.
+    """
 
     def __init__(self, path: Path) -> None:
-        self._path = path
-        self._descriptor = -1
+        self._descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
     def __enter__(self) -> None:
-        self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._descriptor, fcntl.LOCK_EX)
 
     def __exit__(self, *_: object) -> None:
         fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+
+    def close(self) -> None:
         os.close(self._descriptor)
 
 
@@ -86,7 +90,7 @@ class AuditLog:
 
     def __init__(self, path: Path, signing_key: Ed25519PrivateKey) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_path = path.with_name(path.name + ".lock")
+        self._file_lock = _FileLock(path.with_name(path.name + ".lock"))
         self._key = signing_key
         self._lock = threading.RLock()  # the writer's
         self._queue_lock = threading.Lock()  # appends waiting for the writer
@@ -112,6 +116,7 @@ class AuditLog:
 
     def close(self) -> None:
         self._db.close()
+        self._file_lock.close()
 
     def append(self, kind: str, payloads: list[dict[str, Any]]) -> list[AuditRecord]:
         """Append records atomically, chained to the current head; checkpoint periodically."""
@@ -148,7 +153,7 @@ class AuditLog:
         # Other processes may append too (`hub serve --processes`). SQLite would make a
         # writer that finds the database locked sleep and retry, in steps of up to 100 ms;
         # a lock file wakes the next writer as soon as the last one commits.
-        with _FileLock(self._lock_path):
+        with self._file_lock:
             self._append_group_locked(group)
 
     def _append_group_locked(self, group: list[_Append]) -> None:

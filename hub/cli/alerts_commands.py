@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import grpc
@@ -21,6 +18,7 @@ from consumers.email_delivery import SmtpSettings
 from consumers.webhook_delivery import WebhookTarget
 from hub.alerts.store import RAISED
 from hub.alerts.wiring import build_alerts, build_publisher
+from hub.cli.signals import stop_event_on_signals
 from hub.config import Settings
 from hub.domain.errors import HubError
 from hub.lookup.client import ClientTls
@@ -87,13 +85,7 @@ def run_alerts(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     publisher = build_publisher(parts, settings)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_event_on_signals()
     totals = {"raised": 0, "escalated": 0, "published": 0}
     last_escalation_check = 0.0
     try:
@@ -149,13 +141,7 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
 def run_delivery(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     service = AlertDeliveryService(delivery_config(settings))
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_event_on_signals()
     try:
         stats = service.run(until_idle=args.until_idle, stop=stop)
     finally:

@@ -73,8 +73,7 @@ def register(subparsers: Any) -> None:
     lookup.add_argument(
         "--switch-interval",
         type=float,
-        default=0.5,
-        help="the server's GIL switch interval in ms (default 0.5, as hub serve)",
+        help="the server's GIL switch interval in ms (default as hub serve, 0.5)",
     )
     lookup.set_defaults(func=run_lookup)
     alerts = which.add_parser(
@@ -127,7 +126,7 @@ def run_lookup(args: argparse.Namespace) -> int:
         seed=args.seed,
         sequential=args.sequential,
         profile=args.profile,
-        switch_interval_ms=args.switch_interval,
+        **({} if args.switch_interval is None else {"switch_interval_ms": args.switch_interval}),
         processes=args.processes,
     )
     result = run_lookup_bench(options)

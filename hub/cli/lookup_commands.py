@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import grpc
 
 from hub.alerts.inbox import inbox_service
-from hub.alerts.wiring import build_alerts
+from hub.alerts.wiring import AlertParts, build_alerts
+from hub.cli.signals import stop_event_on_signals
 from hub.config import Settings
 from hub.domain.errors import HubError
 from hub.lookup import desk
@@ -108,13 +107,15 @@ def certs_client(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
-        parts = build_lookup(settings)  # also brings the lookup read model up to date
+        # Also brings the lookup read model up to date; with several server processes
+        # this one serves nothing itself (it relays access notifications).
+        parts = build_lookup(settings, follow=args.processes == 1)
     except HubError as error:
         print(error, file=sys.stderr)
         return 2
     address = args.address or settings.lookup_address
-    alerts = build_alerts(settings)
     use_switch_interval(args.switch_interval)
+    alerts: AlertParts | None = None
     group: LookupProcesses | None = None
     server: LookupServer | None = None
     if args.processes > 1:
@@ -124,6 +125,7 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         port = group.start()
     else:
+        alerts = build_alerts(settings)
         inbox = inbox_service(
             alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge
         )
@@ -134,7 +136,7 @@ def run_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             extra_services=[inbox],
         )
-    stop = threading.Event()
+    stop = stop_event_on_signals()
     relay_thread = None
     relay = None
     if not args.no_relay:  # one relay, in this process, whatever the number of servers
@@ -144,11 +146,6 @@ def run_serve(args: argparse.Namespace) -> int:
         relay_thread = threading.Thread(target=relay.run, args=(stop,), name="access-relay")
         relay_thread.start()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     processes = f" ({args.processes} processes)" if group is not None else ""
     print(f"lookup service on {address.rpartition(':')[0]}:{port}{processes}", flush=True)
     stop.wait()
@@ -159,7 +156,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if relay_thread is not None and relay is not None:
         relay_thread.join()
         relay.close()
-    alerts.close()
+    if alerts is not None:
+        alerts.close()
     parts.close()
     return 0
 

@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from hub.config import Settings
+from hub.lookup.server import SWITCH_INTERVAL_MS
 
 READY_TIMEOUT_S = 300.0  # a first start may rebuild the lookup read model
 STOP_TIMEOUT_S = 15.0
@@ -34,7 +35,7 @@ class ServeOptions:
     address: str  # host:port (port 0: any free port, the same for every process)
     workers: int = 8
     with_inbox: bool = True
-    switch_interval_ms: float = 0.5  # as hub.lookup.server.SWITCH_INTERVAL_MS
+    switch_interval_ms: float = SWITCH_INTERVAL_MS
 
 
 class LookupProcesses:

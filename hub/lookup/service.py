@@ -42,7 +42,6 @@ from hub.policy import engine
 from hub.policy.model import Disclosure, Policy
 
 CALL = "child-lookup"
-_PROCESS_ID = os.getpid()  # which server process answered (several may share a port)
 ARRIVAL = "unscheduled-care-arrival"
 DOMESTIC_ABUSE = "domestic-abuse-notification"
 STATUS = "cp-status-current"
@@ -108,7 +107,7 @@ class ChildLookupService:
         Without ``views`` each child is replayed from the event store.
         """
         self._views = views
-        self._app: ChildReader = views if views is not None else app
+        self._reader: ChildReader = views if views is not None else app
         self._policy = policy
         self._audit = audit
         self._directory = directory
@@ -158,7 +157,7 @@ class ChildLookupService:
                 "organisation_name": caller.organisation.name,
             },
             "purpose": purpose,
-            "server_process": _PROCESS_ID,
+            "server_process": os.getpid(),  # several server processes may share a port
             "method": match.method,
             "outcome": match.outcome,
             "candidates": match.candidates,
@@ -212,7 +211,7 @@ class ChildLookupService:
         if query.nhs_number:
             nhs = normalise_nhs_number(query.nhs_number)
             try:
-                child = self._app.find_child(f"nhs/{nhs}")
+                child = self._reader.find_child(f"nhs/{nhs}")
             except ChildNotFoundError:
                 return None, MatchResult("no-record-held", "nhs-number")
             return child, MatchResult(
@@ -224,11 +223,11 @@ class ChildLookupService:
             date_of_birth=query.date_of_birth,
             postcode=normalise_postcode(query.postcode),
         )
-        decision = decide(subject, self._app.birth_date_candidates(query.date_of_birth))
+        decision = decide(subject, self._reader.birth_date_candidates(query.date_of_birth))
         count = len(decision.candidates)
         if decision.outcome is Outcome.MATCHED and decision.child_id is not None:
             best = decision.candidates[0]
-            return self._app.get_child(decision.child_id), MatchResult(
+            return self._reader.get_child(decision.child_id), MatchResult(
                 "matched", "demographics", best.strength.value, best.score, count, decision.reason
             )
         if decision.outcome is Outcome.REVIEW:
@@ -246,7 +245,7 @@ class ChildLookupService:
 
     def sibling(self, sibling_id: str) -> Child | None:
         try:
-            return self._app.get_child(UUID(sibling_id))
+            return self._reader.get_child(UUID(sibling_id))
         except ChildNotFoundError:
             return None
 

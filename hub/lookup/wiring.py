@@ -38,15 +38,20 @@ def open_audit(settings: Settings) -> AuditLog:
     return AuditLog(settings.audit_path, audit_signing_key(settings.data_dir / "keys"))
 
 
-def build_lookup(settings: Settings) -> LookupParts:
-    """A lookup service over the configured store, reading children from the lookup read model."""
+def build_lookup(settings: Settings, *, follow: bool = True) -> LookupParts:
+    """A lookup service over the configured store, reading children from the lookup read model.
+
+    ``follow``: keep the read model caught up in the background (a process that serves
+    lookups); ``False`` for one that only brings it up to date for others to serve from.
+    """
     app = build_application(settings)
     audit = open_audit(settings)
     views = LookupViews(app, settings.lookup_views_path, LOOKUP_ENTRY_KINDS)
     started = time.monotonic()
     applied = views.catch_up()  # the first lookup does not wait for a rebuild of the read model
     log.info("lookup_views_caught_up", events=applied, seconds=round(time.monotonic() - started, 1))
-    views.follow()
+    if follow:
+        views.follow()
     service = ChildLookupService(
         app, load_policy(), audit, load_directory(settings.data_dir), views=views
     )
