@@ -18,6 +18,7 @@ class Settings:
     database_url: str | None = None
     consumer_group: str = "safeguarding-hub"
     batch_size: int = 2000
+    decode_processes: int = 1
     aggregate_cache_size: int = 500_000
     lookup_address: str = "127.0.0.1:50051"
     certs_dir_override: Path | None = None
@@ -34,6 +35,7 @@ class Settings:
             database_url=os.environ.get("HUB_DATABASE_URL") or None,
             consumer_group=os.environ.get("HUB_CONSUMER_GROUP", "safeguarding-hub"),
             batch_size=int(os.environ.get("HUB_BATCH_SIZE", "2000")),
+            decode_processes=int(os.environ.get("HUB_DECODE_PROCESSES", "1")),
             aggregate_cache_size=int(os.environ.get("HUB_AGGREGATE_CACHE_SIZE", "500000")),
             lookup_address=os.environ.get("HUB_LOOKUP_ADDRESS", "127.0.0.1:50051"),
             certs_dir_override=Path(os.environ["HUB_CERTS_DIR"])

@@ -122,7 +122,12 @@ def _raw_consume_and_decode(bootstrap: str, starts: Offsets) -> float:
 
 
 def _hub_run(
-    app: HubApplication, bootstrap: str, topics: list[str], group: str, batch: int
+    app: HubApplication,
+    bootstrap: str,
+    topics: list[str],
+    group: str,
+    batch: int,
+    decode_processes: int,
 ) -> float:
     worker = IngestWorker(
         app,
@@ -131,13 +136,16 @@ def _hub_run(
         batch_size=batch,
         subscribe_to=topics,
         dead_letter_topic=f"{topics[0]}.dead-letter",
+        decode_processes=decode_processes,
     )
     started = time.perf_counter()
     worker.run(until_idle=True)
     return time.perf_counter() - started
 
 
-def run_ingest_bench(bootstrap: str, events: int, batch_size: int = 2000) -> IngestBenchResult:
+def run_ingest_bench(
+    bootstrap: str, events: int, batch_size: int = 2000, decode_processes: int = 1
+) -> IngestBenchResult:
     children = max(events // 20, 100)
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     group = f"bench-{uuid.uuid4().hex}"
@@ -147,12 +155,12 @@ def run_ingest_bench(bootstrap: str, events: int, batch_size: int = 2000) -> Ing
         # One application for both phases, as in a long-running worker (its cache stays warm).
         settings = Settings(data_dir=Path(directory), kafka_bootstrap=bootstrap)
         app = build_application(settings, worker=True)
-        first_sight = _hub_run(app, bootstrap, topics, group, batch_size)
+        first_sight = _hub_run(app, bootstrap, topics, group, batch_size, decode_processes)
         starts = _end_offsets(bootstrap, topics)
         measured = list(synthetic_events(events, children=children))
         topics = sorted(set(topics) | set(_publish(bootstrap, prefix, measured)))
         starts = {**{tp: 0 for tp in _end_offsets(bootstrap, topics)}, **starts}
         raw_seconds = _raw_consume_and_decode(bootstrap, starts)
-        hub_seconds = _hub_run(app, bootstrap, topics, group, batch_size)
+        hub_seconds = _hub_run(app, bootstrap, topics, group, batch_size, decode_processes)
         app.close()
     return IngestBenchResult(children, first_sight, events, raw_seconds, hub_seconds)

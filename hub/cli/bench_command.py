@@ -22,6 +22,12 @@ def register(subparsers: Any) -> None:
     ingest = which.add_parser("ingest", help="end-to-end ingestion vs raw consume+decode")
     ingest.add_argument("--events", type=int, default=50_000)
     ingest.add_argument("--batch-size", type=int, default=2000)
+    ingest.add_argument(
+        "--decode-processes",
+        type=int,
+        help="helper processes decoding Avro, 0 to decode in the worker "
+        "(default HUB_DECODE_PROCESSES, 1)",
+    )
     ingest.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     ingest.set_defaults(func=run_ingest)
     lookup = which.add_parser(
@@ -103,8 +109,13 @@ def _concurrencies(text: str) -> tuple[int, ...]:
 def run_ingest(args: argparse.Namespace) -> int:
     from hub.bench.ingest_bench import run_ingest_bench
 
-    bootstrap = args.bootstrap or Settings.from_env().kafka_bootstrap
-    result = run_ingest_bench(bootstrap, args.events, args.batch_size)
+    settings = Settings.from_env()
+    decode_processes = (
+        settings.decode_processes if args.decode_processes is None else args.decode_processes
+    )
+    result = run_ingest_bench(
+        args.bootstrap or settings.kafka_bootstrap, args.events, args.batch_size, decode_processes
+    )
     for line in result.lines():
         print(line)
     return 0

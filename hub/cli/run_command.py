@@ -21,6 +21,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--batch-size", type=int, help="max messages per transaction (default HUB_BATCH_SIZE)"
     )
+    parser.add_argument(
+        "--decode-processes",
+        type=int,
+        help="helper processes decoding Avro, 0 to decode in the worker "
+        "(default HUB_DECODE_PROCESSES, 1)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -32,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
         args.bootstrap or settings.kafka_bootstrap,
         group_id=args.group or settings.consumer_group,
         batch_size=args.batch_size or settings.batch_size,
+        decode_processes=settings.decode_processes
+        if args.decode_processes is None
+        else args.decode_processes,
     )
     worker.install_signal_handlers()
     stats = worker.run(until_idle=args.until_idle)
