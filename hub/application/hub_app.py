@@ -16,10 +16,20 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import JSONTranscoder, ProcessRecorder, Recording, Tracking
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    ProcessRecorder,
+    Recording,
+    Tracking,
+    Transcoder,
+)
 
 from hub.application.resolver import Resolution, identifier_index, resolve
-from hub.application.transcodings import ChronologyEntryAsDict, SetAsSortedList
+from hub.application.transcodings import (
+    ChronologyEntryAsDict,
+    FastJSONTranscoder,
+    SetAsSortedList,
+)
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
@@ -93,6 +103,12 @@ class HubApplication(Application[UUID]):
         super().__init__(env)
         self._decode_fact = decode_fact
         self._known_absent: set[UUID] = set()
+
+    def construct_transcoder(self) -> Transcoder:
+        """The JSON format eventsourcing reads, written by orjson where the output is the same."""
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Snapshots store a child's state: its entries and its sets of ids must transcode."""
