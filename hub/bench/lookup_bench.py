@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import cProfile
 import functools
+import gc
 import io
 import itertools
 import json
@@ -69,7 +70,13 @@ from hub.lookup.client import ClientTls
 from hub.lookup.organisations import OrganisationDirectory, directory_path
 from hub.lookup.processes import LookupProcesses, ServeOptions
 from hub.lookup.proto import lookup_pb2
-from hub.lookup.server import SWITCH_INTERVAL_MS, ServerTls, create_server, use_switch_interval
+from hub.lookup.server import (
+    SWITCH_INTERVAL_MS,
+    ServerTls,
+    create_server,
+    freeze_startup_heap,
+    use_switch_interval,
+)
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService, LookupQuery
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
@@ -905,10 +912,12 @@ def _run(options: LookupBenchOptions, data_dir: Path) -> LookupBenchResult:
             server, port = create_server(
                 "127.0.0.1:0", service, ServerTls.in_directory(certs), workers=options.workers
             )
+            freeze_startup_heap()  # as `hub serve`
             try:
                 result.phases = _drive(options, f"127.0.0.1:{port}", certs, mix, service, audit)
             finally:
                 server.stop(0)
+                gc.unfreeze()
         sys.setswitchinterval(default_interval)
     finally:
         audit.checkpoint()

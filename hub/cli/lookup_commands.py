@@ -25,6 +25,7 @@ from hub.lookup.server import (
     LookupServer,
     ServerTls,
     create_server,
+    freeze_startup_heap,
     use_switch_interval,
 )
 from hub.lookup.wiring import build_lookup
@@ -136,6 +137,7 @@ def run_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             extra_services=[inbox],
         )
+    freeze_startup_heap()
     stop = stop_event_on_signals()
     relay_thread = None
     relay = None

@@ -104,7 +104,12 @@ def serve_one(options: ServeOptions, control: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from hub.alerts.inbox import inbox_service
     from hub.alerts.wiring import build_alerts
-    from hub.lookup.server import ServerTls, create_server, use_switch_interval
+    from hub.lookup.server import (
+        ServerTls,
+        create_server,
+        freeze_startup_heap,
+        use_switch_interval,
+    )
     from hub.lookup.wiring import build_lookup
 
     use_switch_interval(options.switch_interval_ms)
@@ -128,6 +133,7 @@ def serve_one(options: ServeOptions, control: Connection) -> None:
     except Exception as error:  # reported to the parent, which stops the others
         control.send(f"failed to start: {type(error).__name__}: {error}")
         return
+    freeze_startup_heap()
     control.send("ready")
     with contextlib.suppress(EOFError, OSError):
         control.recv()  # "stop", or EOF when the parent has gone

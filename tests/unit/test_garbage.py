@@ -68,3 +68,18 @@ def test_a_cycle_frozen_while_alive_goes_at_the_next_full_collection(
     collector.full_every_s = 0
     collector.after_batch()
     assert alive() is None
+
+
+def test_a_server_freezes_its_start_up_heap_and_still_collects_later_cycles() -> None:
+    """After freeze_startup_heap, what start-up built is frozen; new cycles still go."""
+    from hub.lookup.server import freeze_startup_heap
+
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 0
+        node, alive = _cycle()
+        del node
+        gc.collect()
+        assert alive() is None
+    finally:
+        gc.unfreeze()
