@@ -19,6 +19,7 @@ import heapq
 import itertools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 import weakref
@@ -66,6 +67,8 @@ _helper_codec: FactCodec | None = None
 
 def _start_helper(parent_pid: int) -> None:
     global _helper_codec
+    # Ctrl-C reaches the whole process group; the worker decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _helper_codec = FactCodec()
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
 
