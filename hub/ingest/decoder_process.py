@@ -15,6 +15,7 @@ costs speed, never data.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import multiprocessing
@@ -102,6 +103,8 @@ def _decode_values(values: list[bytes]) -> bytes:
 # Batches handed to the helper at once. Few enough that a batch needed sooner, fetched
 # later, does not queue behind much; enough to keep the helper busy while a chunk is applied.
 IN_FLIGHT = 8
+# A slice takes the helper tens of milliseconds; one not back after this is decoded here.
+HELPER_TIMEOUT_S = 60.0
 
 
 class DecodedBatch:
@@ -167,8 +170,8 @@ class DecoderProcess:
         items: list[Any] | None = None
         if batch.future is not None:
             try:
-                items = fact_wire.loads(batch.future.result())
-            except Exception as error:  # the helper died or returned something unusable
+                items = fact_wire.loads(batch.future.result(timeout=HELPER_TIMEOUT_S))
+            except Exception as error:  # the helper died, hung or returned something unusable
                 log.error("decoder_process_failed_decoding_locally", error=type(error).__name__)
                 self._abandon_helper()
         self._hand_over()
@@ -197,6 +200,10 @@ class DecoderProcess:
 
     def _abandon_helper(self) -> None:
         if self._executor is not None:
+            # A hung helper would never exit by itself (Python 3.14 has terminate_workers()).
+            for pid in list(getattr(self._executor, "_processes", None) or {}):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self._executor.shutdown(wait=False, cancel_futures=True)
         self._executor = None
         self._waiting.clear()

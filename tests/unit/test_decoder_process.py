@@ -154,3 +154,27 @@ def test_the_helper_exits_when_its_worker_is_killed(tmp_path: Path) -> None:
         assert not any(_alive(pid) for pid in helpers)
     finally:
         parent.kill()
+
+
+def test_a_hung_helper_is_given_up_on(values: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slice not back within the timeout is decoded by the worker; later ones too."""
+    from hub.ingest import decoder_process
+
+    monkeypatch.setattr(decoder_process, "HELPER_TIMEOUT_S", 0.5)
+    decoder = DecoderProcess(1)
+    try:
+        decoder.submit(values[:5]).get(0)  # the helper is up
+        helper = next(iter(decoder._executor._processes))  # type: ignore[union-attr]
+        os.kill(helper, signal.SIGSTOP)
+        stuck = decoder.submit(values[:50])
+        assert stuck.future is not None
+        assert [stuck.get(i) for i in range(50)] == [decode_one(LOCAL, v) for v in values[:50]]
+        later = decoder.submit(values[50:60])
+        assert later.future is None, "the hung helper gets no more work"
+        assert later.get(3) == decode_one(LOCAL, values[53])
+        deadline = time.monotonic() + 10
+        while _alive(helper) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(helper), "the hung helper is stopped, not left behind"
+    finally:
+        decoder.close()
