@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hub.cli.run_command import add_decode_processes_argument, decode_processes
 from hub.config import Settings
 
 
@@ -22,12 +23,7 @@ def register(subparsers: Any) -> None:
     ingest = which.add_parser("ingest", help="end-to-end ingestion vs raw consume+decode")
     ingest.add_argument("--events", type=int, default=50_000)
     ingest.add_argument("--batch-size", type=int, default=2000)
-    ingest.add_argument(
-        "--decode-processes",
-        type=int,
-        help="helper processes decoding Avro, 0 to decode in the worker "
-        "(default HUB_DECODE_PROCESSES, 1)",
-    )
+    add_decode_processes_argument(ingest)
     ingest.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     ingest.set_defaults(func=run_ingest)
     lookup = which.add_parser(
@@ -110,11 +106,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     from hub.bench.ingest_bench import run_ingest_bench
 
     settings = Settings.from_env()
-    decode_processes = (
-        settings.decode_processes if args.decode_processes is None else args.decode_processes
-    )
     result = run_ingest_bench(
-        args.bootstrap or settings.kafka_bootstrap, args.events, args.batch_size, decode_processes
+        args.bootstrap or settings.kafka_bootstrap,
+        args.events,
+        args.batch_size,
+        decode_processes(args, settings),
     )
     for line in result.lines():
         print(line)

@@ -21,13 +21,24 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--batch-size", type=int, help="max messages per transaction (default HUB_BATCH_SIZE)"
     )
+    add_decode_processes_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def add_decode_processes_argument(parser: argparse.ArgumentParser) -> None:
+    """``--decode-processes``, shared by ``hub run`` and ``hub bench ingest``."""
     parser.add_argument(
         "--decode-processes",
         type=int,
         help="helper processes decoding Avro, 0 to decode in the worker "
         "(default HUB_DECODE_PROCESSES, 1)",
     )
-    parser.set_defaults(func=run)
+
+
+def decode_processes(args: argparse.Namespace, settings: Settings) -> int:
+    """The command line's ``--decode-processes`` if given, else the setting."""
+    given: int | None = args.decode_processes
+    return settings.decode_processes if given is None else given
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,9 +49,7 @@ def run(args: argparse.Namespace) -> int:
         args.bootstrap or settings.kafka_bootstrap,
         group_id=args.group or settings.consumer_group,
         batch_size=args.batch_size or settings.batch_size,
-        decode_processes=settings.decode_processes
-        if args.decode_processes is None
-        else args.decode_processes,
+        decode_processes=decode_processes(args, settings),
     )
     worker.install_signal_handlers()
     stats = worker.run(until_idle=args.until_idle)

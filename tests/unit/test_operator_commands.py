@@ -334,3 +334,17 @@ def test_operator_view_goes_through_the_policy_and_is_audited(data_dir: Path) ->
         (r.payload["recipient"]["role"], r.payload["purpose"], r.payload["decision"])
         for r in records
     }
+
+
+def test_decode_processes_come_from_the_command_line_else_the_setting(tmp_path: Path) -> None:
+    """``--decode-processes 0`` overrides HUB_DECODE_PROCESSES; without it the setting holds."""
+    import argparse
+
+    from hub.cli.run_command import add_decode_processes_argument, decode_processes
+    from hub.config import Settings
+
+    parser = argparse.ArgumentParser()
+    add_decode_processes_argument(parser)
+    settings = Settings(data_dir=tmp_path, kafka_bootstrap="x", decode_processes=2)
+    assert decode_processes(parser.parse_args([]), settings) == 2
+    assert decode_processes(parser.parse_args(["--decode-processes", "0"]), settings) == 0
