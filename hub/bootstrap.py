@@ -48,7 +48,7 @@ def index_key(event_store_key: str) -> bytes:
 def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
     """Eventsourcing environment for the configured store; workers cache without fast-forward."""
     env = {
-        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_TOPIC": "hub.application.cipher:HubAESCipher",
         "CIPHER_KEY": cipher_key(settings),
         "IS_SNAPSHOTTING_ENABLED": "y",
     }

@@ -35,7 +35,7 @@ class SetAsSortedList(Transcoding):
         return set(data)
 
 
-_PLAIN_LEAVES = (str, int, bool, type(None))
+_PLAIN_LEAVES = frozenset((str, int, bool, type(None)))
 
 
 def _plain(value: Any) -> bool:
@@ -43,16 +43,23 @@ def _plain(value: Any) -> bool:
 
     Exact types only: orjson writes UUIDs, enums and str/int subclasses its own way,
     and NaN as null. Anything else (datetimes, entries, sets) is left to the transcodings.
+    Loops rather than all() over generators: this checks every stored event's state.
     """
     kind = type(value)
     if kind in _PLAIN_LEAVES:
         return True
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _PLAIN_LEAVES and not _plain(item)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:  # noqa: SIM110 (a loop: all() over a generator is slower here)
+            if type(item) not in _PLAIN_LEAVES and not _plain(item):
+                return False
+        return True
     if kind is float:
         return math.isfinite(value)
-    if kind is dict:
-        return all(type(key) is str and _plain(item) for key, item in value.items())
-    if kind is list or kind is tuple:
-        return all(_plain(item) for item in value)
     return False
 
 
@@ -79,15 +86,22 @@ class FastJSONTranscoder(JSONTranscoder):
     )
 
     def encode(self, obj: Any) -> bytes:
-        if type(obj) is dict and all(
-            type(key) is str and (_plain(value) or self._transcoded_by_default(type(value)))
-            for key, value in obj.items()
-        ):
+        if type(obj) is dict and self._top_level_plain(obj):
             try:
                 return orjson.dumps(obj, default=self._transcode_plain, option=self._OPTIONS)
             except (orjson.JSONEncodeError, _NotPlainError):
                 pass
         return super().encode(obj)
+
+    def _top_level_plain(self, state: dict[Any, Any]) -> bool:
+        for key, value in state.items():
+            if type(key) is not str:
+                return False
+            kind = type(value)
+            if kind in _PLAIN_LEAVES or self._transcoded_by_default(kind) or _plain(value):
+                continue
+            return False
+        return True
 
     def _transcoded_by_default(self, kind: type) -> bool:
         # orjson writes UUIDs and enums itself, without asking ``default``.

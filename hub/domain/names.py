@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Spelling variants that are the same name as far as matching goes. Illustrative, not exhaustive.
 _VARIANT_GROUPS = (
@@ -22,6 +23,13 @@ def normalise(name: str | None) -> str:
     """Upper case, no accents or punctuation, single spaces: "O'Brien-Smith" -> "OBRIEN SMITH"."""
     if not name:
         return ""
+    return _normalised(name)
+
+
+@lru_cache(maxsize=65536)
+def _normalised(name: str) -> str:
+    # Cached: matching normalises both names of every candidate pair, and the same names
+    # recur across a birth-date bucket (about 3 us each, uncached; docs/benchmarks.md).
     decomposed = unicodedata.normalize("NFKD", name)
     letters = [c for c in decomposed if not unicodedata.combining(c)]
     cleaned = "".join(c if c.isalpha() else (" " if c in " -" else "") for c in letters)
@@ -54,5 +62,8 @@ def _within_one_edit(a: str, b: str) -> bool:
             i, j = differences
             return j == i + 1 and a[i] == b[j] and a[j] == b[i]
         return False
+    # One letter more: skip the longer name's first differing letter, and the rest must agree.
     shorter, longer = (a, b) if len(a) < len(b) else (b, a)
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+    pairs = zip(shorter, longer, strict=False)
+    first = next((i for i, (x, y) in enumerate(pairs) if x != y), len(shorter))
+    return longer[first + 1 :] == shorter[first:]

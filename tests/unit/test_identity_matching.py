@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from uuid import uuid4
 
 from hub.domain.identity import Candidate, Demographics, Outcome, decide
-from hub.domain.names import normalise, similarity
+from hub.domain.names import _within_one_edit, normalise, similarity
 
 DOB = "2015-03-04"
 
@@ -80,3 +81,25 @@ def test_conflicting_nhs_numbers_mean_different_children() -> None:
 def test_no_candidates_means_a_new_child() -> None:
     """Nobody born that day with a similar name: the record is a child the hub does not know."""
     assert decide(_record("Olivia"), []).outcome == Outcome.NEW_CHILD
+
+
+def _one_letter_more_by_brute_force(shorter: str, longer: str) -> bool:
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def test_one_inserted_or_dropped_letter_matches_the_brute_force_definition() -> None:
+    """Names a letter apart are found as by trying every deletion, including at either end."""
+    rng = random.Random(7)
+    cases = [("ANA", "ANNA"), ("LIAM", "LIAMS"), ("LIAM", "XLIAM"), ("OLVIA", "OLIVIA")]
+    for _ in range(3000):
+        longer = "".join(rng.choice("ABN") for _ in range(rng.randint(4, 8)))
+        cut = rng.randrange(len(longer))
+        shorter = longer[:cut] + longer[cut + 1 :]
+        if rng.random() < 0.5:  # often also change a letter, which must then not match
+            spot = rng.randrange(len(shorter))
+            shorter = shorter[:spot] + rng.choice("ABN") + shorter[spot + 1 :]
+        cases.append((shorter, longer))
+    for shorter, longer in cases:
+        expected = len(shorter) >= 3 and _one_letter_more_by_brute_force(shorter, longer)
+        assert _within_one_edit(shorter, longer) is expected, (shorter, longer)
+        assert _within_one_edit(longer, shorter) is expected, (longer, shorter)
