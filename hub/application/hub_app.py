@@ -156,26 +156,37 @@ class HubApplication(Application[UUID]):
         Without this, each would cost its own pair of store queries when first looked up.
         """
         ids = self.ids
-        index_ids: set[UUID] = set()
+        keys: set[str] = set()
+        dates: set[str] = set()
+        households: set[str] = set()
         for message in messages:
             fact = message.fact
             for subject in fact.subjects:
-                index_ids.update(ids.identifier(key) for key in subject.keys)
+                keys.update(subject.keys)
                 demographics = subject.demographics
                 if demographics.date_of_birth:
-                    index_ids.add(ids.birth_date(demographics.date_of_birth))
+                    dates.add(demographics.date_of_birth)
                 if demographics.household_reference:
-                    index_ids.add(ids.household(demographics.household_reference))
+                    households.add(demographics.household_reference)
             if fact.household_fanout:
-                index_ids.add(ids.household(fact.household_fanout))
+                households.add(fact.household_fanout)
+        # Each distinct key once: a batch names the same children many times, and hashing a
+        # UUID runs Python code (docs/benchmarks.md).
+        key_ids = {key: ids.identifier(key) for key in keys}
+        index_ids = set(key_ids.values())
+        index_ids.update(ids.birth_date(day) for day in dates)
+        index_ids.update(ids.household(reference) for reference in households)
         uow.learn_absent(index_ids)
+        absent = uow.absent_among(index_ids)
+        absent_keys = {key for key, index_id in key_ids.items() if index_id in absent}
         # A subject none of whose identifiers is known is probably a new child.
         uow.learn_absent(
-            Child.create_id(first_event_id=message.fact.event_id, subject_index=subject.index)
-            for message in messages
-            for subject in message.fact.subjects
-            if subject.keys
-            and all(uow.is_known_absent(ids.identifier(key)) for key in subject.keys)
+            {
+                Child.create_id(first_event_id=message.fact.event_id, subject_index=subject.index)
+                for message in messages
+                for subject in message.fact.subjects
+                if subject.keys and absent_keys.issuperset(subject.keys)
+            }
         )
 
     def _save(self, uow: UnitOfWork, tracking: Tracking | None) -> None:

@@ -9,7 +9,7 @@ stored events.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -54,22 +54,22 @@ class UnitOfWork:
         Only ids neither in this unit of work, the cache nor the remembered misses are
         asked about; the ones that exist are loaded as usual when first used.
         """
-        # eventsourcing's caches keep their entries in a dict (``cache.cache``); testing
-        # membership there skips the lock and LRU reordering of ``get()`` for each id.
-        cache = self._app.repository.cache
-        cached: Container[UUID] = getattr(cache, "cache", None) or ()
-        unknown = {
-            aggregate_id
-            for aggregate_id in aggregate_ids
-            if aggregate_id not in self._aggregates
-            and aggregate_id not in self._known_absent
-            and aggregate_id not in cached
-        }
+        # Set differences reuse the hashes the set already holds (UUID's __hash__ is Python
+        # code). eventsourcing's caches keep their entries in a dict (``cache.cache``), so
+        # testing membership there also skips the lock and LRU reordering of ``get()``.
+        candidates = aggregate_ids if isinstance(aggregate_ids, set) else set(aggregate_ids)
+        unknown = candidates.difference(self._aggregates).difference(self._known_absent)
+        cached = getattr(self._app.repository.cache, "cache", None)
+        if isinstance(cached, dict):
+            unknown = unknown.difference(cached)
+        elif cached:
+            unknown = {aggregate_id for aggregate_id in unknown if aggregate_id not in cached}
         if unknown:
             self._known_absent.update(unknown - existing_ids(self._app.recorder, unknown))
 
-    def is_known_absent(self, aggregate_id: UUID) -> bool:
-        return aggregate_id in self._known_absent
+    def absent_among(self, aggregate_ids: set[UUID]) -> set[UUID]:
+        """Which of these ids are known not to be in the store."""
+        return aggregate_ids & self._known_absent
 
     def add(self, aggregate: A) -> A:
         self._aggregates[aggregate.id] = aggregate

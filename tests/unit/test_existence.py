@@ -1,8 +1,9 @@
-"""One query tells which of many aggregate ids are stored, on SQLite and the in-memory store."""
+"""One query tells which of many aggregate ids are stored; a unit of work asks only when it must."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 from uuid import UUID, uuid4
 
 import pytest
@@ -10,6 +11,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from hub.application.existence import SQLITE_IDS_PER_QUERY, existing_ids
+from hub.application.unit_of_work import UnitOfWork
 
 
 class Thing(Aggregate):
@@ -43,3 +45,37 @@ def test_stored_ids_are_found_and_others_are_not(app: Application[UUID]) -> None
 def test_asking_about_nothing_finds_nothing(app: Application[UUID]) -> None:
     """An empty question is answered without touching the store."""
     assert set() == existing_ids(app.recorder, [])
+
+
+def test_a_unit_of_work_asks_the_store_only_about_ids_it_cannot_place(tmp_path: Path) -> None:
+    """Ids in the unit of work, the cache or known absent are not asked about again.
+
+    Of the rest, only those without stored events are remembered as absent.
+    """
+    app = _app(
+        {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(tmp_path / "s.db"),
+            "AGGREGATE_CACHE_MAXSIZE": "100",
+        }
+    )
+    cached, stored, in_uow = Thing(), Thing(), Thing()
+    app.save(cached, stored)
+    cache = app.repository.cache
+    assert cache is not None
+    cache.put(cached.id, cached)  # stored and cached; ``stored`` is only stored
+    remembered, new = uuid4(), uuid4()
+    uow = UnitOfWork(app, known_absent={remembered})
+    uow.add(in_uow)
+    asked: list[set[UUID]] = []
+
+    def spy(recorder: object, ids: set[UUID]) -> set[UUID]:
+        asked.append(set(ids))
+        return existing_ids(app.recorder, ids)
+
+    with mock.patch("hub.application.unit_of_work.existing_ids", spy):
+        uow.learn_absent(iter([cached.id, stored.id, in_uow.id, remembered, new]))
+
+    assert asked == [{stored.id, new}]
+    everything = {cached.id, stored.id, in_uow.id, remembered, new}
+    assert uow.absent_among(everything) == {remembered, new}
