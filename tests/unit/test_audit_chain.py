@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub.audit.chain import AuditLog
+from hub.audit.chain import AuditLog, payload_text
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -110,3 +113,39 @@ def test_one_batch_may_mix_kinds(tmp_path: Path) -> None:
     assert [r.kind for r in log.records("disclosure")] == ["disclosure"]
     assert log.records(after=1)[0].kind == "disclosure"
     log.close()
+
+
+def test_payload_text_reads_back_as_the_payload_and_refuses_what_it_always_refused() -> None:
+    """Sorted keys and exact values, whichever library writes them.
+
+    Int keys and big integers take the standard library's path, and a datetime is still
+    refused rather than written some new way.
+    """
+    payload = {"b": [1, None, True, 2.5], "a": {"name": "Leeds A&E — Siân", "n": -(2**40)}}
+    text = payload_text(payload)
+    assert json.loads(text) == payload
+    assert text.index('"a"') < text.index('"b"')
+    assert payload_text({"by_number": {1: "one"}}) == '{"by_number":{"1":"one"}}'
+    assert json.loads(payload_text({"big": 2**70})) == {"big": 2**70}
+    with pytest.raises(TypeError):
+        payload_text({"when": datetime(2026, 11, 23, tzinfo=UTC)})
+
+
+def test_records_written_before_and_after_the_change_of_writer_verify_as_one_chain(
+    tmp_path: Path,
+) -> None:
+    """Records written by the standard library (as before) and by orjson chain together."""
+    path = tmp_path / "audit.sqlite"
+    log = AuditLog(path, KEY)
+
+    def as_before(payload: dict[str, object]) -> str:
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+    with mock.patch("hub.audit.chain.payload_text", as_before):
+        log.append("disclosure", [{"n": n, "who": "Siân"} for n in range(1, 6)])
+    log.append("disclosure", [{"n": n, "who": "Siân"} for n in range(6, 11)])
+    log.checkpoint()
+    texts = [row[0] for row in log._db.execute("SELECT payload FROM audit ORDER BY seq")]
+    log.close()
+    assert "\\u00e2" in texts[0] and "Siân" in texts[-1]  # really two writers
+    assert [] == _verify(path)
