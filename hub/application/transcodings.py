@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-from enum import Enum
 from typing import Any
-from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -63,52 +61,73 @@ def _plain(value: Any) -> bool:
     return False
 
 
-class _NotPlainError(Exception):
-    """A transcoded value orjson would write differently: use the standard library."""
+# Types the standard library writes itself even when a transcoding is registered for them.
+_WRITTEN_NATIVELY = (str, int, float, list, tuple, dict)
 
 
 class FastJSONTranscoder(JSONTranscoder):
-    """eventsourcing's JSON format, written by orjson where the output is the same.
+    """eventsourcing's JSON format, written by orjson where it reads back the same.
 
     Encoding stored events with the standard library took about a tenth of ingestion's
-    time (docs/benchmarks.md). orjson writes the same JSON about three times as fast,
-    but it writes some types its own way (UUIDs as bare strings, which would come back
-    as strings). So a state is handed to orjson only when every value in it is of a
-    type both write alike, or is passed to the registered transcodings (datetimes,
-    entries, sets) whose output is checked the same way; anything else takes the
-    standard library's path. Decoding is unchanged.
+    time (docs/benchmarks.md). orjson writes JSON several times as fast, but some types
+    its own way (UUIDs as bare strings, which would come back as strings). So the
+    registered transcodings (datetimes, entries, sets, UUIDs) are applied to a state's
+    top-level values here, exactly as the standard library would apply them, and the
+    result goes to orjson only if everything in it is then a plain JSON value (exact
+    ``str``, ``int``, ``bool``, ``None``, finite ``float``, and lists and string-keyed
+    dicts of those); anything else takes the standard library's path. orjson spells a
+    few floats differently (``1e16`` for ``1e+16``), which read back as the same number.
+    Decoding is unchanged.
     """
 
-    _OPTIONS = (
-        orjson.OPT_PASSTHROUGH_DATETIME
-        | orjson.OPT_PASSTHROUGH_DATACLASS
-        | orjson.OPT_PASSTHROUGH_SUBCLASS
-    )
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_type: dict[type, Transcoding | None] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self._by_type = {}
 
     def encode(self, obj: Any) -> bytes:
-        if type(obj) is dict and self._top_level_plain(obj):
-            try:
-                return orjson.dumps(obj, default=self._transcode_plain, option=self._OPTIONS)
-            except (orjson.JSONEncodeError, _NotPlainError):
-                pass
+        if type(obj) is dict:
+            prepared = self._prepared(obj)
+            if prepared is not None:
+                try:
+                    return orjson.dumps(prepared)
+                except orjson.JSONEncodeError:
+                    pass  # an integer beyond 64 bits
         return super().encode(obj)
 
-    def _top_level_plain(self, state: dict[Any, Any]) -> bool:
+    def _prepared(self, state: dict[Any, Any]) -> dict[str, Any] | None:
+        """``state`` with its top-level values transcoded; None if anything is not plain."""
+        prepared: dict[str, Any] = {}
         for key, value in state.items():
             if type(key) is not str:
-                return False
+                return None
             kind = type(value)
-            if kind in _PLAIN_LEAVES or self._transcoded_by_default(kind) or _plain(value):
+            if kind in _PLAIN_LEAVES:
+                prepared[key] = value
                 continue
-            return False
-        return True
+            transcoding = self._transcoding_for(kind)
+            if transcoding is not None:
+                data = transcoding.encode(value)
+                if type(data) not in _PLAIN_LEAVES and not _plain(data):
+                    return None
+                prepared[key] = {"_type_": transcoding.name, "_data_": data}
+            elif _plain(value):
+                prepared[key] = value
+            else:
+                return None
+        return prepared
 
-    def _transcoded_by_default(self, kind: type) -> bool:
-        # orjson writes UUIDs and enums itself, without asking ``default``.
-        return kind in self.types and kind is not UUID and not issubclass(kind, Enum)
-
-    def _transcode_plain(self, value: Any) -> dict[str, Any]:
-        encoded = self._encode_obj(value)
-        if not _plain(encoded["_data_"]):
-            raise _NotPlainError
-        return encoded
+    def _transcoding_for(self, kind: type) -> Transcoding | None:
+        """The transcoding the standard library would apply to a value of this exact type."""
+        try:
+            return self._by_type[kind]
+        except KeyError:
+            pass
+        transcoding = self.types.get(kind)
+        if transcoding is not None and issubclass(kind, _WRITTEN_NATIVELY):
+            transcoding = None
+        self._by_type[kind] = transcoding
+        return transcoding
