@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError
 
 from hub.application import protocol_checks
 from hub.application.hub_app import HubApplication
+from hub.application.sqlite_store import WAL_AUTOCHECKPOINT, WORKER_WAL_AUTOCHECKPOINT_PAGES
 from hub.config import Settings
 from hub.domain.indexes import IndexIds
 from hub.ingest.decoding import FactCodec
@@ -88,11 +89,13 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         env.update(
             {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "hub.application.sqlite_store:HubSQLiteFactory",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         )
+        if worker:  # the worker's own thread checkpoints (hub/application/sqlite_store.py)
+            env[WAL_AUTOCHECKPOINT] = str(WORKER_WAL_AUTOCHECKPOINT_PAGES)
     return env
 
 

@@ -34,6 +34,7 @@ from kafka.structs import OffsetAndMetadata
 
 from hub import topics
 from hub.application.hub_app import HubApplication, InboundMessage, tracking_name
+from hub.application.sqlite_store import WalCheckpointer, sqlite_path
 from hub.ingest.dead_letters import DeadLetterPublisher
 from hub.ingest.decoder_process import DecodedBatch, DecoderProcess, Rejected
 from hub.ingest.garbage import BatchGarbageCollector
@@ -109,6 +110,8 @@ class IngestWorker:
         self.stats = WorkerStats()
         self._decoder = DecoderProcess(decode_processes)
         self._garbage = BatchGarbageCollector() if collect_by_batch else None
+        store_file = sqlite_path(app)
+        self._checkpointer = WalCheckpointer(store_file) if store_file else None
         self._stopping = False
         self._topics = list(subscribe_to)
         self._consumer = KafkaConsumer(
@@ -178,6 +181,8 @@ class IngestWorker:
         rejoin_after = REJOIN_AFTER_S
         if self._garbage is not None:
             self._garbage.start()
+        if self._checkpointer is not None:
+            self._checkpointer.start()
         try:
             while not self._stopping:
                 self._fetch(timeout_ms=0 if self._ready() else 200)
@@ -214,6 +219,8 @@ class IngestWorker:
             self._decoder.close()
             if self._garbage is not None:
                 self._garbage.stop()
+            if self._checkpointer is not None:
+                self._checkpointer.stop()
         log.info("worker_stopped", **self.stats.as_dict())
         return self.stats
 
