@@ -34,7 +34,9 @@ def _digest(prev_hash: str, seq: int, recorded_at: str, kind: str, payload: str)
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-# Types orjson would write where the standard library refuses: refused here too.
+# Datetimes and dataclasses (which the standard library refuses) and str/int subclasses go
+# to the standard library's path. UUIDs and enums, which it also refused, orjson writes as
+# their text and value.
 _PAYLOAD_OPTIONS = (
     orjson.OPT_SORT_KEYS
     | orjson.OPT_PASSTHROUGH_DATETIME
