@@ -23,6 +23,11 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+# One list for the life of the process, changed in place: loggers cached on first use keep
+# a reference to it, so configuring again (each in-process CLI call does) still reaches them.
+_PROCESSORS: list[structlog.types.Processor] = []
+
+
 def configure_logging() -> None:
     level = getattr(logging, os.environ.get("HUB_LOG_LEVEL", "INFO").upper(), logging.INFO)
     renderer: structlog.types.Processor
@@ -30,14 +35,15 @@ def configure_logging() -> None:
         renderer = structlog.dev.ConsoleRenderer()
     else:
         renderer = structlog.processors.JSONRenderer()
+    _PROCESSORS[:] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        renderer,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=_PROCESSORS,
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
