@@ -128,8 +128,11 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split()[2] not in ("Z", "X")
+    try:  # the process may be reaped between the two checks
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
 
 
 def test_the_helper_exits_when_its_worker_is_killed(tmp_path: Path) -> None:
