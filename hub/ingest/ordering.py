@@ -87,6 +87,12 @@ class ChunkScheduler:
         if state is not None:
             state.end_offset = end_offset
 
+    def extend_end(self, partition: PartitionKey, end_offset: int) -> None:
+        """Raise the known end (never lower it): a fetch response's high watermark."""
+        state = self._partitions.get(partition)
+        if state is not None and end_offset > state.end_offset:
+            state.end_offset = end_offset
+
     def caught_up(self) -> bool:
         return bool(self._partitions) and all(
             s.next_offset >= s.end_offset for s in self._partitions.values()

@@ -46,6 +46,7 @@ log = structlog.get_logger(__name__)
 DECODE_SLICE = 500
 POLL_AHEAD_CHUNKS = 4
 REJOIN_AFTER_S = 10.0
+ENDS_REFRESH_S = 5.0
 MAX_REJOIN_AFTER_S = 300.0
 
 
@@ -131,6 +132,7 @@ class IngestWorker:
         self._rebalance = _NoteRebalance()
         self._buffer_limit = max(20 * batch_size, 10_000)
         self._ends_refreshed = 0.0
+        self._kafka_offsets: dict[TopicPartition, OffsetAndMetadata] = {}
 
     def stop(self, *_: object) -> None:
         self._stopping = True
@@ -190,10 +192,17 @@ class IngestWorker:
                 self._apply_flow_control()
                 if progressed:
                     continue
-                if time.monotonic() - self._ends_refreshed > 0.5:
-                    self._refresh_ends()
                 if until_idle and self.scheduler.caught_up():
+                    # The ends were read on assignment and raised by every fetch since.
                     break
+                if (
+                    self.scheduler.waiting_on() is None
+                    and time.monotonic() - self._ends_refreshed > ENDS_REFRESH_S
+                ):
+                    # Fetch responses keep the ends current; this is a safety net. It is a
+                    # round trip queued behind the consumer's long-polling fetch, so it is
+                    # not made while work is waiting.
+                    self._refresh_ends()
                 if self.scheduler.partitions():
                     unassigned_since = None
                     rejoin_after = REJOIN_AFTER_S
@@ -214,6 +223,7 @@ class IngestWorker:
                     if not until_idle:
                         rejoin_after = min(rejoin_after * 2, MAX_REJOIN_AFTER_S)
         finally:
+            self._commit_kafka_offsets()
             self._dead_letters.close()
             self._consumer.close()
             self._decoder.close()
@@ -253,11 +263,12 @@ class IngestWorker:
             batch = self._decoder.submit([record.value or b"" for record in part], (number, key))
             fetched[partition].extend(_Fetched(r.offset, r, batch, i) for i, r in enumerate(part))
         for partition, items in fetched.items():
-            self.scheduler.add(
-                PartitionKey(partition.topic, partition.partition),
-                items,
-                self._consumer.position(partition),
-            )
+            key = PartitionKey(partition.topic, partition.partition)
+            self.scheduler.add(key, items, self._consumer.position(partition))
+            # Each fetch response carries the partition's high watermark: the end, for free.
+            high_watermark = self._consumer.highwater(partition)
+            if high_watermark is not None:
+                self.scheduler.extend_end(key, high_watermark)
 
     def _slices(self, records: list[Any]) -> Iterator[tuple[int, list[Any]]]:
         """Consecutive runs of at most DECODE_SLICE records within one chunk, with its number."""
@@ -325,7 +336,21 @@ class IngestWorker:
         self._commit_batch(partition, messages, tracking)
         self.stats.messages += len(chunk.records)
         self.stats.batches += 1
-        self._consumer.commit({partition: OffsetAndMetadata(chunk.end, "", -1)})
+        # Kafka's committed offsets only show lag (positions are read from the database), so
+        # they are sent without waiting; the last ones are committed synchronously on stop.
+        offset = {partition: OffsetAndMetadata(chunk.end, "", -1)}
+        self._kafka_offsets.update(offset)
+        self._consumer.commit_async(offset, callback=_note_commit_failure)
+
+    def _commit_kafka_offsets(self) -> None:
+        """Commit the latest positions to Kafka, for lag monitoring; a failure is only logged."""
+        if not self._kafka_offsets:
+            return
+        try:
+            self._consumer.commit(dict(self._kafka_offsets))
+        except Exception as error:  # the database holds the real positions
+            log.warning("kafka_offset_commit_failed", error=type(error).__name__)
+        self._kafka_offsets.clear()
 
     def _decoded(self, fetched: _Fetched) -> InboundMessage | None:
         record = fetched.record
@@ -395,6 +420,12 @@ class IngestWorker:
         self.stats.queued_for_review += report.queued_for_review
         self.stats.new_children += report.new_children
         self.stats.fanned_out += report.fanned_out
+
+
+def _note_commit_failure(offsets: Any, response: Any) -> None:
+    """kafka-python's callback for an asynchronous offset commit."""
+    if isinstance(response, Exception):
+        log.warning("kafka_offset_commit_failed", error=type(response).__name__)
 
 
 class _Fetched(NamedTuple):

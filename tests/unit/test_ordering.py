@@ -82,3 +82,22 @@ def test_trim_keeps_a_window_and_says_where_to_refetch() -> None:
     assert 8 == scheduler.trim(A, 8)
     assert 8 == scheduler.buffered(A)
     assert scheduler.trim(A, 8) is None
+
+
+def test_a_fetched_high_watermark_only_ever_raises_the_end() -> None:
+    """A newer high watermark releases the data it covers; a stale, lower one is ignored."""
+    scheduler = _scheduler()
+    scheduler.add(B, _records(0, 20), fetched_to=20)
+    scheduler.extend_end(B, 20)
+    scheduler.extend_end(B, 15)
+    scheduler.add(A, _records(0, 25), fetched_to=25)
+    assert _drain(scheduler) == [
+        ("agency.a", 0, 10),
+        ("agency.b", 0, 10),
+        ("agency.a", 10, 20),
+        ("agency.b", 10, 20),
+        ("agency.a", 20, 25),
+    ]
+    assert scheduler.caught_up()
+    scheduler.extend_end(A, 30)
+    assert not scheduler.caught_up()
