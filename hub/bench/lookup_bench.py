@@ -32,7 +32,6 @@ import gc
 import io
 import itertools
 import json
-import math
 import multiprocessing
 import pstats
 import random
@@ -58,6 +57,7 @@ from adapters.records import OutboundEvent
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.audit.chain import AuditLog, AuditRecord
 from hub.audit.keys import audit_signing_key
+from hub.bench.phases import PhaseResult, per_round_lines, percentile, pool_rounds, summary
 from hub.bench.procstat import process_cpu_seconds
 from hub.bench.synthetic_events import FAMILY, GIVEN
 from hub.bootstrap import build_application
@@ -84,7 +84,6 @@ from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 
 MARKER = "bench-lookup.json"
-P99_GOAL_MS = 10.0  # the lookup issue's goal, at the highest sustained throughput
 TOPIC = "bench.lookup"
 LOOKUP_METHOD = "/safeguarding.hub.lookup.v1.ChildLookup/Lookup"
 HEALTH_METHOD = "/grpc.health.v1.Health/Check"
@@ -543,40 +542,7 @@ class Job:
     concurrency: int
     seconds: float
     warmup: float
-
-
-@dataclass
-class PhaseResult:
-    kind: str
-    concurrency: int
-    window: float
-    latencies: list[float]  # seconds, requests completed inside the measured window
-    errors: Counter[str] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    client_cpu: float = 0.0  # cores used by the load generator in the window
-    server_cpu: float = 0.0  # filled in by the server side
-    service: list[float] = field(default_factory=list)
-    audit: list[float] = field(default_factory=list)
-
-    @property
-    def requests(self) -> int:
-        return len(self.latencies)
-
-    @property
-    def throughput(self) -> float:
-        return self.requests / self.window if self.window else 0.0
-
-    def percentile(self, share: float, values: list[float] | None = None) -> float:
-        return percentile(self.latencies if values is None else values, share)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile, in milliseconds (nan for no values)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))
-    return ordered[rank] * 1000
+    round: int = 1
 
 
 _OUTCOME_NAMES = {
@@ -712,6 +678,7 @@ def load_generator(
                     loop.errors,
                     loop.outcomes,
                     client_cpu=cpu,
+                    round=job.round,
                 )
             )
     finally:
@@ -739,6 +706,7 @@ class LookupBenchOptions:
     profile: bool = False
     switch_interval_ms: float = SWITCH_INTERVAL_MS  # the server's GIL switch interval
     processes: int = 1  # server processes on the port (as `hub serve --processes`)
+    rounds: int = 1  # the concurrencies repeated, interleaved; each one's rounds pooled
 
 
 @dataclass
@@ -765,7 +733,8 @@ class LookupBenchResult:
             f"{options.processes} server process(es) of {options.workers} workers, "
             f"{options.connections} connection(s), GIL switch "
             f"interval {self.switch_interval_ms:g} ms, "
-            f"{options.seconds:g} s measured after {options.warmup:g} s warm-up",
+            f"{options.seconds:g} s measured after {options.warmup:g} s warm-up"
+            + (f", {options.rounds} rounds pooled" if options.rounds > 1 else ""),
         ]
         events, seconds = self.views_caught_up
         out.append(
@@ -785,7 +754,7 @@ class LookupBenchResult:
             f"{'C':>3} {'kind':<7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
             f"{'errors':>7} {'srv CPU':>8} {'cli CPU':>8}"
         )
-        by_key = {(p.kind, p.concurrency): p for p in self.phases}
+        by_key = {(p.kind, p.concurrency): p for p in pool_rounds(self.phases)}
         for concurrency in options.concurrencies:
             for kind in ("lookup", "health"):
                 p = by_key.get((kind, concurrency))
@@ -815,32 +784,11 @@ class LookupBenchResult:
                 found = ", ".join(f"{k} {v}" for k, v in sorted(lookup.outcomes.items()))
                 failed = ", ".join(f"{k} {v}" for k, v in sorted(lookup.errors.items()))
                 out.append(f"    outcomes: {found}" + (f"; errors: {failed}" if failed else ""))
-        out += self._summary()
+        out += per_round_lines([p for p in self.phases if p.kind == "lookup"])
+        out += summary([p for p in pool_rounds(self.phases) if p.kind == "lookup"])
         if self.profile:
             out += ["", "profile of the sequential pass (cumulative time):", self.profile]
         return out
-
-    def _summary(self) -> list[str]:
-        """The highest lookup throughput, and the highest whose p99 is within the goal."""
-        lookups = [p for p in self.phases if p.kind == "lookup" and p.requests]
-        if not lookups:
-            return []
-        best = max(lookups, key=lambda p: p.throughput)
-        line = (
-            f"highest lookup throughput: {best.throughput:,.0f}/s at C = {best.concurrency} "
-            f"(p99 {best.percentile(0.99):.2f} ms)"
-        )
-        within = [p for p in lookups if p.percentile(0.99) < P99_GOAL_MS]
-        if within:
-            fast = max(within, key=lambda p: p.throughput)
-            line += (
-                f"; highest with p99 under {P99_GOAL_MS:g} ms: {fast.throughput:,.0f}/s at "
-                f"C = {fast.concurrency} (p99 {fast.percentile(0.99):.2f} ms, "
-                f"{fast.throughput / best.throughput:.1%} of the highest)"
-            )
-        else:
-            line += f"; no concurrency kept p99 under {P99_GOAL_MS:g} ms"
-        return [line]
 
 
 def _sequential_pass(
@@ -981,21 +929,26 @@ def _drive(
     theirs.close()
     phases: list[PhaseResult] = []
     try:
-        for concurrency in options.concurrencies:
-            for kind in ("lookup", "health"):
-                ours.send(Job(kind, concurrency, options.seconds, options.warmup))
-                if ours.recv() != "measuring":
-                    raise RuntimeError("the load generator lost step")
-                if service is not None and audit is not None:
-                    service.timings.take()
-                    audit.timings.take()
-                cpu, wall = server_cpu_seconds(), time.perf_counter()
-                phase: PhaseResult = ours.recv()
-                phase.server_cpu = (server_cpu_seconds() - cpu) / (time.perf_counter() - wall)
-                if service is not None and audit is not None:
-                    phase.service = service.timings.take()
-                    phase.audit = audit.timings.take()
-                phases.append(phase)
+        runs = [
+            (number, concurrency, kind)
+            for number in range(1, options.rounds + 1)
+            for concurrency in options.concurrencies
+            for kind in ("lookup", "health")
+        ]
+        for number, concurrency, kind in runs:
+            ours.send(Job(kind, concurrency, options.seconds, options.warmup, number))
+            if ours.recv() != "measuring":
+                raise RuntimeError("the load generator lost step")
+            if service is not None and audit is not None:
+                service.timings.take()
+                audit.timings.take()
+            cpu, wall = server_cpu_seconds(), time.perf_counter()
+            phase: PhaseResult = ours.recv()
+            phase.server_cpu = (server_cpu_seconds() - cpu) / (time.perf_counter() - wall)
+            if service is not None and audit is not None:
+                phase.service = service.timings.take()
+                phase.audit = audit.timings.take()
+            phases.append(phase)
         ours.send(None)
     finally:
         process.join(timeout=30)

@@ -39,6 +39,13 @@ def register(subparsers: Any) -> None:
     lookup.add_argument(
         "--sweep", action="store_true", help="concurrencies 1,2,4,8,16 (overrides --concurrency)"
     )
+    lookup.add_argument(
+        "--rounds",
+        type=_positive,
+        default=1,
+        help="repeat the concurrencies this many times, interleaved, and pool each one's "
+        "rounds (this machine's speed drifts within minutes)",
+    )
     lookup.add_argument("--seconds", type=float, default=15.0, help="measured time per phase")
     lookup.add_argument("--warmup", type=float, default=3.0, help="unmeasured time per phase")
     lookup.add_argument("--workers", type=int, default=8, help="server thread pool size")
@@ -92,6 +99,16 @@ def register(subparsers: Any) -> None:
     alerts.set_defaults(func=run_alerts)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _concurrencies(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
@@ -135,6 +152,7 @@ def run_lookup(args: argparse.Namespace) -> int:
         profile=args.profile,
         **({} if args.switch_interval is None else {"switch_interval_ms": args.switch_interval}),
         processes=args.processes,
+        rounds=args.rounds,
     )
     result = run_lookup_bench(options)
     for line in result.lines():
