@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 GENESIS = "0" * 64
 CHECKPOINT_EVERY = 100
+PARAMETERS_PER_STATEMENT = 999  # SQLite's limit before 3.32 (32,766 since)
 
 
 def _digest(prev_hash: str, seq: int, recorded_at: str, kind: str, payload: str) -> str:
@@ -190,8 +191,11 @@ class AuditLog:
                     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 head = (row[0], row[1]) if row else (0, GENESIS)
-                for request in group:
-                    head = self._append_one(request, head)
+                if len(group) == 1:
+                    self._write(group[0], head)  # alone: the transaction is its unit
+                else:
+                    for request in group:
+                        head = self._write_isolated(request, head)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -204,50 +208,78 @@ class AuditLog:
             for request in group:
                 request.finished = True
 
-    def _append_one(self, request: _Append, head: tuple[int, str]) -> tuple[int, str]:
-        """Write one caller's records atomically (a savepoint); the chain head after them."""
-        seq, prev = head
-        written = []
+    def _write_isolated(self, request: _Append, head: tuple[int, str]) -> tuple[int, str]:
+        """Write one caller's records in a savepoint: a failure fails that caller only."""
         self._db.execute("SAVEPOINT append")
         try:
-            wanted = [key for key in request.keys if key is not None]
-            seen: set[str] = set()
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                seen.update(
-                    row[0]
-                    for row in self._db.execute(
-                        f"SELECT key FROM audit_keys WHERE key IN ({marks})", chunk
-                    )
-                )
-            for (kind, payload), key in zip(request.items, request.keys, strict=True):
-                if key is not None:
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                seq += 1
-                recorded_at = datetime.now(UTC).isoformat()
-                text = payload_text(payload)
-                digest = _digest(prev, seq, recorded_at, kind, text)
-                self._db.execute(
-                    "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
-                    (seq, recorded_at, kind, text, prev, digest),
-                )
-                if key is not None:
-                    self._db.execute("INSERT INTO audit_keys VALUES (?, ?)", (key, seq))
-                written.append(AuditRecord(seq, recorded_at, kind, payload, prev, digest))
-                if seq % CHECKPOINT_EVERY == 0:
-                    self._checkpoint(seq, digest)
-                prev = digest
+            head = self._write(request, head)
             self._db.execute("RELEASE append")
         except Exception as error:  # this caller's records only: the others still commit
             self._db.execute("ROLLBACK TO append")
             self._db.execute("RELEASE append")
             request.error = error
-            return head
+        return head
+
+    def _write(self, request: _Append, head: tuple[int, str]) -> tuple[int, str]:
+        """Insert one caller's records, chained to ``head``; the chain head after them.
+
+        Few statements: every SQLite call lets go of the GIL, and under load each one
+        may then wait for another thread's switch interval before it continues.
+        """
+        seq, prev = head
+        seen = self._recorded_keys([key for key in request.keys if key is not None])
+        rows: list[tuple[Any, ...]] = []
+        key_rows: list[tuple[Any, ...]] = []
+        signed: list[tuple[int, str]] = []
+        written = []
+        for (kind, payload), key in zip(request.items, request.keys, strict=True):
+            if key is not None:
+                if key in seen:
+                    continue
+                seen.add(key)
+            seq += 1
+            recorded_at = datetime.now(UTC).isoformat()
+            text = payload_text(payload)
+            digest = _digest(prev, seq, recorded_at, kind, text)
+            rows.append((seq, recorded_at, kind, text, prev, digest))
+            if key is not None:
+                key_rows.append((key, seq))
+            written.append(AuditRecord(seq, recorded_at, kind, payload, prev, digest))
+            if seq % CHECKPOINT_EVERY == 0:
+                signed.append((seq, digest))
+            prev = digest
+        self._insert_rows("audit", rows)
+        self._insert_rows("audit_keys", key_rows)
+        for signed_seq, signed_digest in signed:
+            self._checkpoint(signed_seq, signed_digest)
         request.written = written
         return seq, prev
+
+    def _recorded_keys(self, keys: list[str]) -> set[str]:
+        seen: set[str] = set()
+        for start in range(0, len(keys), PARAMETERS_PER_STATEMENT):
+            chunk = keys[start : start + PARAMETERS_PER_STATEMENT]
+            marks = ",".join("?" * len(chunk))
+            seen.update(
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT key FROM audit_keys WHERE key IN ({marks})", chunk
+                )
+            )
+        return seen
+
+    def _insert_rows(self, table: str, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows with as few statements as SQLite's parameter limit allows."""
+        if not rows:
+            return
+        per_statement = max(1, PARAMETERS_PER_STATEMENT // len(rows[0]))
+        row_marks = "(" + ",".join("?" * len(rows[0])) + ")"
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            self._db.execute(
+                f"INSERT INTO {table} VALUES " + ",".join([row_marks] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
 
     def checkpoint(self) -> None:
         """Sign the current head now (e.g. at the end of a batch or on shutdown)."""

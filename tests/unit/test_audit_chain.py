@@ -105,6 +105,38 @@ def test_idempotency_keys_write_a_record_once(tmp_path: Path) -> None:
     log.close()
 
 
+def test_a_batch_beyond_one_statements_parameters_is_written_whole(tmp_path: Path) -> None:
+    """1,200 keyed records (several statements' worth), a repeated key among them: once each."""
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    log.append_batch([("alert-raised", {"n": 0})], ["key-0"])
+    items = [("alert-raised", {"n": n}) for n in range(1200)]
+    keys = [f"key-{n}" for n in range(1200)]
+    keys[7] = "key-6"  # a second record with one key, in the same batch
+    written = log.append_batch(items, keys)
+    assert [r.payload["n"] for r in written] == [n for n in range(1, 1200) if n != 7]
+    assert [r.seq for r in log.records()] == list(range(1, 1200))
+    assert log.verify(KEY.public_key()).ok
+    assert log.append_batch([("alert-raised", {"n": 1})], ["key-1199"]) == []
+    log.close()
+    with sqlite3.connect(tmp_path / "audit.sqlite") as db:
+        checkpoints = [row[0] for row in db.execute("SELECT seq FROM checkpoints ORDER BY seq")]
+    assert checkpoints[:11] == list(range(100, 1200, 100))
+
+
+def test_a_failed_append_writes_nothing_and_the_next_one_continues_the_chain(
+    tmp_path: Path,
+) -> None:
+    """A record that cannot be written fails its whole append; the log stays whole."""
+    log = AuditLog(tmp_path / "audit.sqlite", KEY)
+    log.append("lookup", [{"n": 1}])
+    with pytest.raises(TypeError):
+        log.append_batch([("lookup", {"n": 2}), ("disclosure", {"bad": object()})], ["k", None])
+    assert log.append_batch([("lookup", {"n": 3})], ["k"])[0].seq == 2
+    assert [r.payload["n"] for r in log.records()] == [1, 3]
+    assert log.verify(KEY.public_key()).ok
+    log.close()
+
+
 def test_one_batch_may_mix_kinds(tmp_path: Path) -> None:
     """A lookup and its disclosures are written in one transaction, in order."""
     log = AuditLog(tmp_path / "audit.sqlite", KEY)
