@@ -542,7 +542,7 @@ def test_inbox_streams_alerts_and_takes_acknowledgements(pipeline: Pipeline) -> 
             ).credentials(),
             [("grpc.ssl_target_name_override", "localhost")],
         )
-        return channel, inbox_pb2_grpc.AlertInboxStub(channel)
+        return channel, inbox_pb2_grpc.AlertInboxStub(channel)  # type: ignore[no-untyped-call]
 
     channel, stub = stub_for(SOCIAL_WORKER)
     colleague_channel, colleague = stub_for("sam")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from uuid import UUID
 
@@ -79,7 +80,7 @@ def test_event_id_is_derived_from_the_record_reference(tmp_path: Path) -> None:
     assert UUID(first[0]).version == 5
 
 
-def _police_file(tmp_path: Path, *notifications: dict[str, object]) -> Path:
+def _police_file(tmp_path: Path, *notifications: Mapping[str, object]) -> Path:
     document = {"force": "WYP", "system": "NICHE", "notifications": list(notifications)}
     return _write(tmp_path, "police.json", json.dumps(document))
 

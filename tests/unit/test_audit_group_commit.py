@@ -66,7 +66,10 @@ def test_one_callers_bad_record_fails_only_that_caller(tmp_path: Path) -> None:
     """A record that cannot be written fails its own append; the group's others commit."""
     log = AuditLog(tmp_path / "audit.sqlite", KEY)
     good = [("lookup", {"n": 1}), ("disclosure", {"n": 2})]
-    bad = [("lookup", {"n": 3}), ("disclosure", {"not json": object()})]
+    bad: list[tuple[str, dict[str, Any]]] = [
+        ("lookup", {"n": 3}),
+        ("disclosure", {"not json": object()}),
+    ]
 
     results = _run_grouped(log, [good, bad, good])
 

@@ -9,8 +9,9 @@ from typing import Any
 from unittest import mock
 from uuid import NAMESPACE_URL, uuid5
 
+import orjson
 import pytest
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from hub.application import transcodings
 from hub.application.hub_app import HubApplication
@@ -77,7 +78,7 @@ def _transcoders() -> tuple[JSONTranscoder, JSONTranscoder]:
     return fast, standard
 
 
-class _ColourAsName(transcodings.Transcoding):
+class _ColourAsName(Transcoding):
     type = Colour
     name = "colour"
 
@@ -88,7 +89,7 @@ class _ColourAsName(transcodings.Transcoding):
         return Colour[data]
 
 
-class _TagAsText(transcodings.Transcoding):
+class _TagAsText(Transcoding):
     type = Tag
     name = "tag"
 
@@ -101,13 +102,13 @@ class _TagAsText(transcodings.Transcoding):
 
 def _written_by_orjson(fast: JSONTranscoder, state: dict[str, Any]) -> tuple[bytes, bool]:
     written: list[bytes] = []
-    dumps = transcodings.orjson.dumps
+    dumps = orjson.dumps
 
     def spy(*args: Any, **kwargs: Any) -> bytes:
         written.append(dumps(*args, **kwargs))
         return written[-1]
 
-    with mock.patch.object(transcodings.orjson, "dumps", spy):
+    with mock.patch.object(orjson, "dumps", spy):
         encoded = fast.encode(state)
     return encoded, written == [encoded]
 

@@ -79,9 +79,8 @@ LATEST_VERSIONS = [CATALOGUE.latest(name) for name in CATALOGUE.names()]
 
 def _decode_as(data: bytes, writer: SchemaVersion, reader: SchemaVersion) -> dict[str, Any]:
     """Decode a single-object message with an explicit reader schema."""
-    record: dict[str, Any] = schemaless_reader(
-        io.BytesIO(data[HEADER_LENGTH:]), writer.parsed, reader.parsed
-    )
+    record = schemaless_reader(io.BytesIO(data[HEADER_LENGTH:]), writer.parsed, reader.parsed)
+    assert isinstance(record, dict)
     return record
 
 
