@@ -30,6 +30,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError, Tracking
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import IllegalStateError
 from kafka.structs import OffsetAndMetadata
 
 from hub import topics
@@ -47,6 +48,7 @@ DECODE_SLICE = 500
 POLL_AHEAD_CHUNKS = 4
 REJOIN_AFTER_S = 10.0
 ENDS_REFRESH_S = 5.0
+OFFSET_COMMIT_TIMEOUT_MS = 5000  # on stop; a broker that is down must not hold the exit
 MAX_REJOIN_AFTER_S = 300.0
 
 
@@ -148,6 +150,7 @@ class IngestWorker:
         """Apply noted revocations and assignments; return the partitions just (re)assigned."""
         for partition in self._rebalance.revoked:
             self.scheduler.revoke(PartitionKey(partition.topic, partition.partition))
+            self._kafka_offsets.pop(partition, None)  # the new owner reports its own lag
         assigned = list(self._rebalance.assigned)
         self._rebalance.revoked.clear()
         self._rebalance.assigned.clear()
@@ -263,10 +266,14 @@ class IngestWorker:
             batch = self._decoder.submit([record.value or b"" for record in part], (number, key))
             fetched[partition].extend(_Fetched(r.offset, r, batch, i) for i, r in enumerate(part))
         for partition, items in fetched.items():
+            try:
+                position = self._consumer.position(partition)
+                # Each fetch response carries the partition's high watermark: the end, free.
+                high_watermark = self._consumer.highwater(partition)
+            except IllegalStateError:
+                continue  # revoked since the poll (on the IO thread): dropped, as it is
             key = PartitionKey(partition.topic, partition.partition)
-            self.scheduler.add(key, items, self._consumer.position(partition))
-            # Each fetch response carries the partition's high watermark: the end, for free.
-            high_watermark = self._consumer.highwater(partition)
+            self.scheduler.add(key, items, position)
             if high_watermark is not None:
                 self.scheduler.extend_end(key, high_watermark)
 
@@ -347,7 +354,7 @@ class IngestWorker:
         if not self._kafka_offsets:
             return
         try:
-            self._consumer.commit(dict(self._kafka_offsets))
+            self._consumer.commit(dict(self._kafka_offsets), timeout_ms=OFFSET_COMMIT_TIMEOUT_MS)
         except Exception as error:  # the database holds the real positions
             log.warning("kafka_offset_commit_failed", error=type(error).__name__)
         self._kafka_offsets.clear()
