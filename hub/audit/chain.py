@@ -25,6 +25,8 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hub.sqlite_wal import use_wal
+
 GENESIS = "0" * 64
 CHECKPOINT_EVERY = 100
 PARAMETERS_PER_STATEMENT = 999  # SQLite's limit before 3.32 (32,766 since)
@@ -124,7 +126,7 @@ class AuditLog:
         self._queue: list[_Append] = []
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         # Write-ahead logging: one fsync per commit, and readers never block the writer.
-        self._db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY,"

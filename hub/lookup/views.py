@@ -37,6 +37,7 @@ from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
 from hub.domain.identity import Candidate
 from hub.domain.indexes import IdentifierIndex
+from hub.sqlite_wal import use_wal
 
 PAGE_SIZE = 2000
 FOLLOW_INTERVAL_S = 0.05
@@ -75,7 +76,7 @@ class LookupViews:
         self._seen_version: int | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._db)
         # Derived data: a commit lost in a power cut loses rows and position together, and
         # the next catch-up reads those events again.
         self._db.execute("PRAGMA synchronous=NORMAL")
