@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
+from hub.bootstrap import build_application
 from hub.config import Settings
 from hub.lookup.server import SWITCH_INTERVAL_MS
 
@@ -53,6 +54,10 @@ class LookupProcesses:
         return [process.pid for process, _ in self._children]
 
     def start(self) -> int:
+        # The event store is created (tables, WAL mode, keys) here, once, before the
+        # servers open it together: eventsourcing's switch to WAL mode does not wait
+        # for a lock, and N processes creating one new store at once could fail.
+        build_application(self._options.settings).close()
         host, _, port_text = self._options.address.rpartition(":")
         host = host or "127.0.0.1"
         # Port 0: take a free port for all of them. The reserving socket never listens, so

@@ -3,7 +3,8 @@
 Two real server processes (spawned, as the CLI does) share a port with SO_REUSEPORT;
 sixteen clients, each on its own mutual-TLS connection, are spread across them by the
 kernel. Both processes answer, every lookup is audited once, and the one hash chain
-they both append to still verifies.
+they both append to still verifies. Servers started together on a new data directory
+(no event store, audit log or read model yet) all come up and answer.
 """
 
 from __future__ import annotations
@@ -71,3 +72,29 @@ def test_both_processes_answer_and_audit_into_one_chain(
     assert {a.lookup_id for a in answers} == {r.payload["lookup_id"] for r in lookups}
     assert {r.payload["server_process"] for r in lookups} == set(pids)
     assert verified.ok, verified.problems
+
+
+def test_servers_started_together_on_a_new_data_directory_answer(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """No event store yet: the group creates it once, and three servers answer "no record"."""
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("fresh") / "data", kafka_bootstrap="unused:0"
+    )
+    create_authority(settings.certs_dir)
+    issue_server(settings.certs_dir)
+    issue_client(settings.certs_dir, DESK)
+    directory = directory_path(settings.data_dir)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    directory.write_text(ORGANISATIONS_CSV, encoding="utf-8")
+    group = LookupProcesses(ServeOptions(settings, "127.0.0.1:0", workers=2), processes=3)
+    port = group.start()
+    try:
+        clients = [_client(settings, port) for _ in range(6)]
+        outcomes = [client.by_nhs_number(JAMES.nhs).match.outcome for client in clients]
+        for client in clients:
+            client.close()
+    finally:
+        group.stop()
+
+    assert outcomes == [lookup_pb2.NO_RECORD_HELD] * 6
