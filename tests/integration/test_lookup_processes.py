@@ -27,16 +27,21 @@ from tests.fixtures.lookup_world import DESK, JAMES, ORGANISATIONS_CSV, load_wor
 CLIENTS = 16
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, int, list[int]]]:
-    root = tmp_path_factory.mktemp("processes")
-    settings = Settings(data_dir=root / "data", kafka_bootstrap="unused:0")
+def _certificates_and_directory(settings: Settings) -> None:
+    """What a server needs besides the store: its CA, certificates and the organisations."""
     create_authority(settings.certs_dir)
     issue_server(settings.certs_dir)
     issue_client(settings.certs_dir, DESK)
     directory = directory_path(settings.data_dir)
     directory.parent.mkdir(parents=True, exist_ok=True)
     directory.write_text(ORGANISATIONS_CSV, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, int, list[int]]]:
+    root = tmp_path_factory.mktemp("processes")
+    settings = Settings(data_dir=root / "data", kafka_bootstrap="unused:0")
+    _certificates_and_directory(settings)
     app = build_application(settings)  # the store, keys and index ids the servers will open
     load_world(app, root)
     app.close()
@@ -81,12 +86,7 @@ def test_servers_started_together_on_a_new_data_directory_answer(
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("fresh") / "data", kafka_bootstrap="unused:0"
     )
-    create_authority(settings.certs_dir)
-    issue_server(settings.certs_dir)
-    issue_client(settings.certs_dir, DESK)
-    directory = directory_path(settings.data_dir)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    directory.write_text(ORGANISATIONS_CSV, encoding="utf-8")
+    _certificates_and_directory(settings)
     group = LookupProcesses(ServeOptions(settings, "127.0.0.1:0", workers=2), processes=3)
     port = group.start()
     try:
