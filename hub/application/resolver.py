@@ -1,13 +1,30 @@
-"""Resolve a subject to a child: identifiers (NHS number, UPN, local ids), then demographics."""
+"""Resolve a subject to a child: identifiers (NHS number, UPN, local ids), then demographics.
+
+An identifier already linked to a child decides (unless the record's NHS number or UPN
+contradicts that child's). Without one, ``hub.domain.identity.decide`` links only an
+exact, unique demographic match; when it finds none, children born on the dates a
+mistyped date of birth may really be (day and month swapped, a day either side) are
+added as candidates, so a misdated record of a known child waits for a person instead
+of starting a second chronology.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
-from hub.domain.identity import Candidate, MatchDecision, Outcome, ScoredCandidate, Strength, decide
+from hub.domain.identity import (
+    Candidate,
+    Demographics,
+    MatchDecision,
+    Outcome,
+    ScoredCandidate,
+    Strength,
+    decide,
+    nearby_birth_dates,
+)
 from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
 from hub.ingest.facts import SubjectRef
 
@@ -45,26 +62,46 @@ def resolve(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
         child = uow.get(Child, distinct[0])
         if child is None:
             raise LookupError(f"identifier index points at missing child {distinct[0]}")
-        nhs = subject.demographics.nhs_number
-        if nhs and child.nhs_number and child.nhs_number != nhs:
-            return Resolution(
-                Outcome.REVIEW,
-                "record's NHS number differs from the linked child's",
-                candidates=(ScoredCandidate(child.id, 0.0, Strength.POSSIBLE),),
-            )
+        for kind, label in (("nhs", "NHS number"), ("upn", "UPN")):
+            value = _identifier(subject, kind)
+            held = child.identifiers.get(kind)
+            if value and held and held != value:
+                return Resolution(
+                    Outcome.REVIEW,
+                    f"record's {label} differs from the linked child's",
+                    candidates=(ScoredCandidate(child.id, 0.0, Strength.POSSIBLE),),
+                )
         via = next(key for key in subject.keys if key in hits)
         return Resolution(Outcome.MATCHED, f"linked identifier {via.split('/')[0]}", child, via)
     return _by_demographics(uow, ids, subject)
 
 
-def _by_demographics(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
+def subject_demographics(subject: SubjectRef) -> Demographics:
+    """The record's demographics with its NHS number and UPN taken from its identifiers."""
     demographics = subject.demographics
+    nhs = demographics.nhs_number or _identifier(subject, "nhs")
+    upn = demographics.upn or _identifier(subject, "upn")
+    if (nhs, upn) == (demographics.nhs_number, demographics.upn):
+        return demographics
+    return replace(demographics, nhs_number=nhs, upn=upn)
+
+
+def _identifier(subject: SubjectRef, kind: str) -> str | None:
+    prefix = f"{kind}/"
+    return next((key[len(prefix) :] for key in subject.keys if key.startswith(prefix)), None)
+
+
+def _by_demographics(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
+    demographics = subject_demographics(subject)
     if demographics.date_of_birth:
-        bucket = uow.get(BirthDateIndex, ids.birth_date(demographics.date_of_birth))
-        candidates = bucket.candidates() if bucket else []
+        candidates = _born_on(uow, ids, demographics.date_of_birth)
         decision = decide(demographics, candidates)
+        if decision.outcome is not Outcome.MATCHED:
+            for day in nearby_birth_dates(demographics.date_of_birth):
+                candidates.extend(_born_on(uow, ids, day))
+            decision = decide(demographics, candidates)
     else:
-        decision = _by_household(uow, ids, subject)
+        decision = _by_household(uow, ids, subject, demographics)
     if decision.outcome is Outcome.MATCHED and decision.child_id is not None:
         child = uow.get(Child, decision.child_id)
         return Resolution(
@@ -73,21 +110,28 @@ def _by_demographics(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Res
     return Resolution(decision.outcome, decision.reason, None, "", decision.candidates)
 
 
-def _by_household(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> MatchDecision:
-    """Without a date of birth, only a certain match within the household is accepted."""
-    reference = subject.demographics.household_reference
+def _born_on(uow: UnitOfWork, ids: IndexIds, date_of_birth: str) -> list[Candidate]:
+    bucket = uow.get(BirthDateIndex, ids.birth_date(date_of_birth))
+    return bucket.candidates() if bucket else []
+
+
+def _by_household(
+    uow: UnitOfWork, ids: IndexIds, subject: SubjectRef, demographics: Demographics
+) -> MatchDecision:
+    """Without a date of birth nothing links on demographics: a person decides."""
+    reference = demographics.household_reference
     household = uow.get(Household, ids.household(reference)) if reference else None
     candidates = []
     for member_id in household.member_ids() if household else []:
         member = uow.get(Child, member_id)
         if member is not None:
-            candidates.append(Candidate(member_id, member.demographics))
-    decision = decide(subject.demographics, candidates)
-    if decision.outcome is Outcome.MATCHED:
-        return decision
+            known = member.demographics
+            # Compared as if born the same day: the record cannot say otherwise.
+            candidates.append(Candidate(member_id, replace(known, date_of_birth="0001-01-01")))
+    decision = decide(replace(demographics, date_of_birth="0001-01-01"), candidates)
     return MatchDecision(
         Outcome.REVIEW,
-        "no date of birth and no certain match in the household",
+        "no date of birth, so no automatic match on demographics",
         None,
         decision.candidates,
     )

@@ -54,6 +54,7 @@ class Child(Aggregate):
             postcode=self.details.get("postcode"),
             household_reference=self.details.get("household_reference"),
             nhs_number=self.identifiers.get("nhs"),
+            upn=self.identifiers.get("upn"),
         )
 
     @property

@@ -1,18 +1,28 @@
 """Demographic matching: decide whether a record is a known child, a new child, or needs a person.
 
-A wrong merge discloses one child's information to another child's
-practitioners, so only a *certain* match links automatically: one candidate
-matches on names, date of birth and address, and no other candidate is
-plausibly the same child. Everything in between goes to manual review.
+A wrong merge discloses one child's information to another child's practitioners, so
+the hub never links on a guess. Identifiers (NHS number, UPN) are matched before this
+module is asked (``hub.application.resolver``). Here, a record links automatically only
+on an *exact* match: the same normalised given and family name (case, accents,
+punctuation and spacing aside), the same date of birth and the same home (postcode or
+UPRN), with exactly one candidate and no other child plausibly the record's subject.
+
+Anything fuzzy (a name a letter apart, a spelling variant or nickname, a hyphenated or
+changed surname, day and month transposed in the date of birth, another home) goes to
+the identity queue with the candidates and a reason a person can act on. Two children
+of one household born the same day are different children unless an identifier says
+otherwise, and a candidate already holding a different NHS number or UPN is a
+different child.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from enum import Enum
 from uuid import UUID
 
-from hub.domain.names import similarity
+from hub.domain.names import Likeness, likeness
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class Demographics:
     postcode: str | None = None
     household_reference: str | None = None
     nhs_number: str | None = None
+    upn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,9 +47,9 @@ class Candidate:
 
 
 class Strength(Enum):
-    CERTAIN = "certain"
-    PROBABLE = "probable"
-    POSSIBLE = "possible"
+    CERTAIN = "certain"  # exact name, date of birth and home
+    PROBABLE = "probable"  # names a letter or variant apart, same date of birth and home
+    POSSIBLE = "possible"  # something else differs too (home, surname, date of birth)
     DIFFERENT = "different"
 
 
@@ -47,6 +58,7 @@ class ScoredCandidate:
     child_id: UUID
     score: float
     strength: Strength
+    differences: str = ""
 
 
 class Outcome(Enum):
@@ -63,48 +75,170 @@ class MatchDecision:
     candidates: tuple[ScoredCandidate, ...] = field(default_factory=tuple)
 
 
+class BirthDate(Enum):
+    SAME = "same"
+    TRANSPOSED = "day and month transposed"
+    ONE_DAY = "one day apart"
+    MISSING = "missing"
+    DIFFERENT = "different"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How one candidate compares with a record, and in words how it differs."""
+
+    score: float
+    strength: Strength
+    differences: tuple[str, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        return self.strength is Strength.CERTAIN
+
+
+_GIVEN_WORDS = {
+    Likeness.ONE_LETTER: "given name differs by one letter",
+    Likeness.VARIANT: "given name is a spelling variant",
+    Likeness.NICKNAME: "given name is a short form or nickname",
+    Likeness.PART: "given names share only a part",
+}
+_FAMILY_WORDS = {
+    Likeness.ONE_LETTER: "surname differs by one letter",
+    Likeness.VARIANT: "surname is a spelling variant",
+    Likeness.NICKNAME: "surname is a spelling variant",
+    Likeness.PART: "surname shares only part of a hyphenated or double-barrelled name",
+    Likeness.DIFFERENT: "surname differs (changed surname?)",
+    Likeness.MISSING: "record has no surname",
+}
+
+
+def compare(subject: Demographics, candidate: Demographics) -> Comparison:
+    """Compare a record with a candidate: exact (CERTAIN), plausible, or a different child."""
+    if subject.nhs_number and candidate.nhs_number and subject.nhs_number != candidate.nhs_number:
+        return Comparison(0.0, Strength.DIFFERENT, ("NHS number differs",))
+    if subject.upn and candidate.upn and subject.upn != candidate.upn:
+        return Comparison(0.0, Strength.DIFFERENT, ("UPN differs",))
+    born = birth_date_relation(subject.date_of_birth, candidate.date_of_birth)
+    given = likeness(subject.given_name, candidate.given_name)
+    family = likeness(subject.family_name, candidate.family_name)
+    same_home = _same_home(subject, candidate)
+    score = _points(given) + _points(family) + (1.0 if same_home else 0.0)
+    if born in (BirthDate.DIFFERENT, BirthDate.MISSING):
+        return Comparison(score, Strength.DIFFERENT)
+    if given is not Likeness.SAME and not given.near:
+        # A sibling or a twin: another given name (or none) is another child.
+        return Comparison(score, Strength.DIFFERENT)
+    if family is not Likeness.SAME and not family.near and not same_home:
+        return Comparison(score, Strength.DIFFERENT)
+    if (given, family, born, same_home) == (Likeness.SAME, Likeness.SAME, BirthDate.SAME, True):
+        return Comparison(score, Strength.CERTAIN, ("exact name, date of birth and home",))
+    differences = []
+    if given is not Likeness.SAME:
+        differences.append(_GIVEN_WORDS[given])
+    if family is not Likeness.SAME:
+        differences.append(_FAMILY_WORDS[family])
+    if born is not BirthDate.SAME:
+        differences.append(f"date of birth {born.value}")
+    if not same_home:
+        differences.append("home differs" if _has_home(subject) else "record has no home")
+    if family is Likeness.SAME and born is BirthDate.SAME and same_home:
+        differences.append("twins share surname, date of birth and home")
+    names_close = family is Likeness.SAME or family.near
+    strength = (
+        Strength.PROBABLE
+        if names_close and born is BirthDate.SAME and same_home
+        else Strength.POSSIBLE
+    )
+    return Comparison(score, strength, tuple(differences))
+
+
 def score(subject: Demographics, candidate: Demographics) -> tuple[float, Strength]:
     """Score a candidate: names (0-2) plus address (0-1); strength says what it may justify."""
-    if subject.nhs_number and candidate.nhs_number and subject.nhs_number != candidate.nhs_number:
-        return 0.0, Strength.DIFFERENT
-    given = similarity(subject.given_name or "", candidate.given_name or "")
-    family = similarity(subject.family_name or "", candidate.family_name or "")
-    same_home = _same_home(subject, candidate)
-    total = given + family + (1.0 if same_home else 0.0)
-    if given == 0.0:
-        return total, Strength.DIFFERENT  # a twin or sibling: different given name
-    if given + family == 2.0 and same_home:
-        return total, Strength.CERTAIN
-    if given + family >= 1.6 and same_home:
-        return total, Strength.PROBABLE
-    if family > 0.0 or same_home:
-        return total, Strength.POSSIBLE
-    return total, Strength.DIFFERENT
+    found = compare(subject, candidate)
+    return found.score, found.strength
 
 
 def decide(subject: Demographics, candidates: list[Candidate]) -> MatchDecision:
-    """Match only when exactly one candidate is certain or probable and no other is plausible."""
+    """Match only one exact candidate with no other plausible one; doubt goes to review."""
     scored = []
     for candidate in candidates:
-        value, strength = score(subject, candidate.demographics)
-        if strength is not Strength.DIFFERENT:
-            scored.append(ScoredCandidate(candidate.child_id, value, strength))
-    scored.sort(key=lambda c: (-c.score, str(c.child_id)))
+        found = compare(subject, candidate.demographics)
+        if found.strength is not Strength.DIFFERENT:
+            scored.append(
+                ScoredCandidate(
+                    candidate.child_id, found.score, found.strength, "; ".join(found.differences)
+                )
+            )
+    scored.sort(key=lambda c: (c.strength is not Strength.CERTAIN, -c.score, str(c.child_id)))
     if not scored:
         return MatchDecision(Outcome.NEW_CHILD, "no plausible candidate")
-    best, others = scored[0], scored[1:]
-    if best.strength in (Strength.CERTAIN, Strength.PROBABLE) and not others:
+    exact = [c for c in scored if c.strength is Strength.CERTAIN]
+    if len(exact) == 1 and len(scored) == 1:
         return MatchDecision(
             Outcome.MATCHED,
-            f"{best.strength.value} demographic match",
-            best.child_id,
+            "exact match on name, date of birth and home",
+            exact[0].child_id,
             tuple(scored),
         )
-    if others:
-        reason = f"{len(scored)} children are plausible matches"
-    else:
-        reason = "only a possible match (names or address differ)"
-    return MatchDecision(Outcome.REVIEW, reason, None, tuple(scored))
+    return MatchDecision(Outcome.REVIEW, _review_reason(exact, scored), None, tuple(scored))
+
+
+def _review_reason(exact: list[ScoredCandidate], scored: list[ScoredCandidate]) -> str:
+    if len(exact) > 1:
+        return f"{len(exact)} children match name, date of birth and home exactly"
+    if exact:
+        others = "; ".join(f"candidate {n}: {c.differences}" for n, c in enumerate(scored[1:], 2))
+        return (
+            "candidate 1 matches name, date of birth and home exactly, but another child "
+            f"nearly matches ({others})"
+        )
+    if len(scored) == 1:
+        return f"only a near match: {scored[0].differences}"
+    listed = "; ".join(f"candidate {n}: {c.differences}" for n, c in enumerate(scored, 1))
+    return f"{len(scored)} children nearly match ({listed})"
+
+
+def birth_date_relation(record: str | None, candidate: str | None) -> BirthDate:
+    """Whether two ISO dates of birth are the same, transposed, a day apart or different."""
+    if not record or not candidate:
+        return BirthDate.MISSING
+    if record == candidate:
+        return BirthDate.SAME
+    try:
+        left, right = date.fromisoformat(record), date.fromisoformat(candidate)
+    except ValueError:
+        return BirthDate.DIFFERENT
+    if (left.year, left.month, left.day) == (right.year, right.day, right.month):
+        return BirthDate.TRANSPOSED
+    if abs((left - right).days) == 1:
+        return BirthDate.ONE_DAY
+    return BirthDate.DIFFERENT
+
+
+def nearby_birth_dates(date_of_birth: str) -> list[str]:
+    """Dates a mistyped date of birth may really be: day and month swapped, a day either side."""
+    try:
+        born = date.fromisoformat(date_of_birth)
+    except ValueError:
+        return []
+    nearby = [born - timedelta(days=1), born + timedelta(days=1)]
+    if born.day <= 12 and born.day != born.month:
+        nearby.insert(0, born.replace(month=born.day, day=born.month))
+    return [day.isoformat() for day in nearby]
+
+
+def _points(found: Likeness) -> float:
+    if found is Likeness.SAME:
+        return 1.0
+    return 0.6 if found.near else 0.0
+
+
+def _has_home(subject: Demographics) -> bool:
+    return bool(subject.household_reference or subject.postcode)
+
+
+def _postcode_key(postcode: str | None) -> str:
+    return "".join((postcode or "").upper().split())
 
 
 def _same_home(subject: Demographics, candidate: Demographics) -> bool:
@@ -112,4 +246,5 @@ def _same_home(subject: Demographics, candidate: Demographics) -> bool:
         subject.household_reference == candidate.household_reference
     ):
         return True
-    return bool(subject.postcode) and subject.postcode == candidate.postcode
+    key = _postcode_key(subject.postcode)
+    return bool(key) and key == _postcode_key(candidate.postcode)

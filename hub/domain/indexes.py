@@ -104,6 +104,7 @@ class BirthDateIndex(Aggregate):
             "postcode": demographics.postcode,
             "household_reference": demographics.household_reference,
             "nhs_number": demographics.nhs_number,
+            "upn": demographics.upn,
         }
         if self.children.get(str(child_id)) != fields:
             self.trigger_event(self.ChildNoted, child_id=str(child_id), fields=fields)

@@ -1,22 +1,116 @@
-"""Normalising and comparing names as agencies record them (case, accents, typos, variants)."""
+"""Normalising and comparing names as agencies record them (case, accents, typos, variants).
+
+``likeness`` says *how* two names relate (the same, a letter apart, a spelling variant, a
+short form, sharing part of a double-barrelled name), so that a person reviewing a
+possible match is told why it is only possible. Only ``Likeness.SAME`` may ever support
+an automatic link; every other likeness sends a record to review.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from enum import Enum
 from functools import lru_cache
 
 # Spelling variants that are the same name as far as matching goes. Illustrative, not exhaustive.
 _VARIANT_GROUPS = (
     {"MOHAMMED", "MOHAMMAD", "MUHAMMAD", "MOHAMED", "MUHAMMED"},
     {"JAYDEN", "JADEN", "JAIDEN", "JAYDON"},
-    {"SOPHIE", "SOPHIA", "SOFIA"},
-    {"ISABELLE", "ISABEL", "ISABELLA", "IZZY"},
+    {"SOPHIE", "SOPHIA", "SOFIA", "SOPHY"},
+    {"ISABELLE", "ISABEL", "ISABELLA", "ISOBEL"},
     {"LEWIS", "LOUIS"},
-    {"KATIE", "KATY", "KATHERINE", "CATHERINE"},
-    {"ZACHARY", "ZAC", "ZACK", "ZAK"},
-    {"ALEXANDER", "ALEX", "ALEKSANDER"},
+    {"KATIE", "KATY", "KATHERINE", "CATHERINE", "KATHRYN"},
+    {"ALEXANDER", "ALEKSANDER"},
+    {"REECE", "RHYS", "REESE"},
+    {"LAYLA", "LEILA", "LAILA", "LAILAH"},
+    {"KAYLEIGH", "KAYLEY", "KAYLEE", "CALEIGH"},
+    {"MARYAM", "MARIAM", "MIRIAM"},
+    {"YUSUF", "YOUSEF", "YUSEF"},
+    {"IBRAHIM", "EBRAHIM"},
+    {"ZACHARY", "ZACKARY", "ZACHERY"},
+    {"CHAUDHRY", "CHOUDHURY", "CHAUDHARY"},
+    {"STEPHENSON", "STEVENSON"},
+    {"MACDONALD", "MCDONALD"},
+    {"REID", "READ", "REED"},
+    {"HUSSAIN", "HUSSEIN", "HUSAIN"},
+    {"MAHMOOD", "MAHMUD"},
 )
-_VARIANTS = {name: frozenset(group) for group in _VARIANT_GROUPS for name in group}
+# Short forms and nicknames: the name a child is known by rather than their legal name.
+_NICKNAME_GROUPS = (
+    {"ALEXANDER", "ALEX", "XANDER"},
+    {"ALEXANDRA", "ALEX", "LEXI", "LEXIE"},
+    {"THOMAS", "TOM", "TOMMY"},
+    {"WILLIAM", "WILL", "BILLY", "BILL"},
+    {"JONATHAN", "JON", "JONNY", "JONTY"},
+    {"JOHN", "JOHNNY", "JACK"},
+    {"JOSEPH", "JOE", "JOEY"},
+    {"SAMUEL", "SAM", "SAMMY"},
+    {"SAMANTHA", "SAM", "SAMMY"},
+    {"DANIEL", "DAN", "DANNY"},
+    {"MATTHEW", "MATT", "MATTY"},
+    {"CHRISTOPHER", "CHRIS"},
+    {"BENJAMIN", "BEN", "BENNY"},
+    {"ALFRED", "ALFIE", "ALF"},
+    {"EDWARD", "EDDIE", "TED", "TEDDY", "ED"},
+    {"FREDERICK", "FREDDIE", "FRED", "FREDDY"},
+    {"HENRY", "HARRY", "HAL"},
+    {"ROBERT", "ROB", "ROBBIE", "BOBBY", "BOB"},
+    {"ZACHARY", "ZAC", "ZACK", "ZAK"},
+    {"OLIVER", "OLLIE", "OLLY"},
+    {"THEODORE", "THEO", "TEDDY"},
+    {"ANTHONY", "TONY"},
+    {"NATHAN", "NATE"},
+    {"NATHANIEL", "NATE", "NAT"},
+    {"ELIZABETH", "LIZZIE", "LIZZY", "BETH", "ELIZA", "LIBBY"},
+    {"ELEANOR", "ELLIE", "NELL", "NELLIE"},
+    {"KATHERINE", "KATE", "KAT", "KATIE"},
+    {"CATHERINE", "CATH", "CATE", "KATIE"},
+    {"ISABELLA", "ISABEL", "IZZY", "ISSY", "BELLA"},
+    {"JESSICA", "JESS", "JESSIE"},
+    {"ABIGAIL", "ABBIE", "ABBY"},
+    {"MATILDA", "TILLY", "TILDA"},
+    {"CHARLOTTE", "LOTTIE", "CHARLIE"},
+    {"CHARLES", "CHARLIE", "CHARLEY"},
+    {"FLORENCE", "FLO", "FLOSSIE"},
+    {"MARGARET", "MAGGIE", "PEGGY"},
+    {"VICTORIA", "VICKY", "TORI"},
+    {"REBECCA", "BECKY", "BEX"},
+    {"JOANNA", "JO", "JOJO"},
+    {"JOSEPHINE", "JO", "JOSIE"},
+    {"GABRIELLA", "GABBY", "ELLA"},
+)
+
+
+def _related(groups: tuple[set[str], ...]) -> dict[str, frozenset[str]]:
+    related: dict[str, set[str]] = {}
+    for group in groups:
+        for name in group:
+            related.setdefault(name, set()).update(group - {name})
+    return {name: frozenset(others) for name, others in related.items()}
+
+
+_VARIANTS = _related(_VARIANT_GROUPS)
+_NICKNAMES = _related(_NICKNAME_GROUPS)
+
+
+class Likeness(Enum):
+    """How two recorded names relate."""
+
+    SAME = "same"
+    ONE_LETTER = "one letter different"
+    VARIANT = "a spelling variant"
+    NICKNAME = "a short form or nickname"
+    PART = "shares only part of a double-barrelled name"
+    MISSING = "missing"
+    DIFFERENT = "different"
+
+    @property
+    def near(self) -> bool:
+        """Not the same name, but plausibly the same person's (a person must decide)."""
+        return self in _NEAR
+
+
+_NEAR = frozenset({Likeness.ONE_LETTER, Likeness.VARIANT, Likeness.NICKNAME, Likeness.PART})
 
 
 def normalise(name: str | None) -> str:
@@ -36,18 +130,41 @@ def _normalised(name: str) -> str:
     return " ".join(cleaned.upper().split())
 
 
-def similarity(left: str, right: str) -> float:
-    """1.0 the same normalised name; 0.6 a likely misspelling or variant; 0.0 different."""
+def name_key(name: str | None) -> str:
+    """The letters of a name only: "Mary-Ann", "Mary Ann" and "MARY - ANN" are one key."""
+    return normalise(name).replace(" ", "")
+
+
+def likeness(left: str | None, right: str | None) -> Likeness:
+    """How two names relate; only ``SAME`` (equal letters after normalising) is exact."""
     a, b = normalise(left), normalise(right)
     if not a or not b:
-        return 0.0
-    if a == b:
-        return 1.0
+        return Likeness.MISSING
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return Likeness.SAME
+    return _likeness_of_normalised(a, b)
+
+
+@lru_cache(maxsize=65536)
+def _likeness_of_normalised(a: str, b: str) -> Likeness:
     if b in _VARIANTS.get(a, frozenset()):
-        return 0.6
-    if _within_one_edit(a, b):
-        return 0.6
-    return 0.0
+        return Likeness.VARIANT
+    if b in _NICKNAMES.get(a, frozenset()):
+        return Likeness.NICKNAME
+    if _within_one_edit(a.replace(" ", ""), b.replace(" ", "")):
+        return Likeness.ONE_LETTER
+    words_a, words_b = set(a.split()), set(b.split())
+    if (len(words_a) > 1 or len(words_b) > 1) and any(len(w) >= 2 for w in words_a & words_b):
+        return Likeness.PART
+    return Likeness.DIFFERENT
+
+
+def similarity(left: str, right: str) -> float:
+    """1.0 the same normalised name; 0.6 a likely misspelling, variant or short form; else 0."""
+    found = likeness(left, right)
+    if found is Likeness.SAME:
+        return 1.0
+    return 0.6 if found.near else 0.0
 
 
 def _within_one_edit(a: str, b: str) -> bool:
