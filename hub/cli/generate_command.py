@@ -33,6 +33,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="first day, YYYY-MM-DD (default: today minus DAYS, so nothing is in the future)",
     )
     parser.add_argument(
+        "--hard-cases",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="share of children made hard to identify, with ground truth in "
+        "identity-hard-cases.jsonl: near-name twins and triplets (Ava/Eva, Jon/Joan), "
+        "misspellings, nicknames, transposed day and month of birth, a surname change "
+        "of a child on a plan (default 0: none, and files as before; try 0.05)",
+    )
+    parser.add_argument(
         "--overwrite", action="store_true", help="replace a previous run in a non-empty --out"
     )
     parser.set_defaults(func=run)
@@ -41,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Generate as asked; print a per-day summary. Exit code 2 if the request is impossible."""
     start = args.start_date or default_start_date(args.days)
-    config = GeneratorConfig(args.children, args.days, args.seed, start)
+    config = GeneratorConfig(args.children, args.days, args.seed, start, args.hard_cases)
     began = time.perf_counter()
     try:
         summary = generate(config, args.out, overwrite=args.overwrite)
@@ -69,4 +79,14 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be a share between 0 and 1")
     return value

@@ -78,6 +78,17 @@ _NICKNAME_GROUPS = (
     {"JOANNA", "JO", "JOJO"},
     {"JOSEPHINE", "JO", "JOSIE"},
     {"GABRIELLA", "GABBY", "ELLA"},
+    {"JOSHUA", "JOSH"},
+    {"SEBASTIAN", "SEB"},
+    {"TOBIAS", "TOBY"},
+    {"DOMINIC", "DOM"},
+    {"GABRIEL", "GABE"},
+    {"ELIJAH", "ELI"},
+    {"EVELYN", "EVIE", "EVE"},
+    {"AMELIA", "MILLIE", "AMY"},
+    {"IMOGEN", "IMMY"},
+    {"GEORGIA", "GEORGIE"},
+    {"GEORGINA", "GEORGIE", "GINA"},
 )
 
 

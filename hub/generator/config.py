@@ -20,6 +20,7 @@ class GeneratorConfig:
     days: int
     seed: int
     start_date: date
+    hard_cases: float = 0.0  # share of children made hard to identify (hub.generator.hard_cases)
 
     @property
     def end_date(self) -> date:
@@ -47,6 +48,8 @@ class GeneratorConfig:
             raise ConfigError("--children must be at least 1")
         if self.days < 1:
             raise ConfigError("--days must be at least 1")
+        if not 0.0 <= self.hard_cases <= 1.0:
+            raise ConfigError("--hard-cases must be a share between 0 and 1")
         if self.period_end > now:
             raise ConfigError(
                 f"the period {self.start_date}..{self.end_date - timedelta(days=1)} would end "

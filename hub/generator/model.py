@@ -70,6 +70,18 @@ class Household:
         return current
 
 
+@dataclass(frozen=True, slots=True)
+class Quirk:
+    """How one agency's system holds a hard-case child (``hub.generator.hard_cases``)."""
+
+    kind: str
+    agency: str
+    given_name: str | None = None
+    family_name: str | None = None
+    date_of_birth: date | None = None
+    changed_on: date | None = None
+
+
 @dataclass(slots=True)
 class Child:
     child_id: str
@@ -93,6 +105,7 @@ class Child:
     scenarios: list[str] = field(default_factory=list)
     school_moves: list[SchoolMove] = field(default_factory=list)
     status_changes: list[tuple[date, str]] = field(default_factory=list)
+    quirks: dict[str, Quirk] = field(default_factory=dict)
 
     def age_on(self, day: date) -> int:
         """Age in whole years on ``day``."""

@@ -10,6 +10,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from hub.generator.hard_cases import (
+    is_multiple_birth_household,
+    mark_multiple_birth,
+    multiple_birth_names,
+)
 from hub.generator.identifiers import new_nhs_number
 from hub.generator.model import Child, GpPractice, Household
 from hub.generator.names import BOYS, GIRLS, SURNAMES
@@ -34,8 +39,18 @@ class Population:
     practices: dict[int, list[GpPractice]]
 
 
-def build_population(count: int, start: date, rng: random.Random) -> Population:
-    """``count`` children aged 0-17 on ``start``, grouped into households."""
+def build_population(
+    count: int,
+    start: date,
+    rng: random.Random,
+    hard_cases: float = 0.0,
+    hard_rng: random.Random | None = None,
+) -> Population:
+    """``count`` children aged 0-17 on ``start``, grouped into households.
+
+    With ``hard_cases`` above zero, some households are near-name twins or triplets
+    (``hub.generator.hard_cases``), decided by ``hard_rng``.
+    """
     builder = _Builder(start, rng)
     if count >= 2:
         builder.household([rng.randint(60, 300), rng.randint(6 * 365, 9 * 365)], "infant")
@@ -45,6 +60,14 @@ def build_population(count: int, start: date, rng: random.Random) -> Population:
         age = rng.randint(5 * 365, 12 * 365)
         builder.household([age, age], "twins")
     while len(builder.children) < count:
+        if hard_rng is not None and is_multiple_birth_household(hard_rng, hard_cases):
+            size = min(hard_rng.choice((2, 2, 2, 3)), count - len(builder.children))
+            if size >= 2:
+                names = multiple_birth_names(hard_rng, size)
+                age = rng.randint(0, MAX_AGE_DAYS)
+                members = builder.household([age] * size, "near-names", names)
+                mark_multiple_birth(members, hard_rng)
+                continue
         size = min(
             rng.choices(HOUSEHOLD_SIZES, HOUSEHOLD_SIZE_WEIGHTS)[0], count - len(builder.children)
         )
@@ -79,7 +102,12 @@ class _Builder:
         self.children: list[Child] = []
         self._nhs_numbers: set[str] = set()
 
-    def household(self, ages_in_days: list[int], template: str) -> None:
+    def household(
+        self,
+        ages_in_days: list[int],
+        template: str,
+        names: tuple[tuple[str, str], ...] = (),
+    ) -> list[Child]:
         rng = self.rng
         town = rng.choices(TOWNS, TOWN_WEIGHTS)[0]
         household = Household(
@@ -93,8 +121,11 @@ class _Builder:
         used_names: set[str] = set()
         members: list[Child] = []
         for position, age_days in enumerate(ages_in_days):
-            twin = template == "twins" and position == 1
-            child = self._child(household, age_days, surname, used_names, twin, template)
+            twin = template in ("twins", "near-names") and position == 1
+            name = names[position] if position < len(names) else None
+            child = self._child(household, age_days, surname, used_names, twin, template, name)
+            if template == "near-names" and position > 1:
+                child.family_name = members[0].family_name
             if twin:
                 child.family_name = members[0].family_name
                 child.twin_of = members[0].child_id
@@ -105,6 +136,7 @@ class _Builder:
         household.member_ids = [child.child_id for child in members]
         self.households.append(household)
         self.children.extend(members)
+        return members
 
     def _child(
         self,
@@ -114,13 +146,17 @@ class _Builder:
         used_names: set[str],
         twin: bool,
         template: str,
+        name: tuple[str, str] | None = None,
     ) -> Child:
         rng = self.rng
-        sex = "M" if rng.random() < 0.51 else "F"
-        names = BOYS if sex == "M" else GIRLS
-        given = rng.choice(names)
-        while given in used_names:
+        if name is not None:
+            given, sex = name
+        else:
+            sex = "M" if rng.random() < 0.51 else "F"
+            names = BOYS if sex == "M" else GIRLS
             given = rng.choice(names)
+            while given in used_names:
+                given = rng.choice(names)
         used_names.add(given)
         index = len(self.children) + len(household.member_ids)
         child = Child(

@@ -8,6 +8,7 @@ from datetime import date
 from hub.generator.activity.moves import plan_moves
 from hub.generator.cohort import select_at_risk
 from hub.generator.config import GeneratorConfig
+from hub.generator.hard_cases import assign_quirks
 from hub.generator.model import Child, Household, School
 from hub.generator.population import build_population
 from hub.generator.rng import stream
@@ -42,7 +43,11 @@ class World:
 def build_world(config: GeneratorConfig) -> World:
     """Everything that exists before any agency records anything."""
     population = build_population(
-        config.children, config.start_date, stream(config.seed, "population")
+        config.children,
+        config.start_date,
+        stream(config.seed, "population"),
+        config.hard_cases,
+        stream(config.seed, "hard-cases") if config.hard_cases > 0 else None,
     )
     households = population.households
     household_by_id = {household.household_id: household for household in households}
@@ -52,6 +57,7 @@ def build_world(config: GeneratorConfig) -> World:
     )
     assign_statuses(households, by_id, config.start_date, stream(config.seed, "statuses"))
     at_risk = select_at_risk(households, by_id, stream(config.seed, "cohort"))
+    assign_quirks(population.children, config.hard_cases, stream(config.seed, "hard-case-people"))
     world = World(config, households, household_by_id, population.children, by_id, schools, at_risk)
     plan_moves(world, population.addresses, stream(config.seed, "moves"))
     return world

@@ -22,6 +22,7 @@ from hub.generator.feeds.cp_csv import CscFeed
 from hub.generator.feeds.police_json import FORCE, PoliceFeed
 from hub.generator.feeds.reference import organisations_csv, schools_csv, sites_csv
 from hub.generator.feeds.school_csv import register_csv
+from hub.generator.hard_cases import hard_case_lines
 from hub.generator.places import LOCAL_AUTHORITIES
 from hub.generator.rng import stream
 from hub.generator.sites import SITES
@@ -29,7 +30,13 @@ from hub.generator.truth import GroundTruth
 from hub.generator.truth_files import child_line, household_line
 from hub.generator.world import build_world
 
-OWN_FILES = ("population.jsonl", "households.jsonl", "ground-truth.jsonl", "ae-open-visits.jsonl")
+OWN_FILES = (
+    "population.jsonl",
+    "households.jsonl",
+    "ground-truth.jsonl",
+    "ae-open-visits.jsonl",
+    "identity-hard-cases.jsonl",
+)
 OWN_DIRS = ("reference", "baseline")
 T = TypeVar("T")
 
@@ -82,6 +89,8 @@ def generate(
         "".join(child_line(child, world.household_of(child)) for child in world.children),
     )
     _write(out_dir / "households.jsonl", "".join(household_line(h) for h in world.households))
+    if config.hard_cases > 0:
+        _write(out_dir / "identity-hard-cases.jsonl", hard_case_lines(world.children))
     _write(out_dir / "reference" / "schools.csv", schools_csv(world.schools.schools))
     _write(out_dir / "reference" / "sites.csv", sites_csv(SITES))
     practices = sorted({h.gp_practice.code: h.gp_practice for h in world.households}.items())

@@ -74,7 +74,7 @@ class AeFeed:
             number = self.next_mrn.setdefault(site.code, self.rng.randrange(1000, 90_000))
             self.next_mrn[site.code] = number + 1 + self.rng.randrange(3)
             child = self.world.by_id[child_id]
-            person = record_person(child, HABITS, self.rng, self.world.config.start_date)
+            person = record_person(child, HABITS, self.rng, self.world.config.start_date, "ae")
             sex = "U" if self.rng.random() < 0.005 else child.sex
             found = Registration(f"{site.code}-{number:06d}", person, sex)
             self.registrations[key] = found

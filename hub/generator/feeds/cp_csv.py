@@ -95,7 +95,7 @@ class CscFeed:
             number = self.next_reference.setdefault(la.code, self.rng.randrange(100_000, 600_000))
             self.next_reference[la.code] = number + 1 + self.rng.randrange(20)
             child = self.world.by_id[child_id]
-            person = record_person(child, HABITS, self.rng, self.world.config.start_date)
+            person = record_person(child, HABITS, self.rng, self.world.config.start_date, "csc")
             upn = child.upn if self.rng.random() < UPN_KNOWN else None
             worker = self.rng.choice(self._workers(la))
             case = CaseRecord(f"{la.reference_prefix}{number:07d}", person, upn, worker)

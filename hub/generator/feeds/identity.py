@@ -31,8 +31,13 @@ class RecordedPerson:
     nhs_number: str | None
 
 
-def record_person(child: Child, habits: Habits, rng: random.Random, latest: date) -> RecordedPerson:
-    """The child as one agency's system registered them (no date of birth after ``latest``)."""
+def record_person(
+    child: Child, habits: Habits, rng: random.Random, latest: date, agency: str = ""
+) -> RecordedPerson:
+    """The child as one agency's system registered them (no date of birth after ``latest``).
+
+    A hard case (``child.quirks[agency]``) overrides what that agency records.
+    """
     given, family = child.given_name, child.family_name
     if rng.random() < habits.misspell:
         if "-" in family and rng.random() < 0.5:
@@ -47,6 +52,12 @@ def record_person(child: Child, habits: Habits, rng: random.Random, latest: date
         else child.dob
     )
     nhs = child.nhs_number if rng.random() < habits.nhs_number else None
+    quirk = child.quirks.get(agency)
+    if quirk is not None:
+        given = quirk.given_name or given
+        family = quirk.family_name or family
+        if quirk.date_of_birth is not None and quirk.date_of_birth <= latest:
+            dob = quirk.date_of_birth
     return RecordedPerson(given, family, dob, nhs)
 
 

@@ -77,7 +77,11 @@ class PoliceFeed:
         if known is None:
             self.next_person += 1 + self.rng.randrange(5)
             person = record_person(
-                self.world.by_id[child_id], HABITS, self.rng, self.world.config.start_date
+                self.world.by_id[child_id],
+                HABITS,
+                self.rng,
+                self.world.config.start_date,
+                "police",
             )
             known = (f"{FORCE}-P-{self.next_person:06d}", person)
             self.people[child_id] = known

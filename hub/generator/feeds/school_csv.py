@@ -25,6 +25,9 @@ def register_csv(world: World, marks: list[Mark]) -> tuple[str, list[tuple[str, 
         record = records[(school.urn, child.child_id)]
         day = mark.day
         address = world.household_by_id[child.household_id].address_on(day)
+        quirk = child.quirks.get("school")
+        forename = quirk.given_name if quirk and quirk.given_name else record.forename
+        born = quirk.date_of_birth if quirk and quirk.date_of_birth else child.dob
         writer.writerow(
             (
                 school.urn,
@@ -32,8 +35,8 @@ def register_csv(world: World, marks: list[Mark]) -> tuple[str, list[tuple[str, 
                 record.upn or "",
                 record.local_pupil_id,
                 record.surname,
-                record.forename,
-                child.dob.isoformat(),
+                forename,
+                born.isoformat(),
                 address.postcode,
                 address.uprn if school.records_uprn else "",
                 day.isoformat(),
