@@ -1,10 +1,15 @@
 """Evaluate the alert rules for one chronology entry: which intents it raises, for whom.
 
-``evaluate`` is pure and deterministic: it reads the child's state just after the
-entry was recorded (only entries recorded up to and including this one count, so a
-later state cannot change the answer), siblings' chronologies as the context gives
-them, and the entry's own timestamps, never the wall clock. A replay therefore
-raises the same ``AlertIntent``s with the same alert ids.
+``evaluate`` is pure and deterministic, and judges on event time: the child's plan
+and looked-after status as it was at the entry's ``occurred_at`` (from the plan
+history, ``hub.alerts.status_at``), and, for windowed rules, every entry of the
+child (and siblings) whose event time falls in the window up to and including this
+one, whatever order they arrived in. Windowed rules name what they fire for
+(``occurrence``: an ISO week, an attendance, a period of the window) rather than
+the entry that happened to complete them, and a firing only ever becomes more
+likely as records arrive. So re-judging entries when a late record arrives
+(``hub.alerts.raiser``) raises what evaluation in time order would have raised,
+and deterministic ids keep it from raising anything twice.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from typing import Any
 
 from consumers.school_day import SchoolCalendar, next_school_day_start
 from hub.alerts.model import AlertIntent, Recipient, Urgency
-from hub.alerts.recipients import resolve, resolve_referrer
+from hub.alerts.postcode_areas import PostcodeAreas
+from hub.alerts.recipients import resolve, resolve_referrer, unresolved_reason
+from hub.alerts.routing import UNROUTED, as_fallback, slot, unrouted
 from hub.alerts.rules import (
+    RECORD_ONLY,
     AbsencePatternTrigger,
     AlertRule,
     AlertRules,
@@ -27,6 +35,7 @@ from hub.alerts.rules import (
     ReferralOutcomeTrigger,
     conditions_hold,
 )
+from hub.alerts.status_at import StatusAt, StatusHistory
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.directory import School
@@ -42,13 +51,15 @@ class AlertContext:
     siblings: Callable[[Child], list[Child]]
     calendar: SchoolCalendar
     default_authority: str | None = None
+    postcode_areas: PostcodeAreas | None = None
+    operator_email: str | None = None  # the hub duty operator's mailbox, for unrouted alerts
 
 
 @dataclass(frozen=True)
 class Firing:
     """One reason a rule fires for an entry."""
 
-    discriminator: str = ""
+    occurrence: str = ""  # what it fires for; "" is the entry itself
     numbers: dict[str, int] = field(default_factory=dict)  # headline placeholders
     extra: dict[str, Any] = field(default_factory=dict)
     referrer: tuple[str, str] | None = None  # (organisation code, agency)
@@ -59,9 +70,10 @@ def evaluate(
 ) -> list[AlertIntent]:
     """The intents ``entry`` raises for ``child``, de-duplicated by alert id, in rule order."""
     history = _history(child, entry)
+    status = StatusHistory(child).at(entry.occurred_at)
     intents: dict[str, AlertIntent] = {}
     for rule in rules.rules:
-        if not _status_holds(rule.child_status, child):
+        if not _status_holds(rule.child_status, status):
             continue
         for firing in _fire(rule, child, entry, history, context):
             for intent in _intents(rule, child, entry, firing, context):
@@ -81,25 +93,39 @@ def _in_window(entry: ChronologyEntry, end: datetime, days: int) -> bool:
     return end - timedelta(days=days) <= _instant(entry.occurred_at) <= end
 
 
+def _order(entry: ChronologyEntry) -> tuple[datetime, str]:
+    """Event-time order; entries at the same instant are ordered by event id."""
+    return (_instant(entry.occurred_at), entry.event_id)
+
+
+def _not_after(entry: ChronologyEntry, anchor: ChronologyEntry) -> bool:
+    """``entry`` happened before ``anchor``, or is it."""
+    return _order(entry) <= _order(anchor)
+
+
+def _period(moment: datetime, days: int) -> int:
+    """Which fixed period of ``days`` days (counted from 1970-01-01) ``moment`` falls in."""
+    return (moment.date() - date(1970, 1, 1)).days // days
+
+
 # Selection ----------------------------------------------------------------------------------
 
 
 def _history(child: Child, entry: ChronologyEntry) -> list[ChronologyEntry]:
-    """The child's entries as recorded up to and including ``entry`` (which comes last)."""
-    for index, recorded in enumerate(child.entries):
-        if recorded.event_id == entry.event_id:
-            return [*child.entries[:index], entry]
+    """Every entry of the child (``entry`` included), in whatever order they arrived."""
+    if child.has_seen(entry.event_id):
+        return list(child.entries)
     return [*child.entries, entry]
 
 
-def _status_holds(status: str, child: Child) -> bool:
+def _status_holds(wanted: str, status: StatusAt) -> bool:
     return {
         "any": True,
-        "on-plan": child.on_plan,
-        "looked-after": child.looked_after,
-        "on-plan-or-looked-after": child.on_plan or child.looked_after,
-        "not-on-plan": not child.on_plan,
-    }[status]
+        "on-plan": status.on_plan,
+        "looked-after": status.looked_after,
+        "on-plan-or-looked-after": status.on_plan or status.looked_after,
+        "not-on-plan": not status.on_plan,
+    }[wanted]
 
 
 def _fire(
@@ -122,13 +148,16 @@ def _fire(
 def _entry(
     trigger: EntryTrigger, entry: ChronologyEntry, history: list[ChronologyEntry]
 ) -> list[Firing]:
+    """The entry matches.
+
+    With ``once_per`` the alert is for that detail's value, whichever matching entry
+    arrives first (so a second one shares its id).
+    """
     if not trigger.match.matches(entry):
         return []
     key = trigger.once_per
     if key is not None and key in entry.details:
-        earlier = (e for e in history[:-1] if e.details.get(key) == entry.details[key])
-        if any(trigger.match.matches(e) for e in earlier):
-            return []
+        return [Firing(occurrence=f"{key}={entry.details[key]}")]
     return [Firing()]
 
 
@@ -159,20 +188,21 @@ def _absence(
         run = entry.details.get("consecutive_absences")
         if type(run) is not int or run != trigger.threshold:
             return []
-        again = any(
-            counts(e)
-            and _session(e) == _session(entry)
-            and e.details.get("consecutive_absences") == run
-            for e in history[:-1]
-        )
-        return [] if again else [Firing(f"consecutive:{_session(entry)[0]}", numbers)]
+        day, session = _session(entry)
+        return [Firing(f"consecutive:{day}:{session}", numbers)]
     week = _iso_week(entry)
     if week is None:
         return []
-    before = {_session(e) for e in history[:-1] if counts(e) and _iso_week(e) == week}
-    if _session(entry) in before or len(before) + 1 != trigger.threshold:
+    # Sessions of the week up to and including this one: the threshold is reached here or
+    # was reached earlier in the week; either way the alert is the week's, raised once.
+    sessions = {
+        _session(e)
+        for e in history
+        if counts(e) and _iso_week(e) == week and _session(e) <= _session(entry)
+    }
+    if len(sessions) < trigger.threshold:
         return []
-    return [Firing(week, numbers, {"iso_week": week})]
+    return [Firing(f"week:{week}", numbers, {"iso_week": week})]
 
 
 def _source(trigger: CumulativeConcernTrigger, entry: ChronologyEntry) -> str:
@@ -189,23 +219,30 @@ def _cumulative(
     def signal(e: ChronologyEntry) -> bool:
         return any(match.matches(e) for match in trigger.signals)
 
+    """Sources signalling in the window ending at this entry reach the threshold.
+
+    The window holds this entry and earlier ones, the child's and its siblings'. The alert
+    is for the fixed period of ``window_days`` the entry falls in: at most one per period,
+    whichever entry completes it.
+    """
     if not signal(entry):
         return []
     end = _instant(entry.occurred_at)
-    pool: list[ChronologyEntry] = list(history[:-1])
+    pool: list[ChronologyEntry] = list(history)
     if trigger.include_siblings:
         pool += [e for sibling in context.siblings(child) for e in sibling.entries]
-    others = {
+    together = {
         _source(trigger, e)
         for e in pool
-        if e.event_id != entry.event_id and signal(e) and _in_window(e, end, trigger.window_days)
+        if signal(e) and _in_window(e, end, trigger.window_days) and _not_after(e, entry)
     }
-    together = others | {_source(trigger, entry)}
-    if not len(others) < trigger.threshold <= len(together):
+    together.add(_source(trigger, entry))
+    if len(together) < trigger.threshold:
         return []
     numbers = {"count": len(together), "window_days": trigger.window_days}
     extra = {trigger.count_by: sorted(together), "window_days": trigger.window_days}
-    return [Firing(trigger.count_by, numbers, extra)]
+    occurrence = f"{trigger.count_by}:period-{_period(end, trigger.window_days)}"
+    return [Firing(occurrence, numbers, extra)]
 
 
 def _referral_outcome(
@@ -215,11 +252,14 @@ def _referral_outcome(
         return []
     end = _instant(entry.occurred_at)
     referrals: dict[tuple[str, str], list[str]] = {}
-    for e in history[:-1]:
+    for e in history:
+        if e.event_id == entry.event_id or not _not_after(e, entry):
+            continue
         if any(m.matches(e) for m in trigger.referrals) and _in_window(e, end, trigger.window_days):
             referrals.setdefault((e.source_organisation, e.agency), []).append(e.event_id)
     return [
         Firing(
+            occurrence=f"{entry.event_id}|referrer={referrer[0]}",
             numbers={"window_days": trigger.window_days},
             extra={"referral_event_ids": sorted(event_ids)},
             referrer=referrer,
@@ -233,16 +273,35 @@ def _referral_outcome(
 
 def _recipients(
     rule: AlertRule, child: Child, firing: Firing, context: AlertContext
-) -> Iterator[Recipient]:
+) -> tuple[list[tuple[str, Recipient]], list[tuple[str, str]]]:
+    """(slot, recipient) for each kind that resolves, and (kind, reason) for each that does not.
+
+    When no kind resolves at all, the hub's duty operator stands in: unrouted, never dropped.
+    """
+    found: list[tuple[str, Recipient]] = []
+    unresolved: list[tuple[str, str]] = []
     for kind in rule.recipients:
         if kind == "referrer":
-            found = resolve_referrer(*firing.referrer, context) if firing.referrer else None
+            recipient = resolve_referrer(*firing.referrer, context) if firing.referrer else None
+            if recipient is not None:
+                found.append((slot(kind, recipient), recipient))
+            else:
+                unresolved.append((kind, unresolved_reason(kind)))
+            continue
+        recipient = resolve(kind, child, context)
+        if recipient is None and kind in rule.fallback:
+            instead = resolve(rule.fallback[kind], child, context)
+            recipient = as_fallback(instead) if instead is not None else None
+        if recipient is None:
+            unresolved.append((kind, unresolved_reason(kind)))
+            if kind in rule.fallback:
+                unresolved.append((rule.fallback[kind], unresolved_reason(rule.fallback[kind])))
         else:
-            found = resolve(kind, child, context)
-            if found is None and kind in rule.fallback:
-                found = resolve(rule.fallback[kind], child, context)
-        if found is not None:
-            yield found
+            found.append((slot(kind, recipient), recipient))
+    if not found:
+        kind = rule.recipients[0]
+        found.append(("unrouted", unrouted(kind, context.operator_email)))
+    return found, unresolved
 
 
 def _intents(
@@ -253,7 +312,8 @@ def _intents(
         urgency = Urgency.URGENT
     numbers = {"count": 0, "threshold": 0, "window_days": 0, **firing.numbers}
     headline = rule.headline.format_map(numbers)
-    for recipient in _recipients(rule, child, firing, context):
+    found, unresolved = _recipients(rule, child, firing, context)
+    for audience, recipient in found:
         deliver_by = None
         if rule.deliver_before_next_school_day and recipient.kind == "school-dsl":
             deliver_by = next_school_day_start(context.calendar, _instant(entry.recorded_at))
@@ -266,6 +326,9 @@ def _intents(
             urgency=urgency,
             headline=headline,
             deliver_by=deliver_by,
-            discriminator=firing.discriminator,
             extra=dict(firing.extra),
+            occurrence=firing.occurrence,
+            slot=audience,
+            unresolved=tuple(unresolved),
+            record_only=recipient.route == UNROUTED and rule.if_no_recipient == RECORD_ONLY,
         )

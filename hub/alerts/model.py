@@ -42,6 +42,10 @@ class Recipient:
     name: str | None = None
     email: str | None = None
     escalation_email: str | None = None
+    # How the recipient was found (hub.alerts.routing.ROUTE_RANKS): "allocated" (the
+    # child's own professional or authority), "household", "school-authority",
+    # "home-postcode", "default-authority", "fallback:<route>", or "unrouted".
+    route: str = "allocated"
 
     @property
     def key(self) -> str:
@@ -62,6 +66,19 @@ class AlertIntent:
     # Distinguishes intents from one entry for one recipient under one rule (rarely needed).
     discriminator: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the alert is about, independent of arrival order: the entry's event id, or for
+    # windowed rules the window (an ISO week, an attendance, a period of the window).
+    occurrence: str = ""
+    # The audience (hub.alerts.routing.slot): one alert per slot, the best route wins.
+    slot: str = ""
+    # Recipient kinds of the rule that could not be resolved, with the reason (audited).
+    unresolved: tuple[tuple[str, str], ...] = ()
+    # Nobody could be found and the rule says so is recorded, not raised: audit only.
+    record_only: bool = False
+
+    @property
+    def occurrence_key(self) -> str:
+        return self.occurrence or self.entry.event_id
 
     @property
     def alert_id(self) -> str:
@@ -69,9 +86,15 @@ class AlertIntent:
             (
                 self.rule_id,
                 self.child_id,
-                self.entry.event_id,
+                self.occurrence_key,
                 self.recipient.key,
                 self.discriminator,
             )
         )
+        return str(uuid.uuid5(ALERT_NAMESPACE, material))
+
+    @property
+    def occurrence_id(self) -> str:
+        """Shared by every alert one rule raises for one occurrence about one child."""
+        material = "|".join(("occurrence", self.rule_id, self.child_id, self.occurrence_key))
         return str(uuid.uuid5(ALERT_NAMESPACE, material))

@@ -4,13 +4,22 @@ Each alert is shaped through the policy for its recipient, stored, audited and,
 when nobody acknowledges it in time, escalated.
 
 The raiser reads the event store's notification log (``Child.EntryRecorded``
-events, in commit order) from its stored position, rebuilds the child as it
-was at that event, and evaluates the alert rules. Alerts and the new position
-are stored in one transaction; ids are derived from the rule, child, entry and
-recipient, so a replay or a restart raises nothing twice. Auditing follows
-with an idempotency key per alert, so a crash between the two steps is redone,
-never doubled. Time for deadlines and escalation is event time, from a clock
-that tests can move.
+and ``ProfessionalRecorded`` events, in commit order) from its stored position.
+Every child a page touches is loaded once, as it is now, and each of its recent
+entries (recorded within ``max_age``) that a rule could fire on is judged again,
+on event time (``hub.alerts.evaluate``); a signal that can complete a sibling's
+cumulative rule re-judges the siblings too. So a record that arrives late (a plan
+after the attendances it covers, an earlier attendance after a later police
+notification) raises what time order would have raised. Among the alerts for one
+occurrence and audience only a better route than those already raised is added
+(``hub.alerts.routing``), so re-judging raises nothing twice. Alerts and the new
+position are stored in one transaction; auditing follows with an idempotency key
+per alert, so a crash between the two steps is redone, never doubled.
+
+Deadlines run from when the recipient could know: the later of the agency's
+record time and the raiser's clock when the alert is raised (escalations too, so
+an escalation's deadline is never in its own past); how late the source record
+reached the hub is kept in the alert's routing and shown with it.
 """
 
 from __future__ import annotations
@@ -32,7 +41,8 @@ from consumers.deadlines import (
 )
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import ALERT_NAMESPACE, AlertIntent, Recipient
-from hub.alerts.rules import AlertRules, may_fire
+from hub.alerts.routing import UNROUTED, rank
+from hub.alerts.rules import AlertRules, CumulativeConcernTrigger, may_fire
 from hub.alerts.store import ACKNOWLEDGED, RAISED, REFUSED, Alert, AlertStore
 from hub.application.disclosure import contact_for, disclosure_record
 from hub.application.hub_app import HubApplication
@@ -51,6 +61,7 @@ PROFESSIONAL_TOPIC = f"{Child.__module__}:{Child.__qualname__}.ProfessionalRecor
 # then sent to the newly known school (Operation Encompass, P4).
 LATE_SCHOOL_WINDOW = timedelta(days=28)
 DEFAULT_MAX_AGE = timedelta(days=7)
+STATUS_PREFIX = "cp-status-"
 POSITION = "hub-notifications"
 ACCESS_POSITION = "audit-access-to-service"
 WATERMARK = "event-time-watermark"  # latest recorded_at seen, in epoch seconds
@@ -94,7 +105,8 @@ class AlertRaiser:
         """Evaluate the chronology entries recorded since the last call; returns alerts added.
 
         An entry the hub stored more than ``max_age`` after the agency recorded it is
-        history (a baseline load, a backfill): it joins the chronology without alerting.
+        history (a baseline load, a backfill): it joins the chronology without alerting,
+        and is not judged again later either.
         """
         start = self._store.position(POSITION) + 1
         page = self._app.recorder.select_notifications(
@@ -104,40 +116,159 @@ class AlertRaiser:
         if not page:
             self.audit_pending()
             return 0
-        alerts: list[Alert] = []
         watermark = self._store.position(WATERMARK)
+        touched: dict[UUID, datetime] = {}  # child -> when the hub stored its latest record
+        with_siblings: set[UUID] = set()
+        schools_learned: list[tuple[UUID, datetime]] = []
         for notification in page:
             originator = notification.originator_id
             child_id = originator if isinstance(originator, UUID) else UUID(str(originator))
             event: Any = self._app.mapper.to_domain_event(notification)
+            stored_at: datetime = event.timestamp
             if notification.topic == PROFESSIONAL_TOPIC:
+                # A newly known professional can route alerts better (or at all).
+                touched[child_id] = max(stored_at, touched.get(child_id, stored_at))
                 if event.role == "school":
-                    child = self._child_at(child_id, notification.originator_version)
-                    alerts += self._late_school_alerts(child, event.timestamp)
+                    schools_learned.append((child_id, stored_at))
                 continue
             entry = ChronologyEntry.from_dict(event.entry)
             recorded = _instant(entry.recorded_at or entry.occurred_at)
             watermark = max(watermark, int(recorded.timestamp()))
-            if event.timestamp - recorded > self._max_age or not may_fire(self._rules, entry):
-                continue  # history, or nothing any rule could raise: no need to load the child
-            child = self._child_at(child_id, notification.originator_version)
-            for intent in evaluate(self._rules, child, entry, self._context):
-                alerts.append(self._shape(intent, child))
-        added = self._store.add(alerts, (POSITION, page[-1].id), (WATERMARK, watermark))
+            if stored_at - recorded > self._max_age:
+                continue  # history: no need to load the child
+            if not (may_fire(self._rules, entry) or entry.kind.startswith(STATUS_PREFIX)):
+                continue  # nothing any rule could raise, and no status that changes a judgement
+            touched[child_id] = max(stored_at, touched.get(child_id, stored_at))
+            if self._may_complete_siblings(entry):
+                with_siblings.add(child_id)
+        intents: list[tuple[AlertIntent, Child]] = []
+        judged: set[UUID] = set()
+        for child_id, now in touched.items():
+            child = self._app.get_child(child_id)
+            family = [child]
+            if child_id in with_siblings:
+                family += self._context.siblings(child)
+            for member in family:
+                if member.id not in judged:
+                    judged.add(member.id)
+                    intents += [(i, member) for i in self._rejudge(member, now)]
+        for child_id, learned_at in schools_learned:
+            child = self._app.get_child(child_id)
+            intents += [(i, child) for i in self._late_school_intents(child, learned_at)]
+        alerts, superseded = self._route(intents)
+        added = self._store.add(
+            alerts, (POSITION, page[-1].id), (WATERMARK, watermark), superseded=superseded
+        )
+        self._audit_superseded(superseded)
         self.audit_pending()
         return added
 
-    def _child_at(self, child_id: UUID, version: int) -> Child:
-        child: Child = self._app.repository.get(child_id, version=version)
-        return child
+    def _may_complete_siblings(self, entry: ChronologyEntry) -> bool:
+        return any(
+            isinstance(rule.trigger, CumulativeConcernTrigger)
+            and rule.trigger.include_siblings
+            and any(match.matches(entry) for match in rule.trigger.signals)
+            for rule in self._rules.rules
+        )
 
-    def _late_school_alerts(self, child: Child, learned_at: datetime) -> list[Alert]:
+    def _rejudge(self, child: Child, now: datetime) -> list[AlertIntent]:
+        """Every intent the child's recent entries raise, judged on what is known now."""
+        intents: list[AlertIntent] = []
+        for entry in child.entries:
+            recorded = _instant(entry.recorded_at or entry.occurred_at)
+            if now - recorded > self._max_age or not may_fire(self._rules, entry):
+                continue
+            intents += evaluate(self._rules, child, entry, self._context)
+        return intents
+
+    def _route(
+        self, intents: list[tuple[AlertIntent, Child]]
+    ) -> tuple[list[Alert], list[tuple[str, str]]]:
+        """The alerts to add, and (old, new) pairs where a better route supersedes an alert.
+
+        Per occurrence and audience (slot) an alert is added only when no alert already
+        raised for it has a route as good; an unrouted alert gives way to any routed one.
+        """
+        existing = self._store.routes([intent.occurrence_id for intent, _ in intents])
+        standing: dict[str, list[tuple[str, str, int]]] = {}  # occurrence -> (id, slot, rank)
+        known: set[str] = set()
+        for alert in existing:
+            known.add(alert.alert_id)
+            if alert.superseded_by is None:
+                standing.setdefault(alert.occurrence_id, []).append(
+                    (alert.alert_id, alert.slot, alert.route_rank)
+                )
+        ordered = sorted(intents, key=lambda pair: rank(pair[0].recipient.route))
+        alerts: list[Alert] = []
+        superseded: list[tuple[str, str]] = []
+        self._record_unresolved([intent for intent, _ in ordered if intent.record_only])
+        for intent, child in ordered:
+            if intent.record_only:
+                continue
+            alert_id = intent.alert_id
+            if alert_id in known:
+                continue
+            current = standing.setdefault(intent.occurrence_id, [])
+            new_rank = rank(intent.recipient.route)
+            if intent.recipient.route == UNROUTED:
+                if current:  # routed already, or already waiting for a person to route it
+                    continue
+                replaced = []
+            else:
+                same = [item for item in current if item[1] == intent.slot]
+                if any(item[2] <= new_rank for item in same):
+                    continue
+                replaced = same + [item for item in current if item[2] >= rank(UNROUTED)]
+            known.add(alert_id)
+            for item in replaced:
+                superseded.append((item[0], alert_id))
+                current.remove(item)
+            current.append((alert_id, intent.slot, new_rank))
+            alerts.append(self._shape(intent, child))
+        return alerts, superseded
+
+    def _record_unresolved(self, intents: list[AlertIntent]) -> None:
+        """Audit, once per occurrence, that a record-only rule found nobody to tell, and why."""
+        if not intents:
+            return
+        unique = {intent.occurrence_id: intent for intent in intents}
+        self._audit.append_batch(
+            [
+                (
+                    "alert-recipient-unresolved",
+                    {
+                        "rule_id": intent.rule_id,
+                        "child_id": intent.child_id,
+                        "event_id": intent.entry.event_id,
+                        "kind": intent.entry.kind,
+                        "occurrence": intent.occurrence_key,
+                        "unresolved": [{"kind": k, "reason": r} for k, r in intent.unresolved],
+                        "outcome": "recorded only: the rule tells nobody else in this case",
+                    },
+                )
+                for intent in unique.values()
+            ],
+            keys=[f"unresolved:{occurrence}" for occurrence in unique],
+        )
+
+    def _audit_superseded(self, superseded: list[tuple[str, str]]) -> None:
+        if not superseded:
+            return
+        self._audit.append_batch(
+            [
+                ("alert-superseded", {"alert_id": old, "superseded_by": new})
+                for old, new in superseded
+            ],
+            keys=[f"superseded:{old}:{new}" for old, new in superseded],
+        )
+
+    def _late_school_intents(self, child: Child, learned_at: datetime) -> list[AlertIntent]:
         """School notifications for recent police notifications, now the school is known.
 
         Alert ids do not depend on when they are evaluated, so a notification the school
         was already sent is not sent again.
         """
-        alerts = []
+        intents = []
         for entry in child.chronology():
             if entry.kind != "domestic-abuse-notification":
                 continue
@@ -145,8 +276,8 @@ class AlertRaiser:
                 continue
             for intent in evaluate(self._rules, child, entry, self._context):
                 if intent.recipient.kind == "school-dsl":
-                    alerts.append(self._shape(intent, child))
-        return alerts
+                    intents.append(intent)
+        return intents
 
     def raise_access_notifications(self, limit: int = 500) -> int:
         """Turn the lookup service's ``access-to-service`` audit records into alerts (A1).
@@ -157,7 +288,7 @@ class AlertRaiser:
         records = self._audit.records("access-to-service", after=after)[:limit]
         if not records:
             return 0
-        alerts: list[Alert] = []
+        intents: list[tuple[AlertIntent, Child]] = []
         for record in records:
             notice = record.payload
             try:
@@ -175,9 +306,10 @@ class AlertRaiser:
                 source_organisation=notice["accessing_organisation"],
                 source_reference=notice["lookup_id"],
             )
-            for intent in evaluate(self._rules, child, entry, self._context):
-                alerts.append(self._shape(intent, child))
-        added = self._store.add(alerts, (ACCESS_POSITION, records[-1].seq))
+            intents += [(i, child) for i in evaluate(self._rules, child, entry, self._context)]
+        alerts, superseded = self._route(intents)
+        added = self._store.add(alerts, (ACCESS_POSITION, records[-1].seq), superseded=superseded)
+        self._audit_superseded(superseded)
         self.audit_pending()
         return added
 
@@ -199,6 +331,8 @@ class AlertRaiser:
             relationship=target.relationship,
         )
         purpose = "referral-feedback" if target.kind == "referrer" else "safeguarding"
+        if target.route == UNROUTED:
+            purpose = "operations"  # the hub's duty operator, to find who must be told
         facts = engine.entry_facts(intent.entry, child.on_plan, child.looked_after)
         decision = engine.decide(self._policy, recipient, purpose, intent.entry, facts)
         content = engine.render(intent.entry, decision)
@@ -214,7 +348,11 @@ class AlertRaiser:
             list(intent.entry.labels),
             decision,
         )
-        raised_at = _instant(intent.entry.recorded_at or intent.entry.occurred_at)
+        # The recipient can know from when the alert is raised, not from when the agency
+        # recorded its record: a late record gets the whole acknowledgement window.
+        source_recorded = _instant(intent.entry.recorded_at or intent.entry.occurred_at)
+        raised_at = max(source_recorded, self._clock())
+        lateness = raised_at - source_recorded
         deadline = ack_deadline(Urgency(intent.urgency), raised_at, self._calendar)
         if intent.deliver_by is not None:
             deadline = max(deadline, intent.deliver_by)
@@ -235,6 +373,17 @@ class AlertRaiser:
             escalation_level=level,
             escalates=escalates,
             state=RAISED if content is not None else REFUSED,
+            occurrence_id=intent.occurrence_id,
+            slot=intent.slot,
+            route_rank=rank(target.route),
+            routing={
+                "route": target.route,
+                "slot": intent.slot,
+                "occurrence": intent.occurrence_key,
+                "unresolved": [{"kind": k, "reason": r} for k, r in intent.unresolved],
+                "source_recorded_at": source_recorded.isoformat(),
+                "source_lateness_seconds": int(lateness.total_seconds()),
+            },
         )
 
     # Auditing ---------------------------------------------------------------------------
@@ -246,6 +395,8 @@ class AlertRaiser:
             items = []
             for alert in pending:
                 kind = "alert-refused" if alert.state == REFUSED else "alert-raised"
+                if alert.unrouted:
+                    kind = "alert-unrouted"
                 if alert.escalation_level:
                     kind = "alert-escalated"
                 items.append((kind, _audit_payload(alert)))
@@ -380,4 +531,5 @@ def _audit_payload(alert: Alert) -> dict[str, Any]:
         "ack_deadline": alert.ack_deadline,
         "escalation_level": alert.escalation_level,
         "escalates": alert.escalates,
+        "routing": alert.routing,
     }

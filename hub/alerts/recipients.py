@@ -5,7 +5,14 @@ school-dsl and referrer. Contacts come from the child's record (who is involved)
 the organisation directory (secure mailboxes and escalation addresses) and the
 school directory (the designated safeguarding lead). A kind that cannot be resolved
 (no school known, no GP, no social worker allocated) gives ``None``; the rule's
-fallback, if any, is then tried by ``hub.alerts.evaluate``.
+fallback, if any, is then tried by ``hub.alerts.evaluate``, and when that fails too
+the alert is raised unrouted (``hub.alerts.routing``), never dropped.
+
+A front door or duty team is found from the child's responsible authority (plan or
+looked-after status), else another child of the same household, else the child's
+school's authority, else the home postcode (``hub.alerts.postcode_areas``), else the
+deployment's default authority. Each recipient says in ``route`` which of these it
+came from, so a later, better route can take over (``hub.alerts.routing``).
 """
 
 from __future__ import annotations
@@ -62,14 +69,48 @@ def _school_la(child: Child, context: AlertContext) -> str | None:
     return (school.details.get("la_code") or None) if school else None
 
 
+def _household_la(child: Child, context: AlertContext) -> str | None:
+    """The responsible authority of another child of the same household (lowest id first)."""
+    codes = sorted(
+        (str(sibling.id), code)
+        for sibling in context.siblings(child)
+        if (code := _responsible_code(sibling))
+    )
+    return codes[0][1] if codes else None
+
+
+def _home_la(child: Child, context: AlertContext) -> str | None:
+    areas = context.postcode_areas
+    return areas.authority(child.details.get("postcode")) if areas is not None else None
+
+
+# Where the responsible local authority comes from, best first (ROUTES says how good each is).
+_AUTHORITY_SOURCES: tuple[tuple[str, Callable[[Child, AlertContext], str | None]], ...] = (
+    ("responsible-authority", lambda child, _: _responsible_code(child)),
+    ("household", _household_la),
+    ("school-authority", _school_la),
+    ("home-postcode", _home_la),
+    ("default-authority", lambda _, context: context.default_authority),
+)
+
+
+def responsible_la(child: Child, context: AlertContext) -> tuple[str, str] | None:
+    """(authority code, where it came from) for ``child``, or None when nothing says."""
+    for route, source in _AUTHORITY_SOURCES:
+        code = source(child, context)
+        if code:
+            return code, route
+    return None
+
+
 def _authority(kind: str, child: Child, context: AlertContext) -> Recipient | None:
     """The children's social care front door (or duty team) of the child's authority."""
-    responsible = _responsible_code(child)
-    code = responsible or _school_la(child, context) or context.default_authority
-    if not code:
+    found = responsible_la(child, context)
+    if found is None:
         return None
+    code, route = found
     relationship = "front-door"
-    if kind == "duty-team" and code == responsible:
+    if kind == "duty-team" and route == "responsible-authority":
         relationship = "responsible-authority"
     authority = context.organisations.get(code)
     return Recipient(
@@ -81,6 +122,7 @@ def _authority(kind: str, child: Child, context: AlertContext) -> Recipient | No
         name=authority.name if authority else None,
         email=_or_none(authority.email) if authority else None,
         escalation_email=_or_none(authority.escalation_email) if authority else None,
+        route="allocated" if route == "responsible-authority" else route,
     )
 
 
@@ -154,6 +196,23 @@ def resolve(kind: str, child: Child, context: AlertContext) -> Recipient | None:
     """The recipient of ``kind`` for ``child``, or ``None`` if none is known."""
     resolver = _RESOLVERS.get(kind)
     return resolver(child, context) if resolver else None
+
+
+UNRESOLVED_REASONS = {
+    "lead-social-worker": "no lead social worker is allocated on the child's record",
+    "duty-team": "no local authority is known for the child (no plan, household, school, "
+    "home postcode in the reference table, or default authority)",
+    "front-door": "no local authority is known for the child (no plan, household, school, "
+    "home postcode in the reference table, or default authority)",
+    "registered-gp": "no registered GP practice is known for the child",
+    "health-visitor": "no health visitor is recorded for the child",
+    "school-dsl": "no school is known for the child",
+    "referrer": "the referring organisation is not known",
+}
+
+
+def unresolved_reason(kind: str) -> str:
+    return UNRESOLVED_REASONS.get(kind, f"no recipient of kind {kind} is known")
 
 
 def resolve_referrer(code: str, agency: str, context: AlertContext) -> Recipient | None:

@@ -64,8 +64,13 @@ RULE_KEYS = frozenset(
         "urgency",
         "urgent_when",
         "deliver_before_next_school_day",
+        "if_no_recipient",
     }
 )
+# What happens when none of a rule's recipients (nor their fallbacks) can be resolved.
+RAISE_UNROUTED = "raise-unrouted"  # to the hub's duty operator, who must route it
+RECORD_ONLY = "record-only"  # audited with the reason, nobody told (the audience may not exist)
+IF_NO_RECIPIENT = frozenset({RAISE_UNROUTED, RECORD_ONLY})
 
 Conditions = dict[str, tuple[DetailValue, ...]]
 
@@ -158,6 +163,7 @@ class AlertRule:
     fallback: dict[str, str] = field(default_factory=dict)
     urgent_when: Conditions = field(default_factory=dict)
     deliver_before_next_school_day: bool = False
+    if_no_recipient: str = RAISE_UNROUTED
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,12 @@ def _rule(source: str, index: int, raw: Any) -> AlertRule:
         raise AlertRulesError(f"{at}: deliver_before_next_school_day: must be true or false")
     if school_deadline and "school-dsl" not in (*recipients, *fallback.values()):
         raise AlertRulesError(f"{at}: deliver_before_next_school_day: no school-dsl recipient")
+    if_no_recipient = raw.get("if_no_recipient", RAISE_UNROUTED)
+    if if_no_recipient not in IF_NO_RECIPIENT:
+        raise AlertRulesError(
+            f"{at}: if_no_recipient: must be one of {_sorted(IF_NO_RECIPIENT)}, "
+            f"not {if_no_recipient!r}"
+        )
     trigger = _trigger(at, raw.get("trigger"), raw.get("parameters", {}))
     if ("referrer" in recipients) != isinstance(trigger, ReferralOutcomeTrigger):
         raise AlertRulesError(
@@ -270,6 +282,7 @@ def _rule(source: str, index: int, raw: Any) -> AlertRule:
         fallback=fallback,
         urgent_when=_conditions(at, "urgent_when", raw.get("urgent_when", {})),
         deliver_before_next_school_day=school_deadline,
+        if_no_recipient=if_no_recipient,
     )
 
 

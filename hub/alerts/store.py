@@ -50,6 +50,16 @@ CREATE INDEX IF NOT EXISTS alerts_unpublished ON alerts (published, seq);
 CREATE INDEX IF NOT EXISTS alerts_open ON alerts (state, escalation_level, ack_deadline);
 CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+# Routing columns (hub.alerts.routing), added to stores created before them.
+ROUTING_COLUMNS = (
+    ("occurrence_id", "TEXT NOT NULL DEFAULT ''"),
+    ("slot", "TEXT NOT NULL DEFAULT ''"),
+    ("route_rank", "INTEGER NOT NULL DEFAULT 0"),
+    ("superseded_by", "TEXT"),
+    ("routing", "TEXT NOT NULL DEFAULT '{}'"),
+)
+ROUTING_INDEX = "CREATE INDEX IF NOT EXISTS alerts_occurrence ON alerts (occurrence_id)"
+UNROUTED_RANK = 100  # hub.alerts.routing.UNROUTED_RANK
 
 RAISED = "raised"
 ACKNOWLEDGED = "acknowledged"
@@ -81,6 +91,16 @@ class Alert:
     audited: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     seq: int = 0  # the store's order (0 until stored)
+    occurrence_id: str = ""  # shared by the alerts one rule raises for one occurrence
+    slot: str = ""  # the audience (hub.alerts.routing.slot)
+    route_rank: int = 0  # lower is better; UNROUTED_RANK: nobody could be found
+    superseded_by: str | None = None  # a better-routed alert raised later for the same slot
+    # How it was routed: route, unresolved kinds with reasons, the source record's time.
+    routing: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unrouted(self) -> bool:
+        return self.route_rank >= UNROUTED_RANK
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -92,8 +112,10 @@ class Alert:
 _COLUMNS = (
     "alert_id, rule_id, requirements, child_id, nhs_number, recipient, urgency, headline,"
     " content, decision, raised_at, deliver_by, ack_deadline, escalation_level, escalates,"
-    " state, acknowledged_at, acknowledged_by, escalated_to_level, published, audited"
+    " state, acknowledged_at, acknowledged_by, escalated_to_level, published, audited,"
+    " occurrence_id, slot, route_rank, superseded_by, routing"
 )
+_PLACEHOLDERS = ",".join("?" * 26)
 
 
 def _row(alert: Alert) -> tuple[Any, ...]:
@@ -119,6 +141,11 @@ def _row(alert: Alert) -> tuple[Any, ...]:
         alert.escalated_to_level,
         int(alert.published),
         int(alert.audited),
+        alert.occurrence_id,
+        alert.slot,
+        alert.route_rank,
+        alert.superseded_by,
+        json.dumps(alert.routing, sort_keys=True),
     )
 
 
@@ -145,7 +172,12 @@ def _alert(row: Sequence[Any]) -> Alert:
         escalated_to_level=row[18],
         published=bool(row[19]),
         audited=bool(row[20]),
-        seq=row[21] or 0,
+        occurrence_id=row[21],
+        slot=row[22],
+        route_rank=row[23],
+        superseded_by=row[24],
+        routing=json.loads(row[25]),
+        seq=row[26] or 0,
     )
 
 
@@ -159,6 +191,11 @@ class AlertStore:
         use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(alerts)")}
+        for name, definition in ROUTING_COLUMNS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE alerts ADD COLUMN {name} {definition}")
+        self._db.execute(ROUTING_INDEX)
 
     def close(self) -> None:
         self._db.close()
@@ -179,14 +216,27 @@ class AlertStore:
             row = self._db.execute("SELECT value FROM positions WHERE name = ?", (name,)).fetchone()
         return int(row[0]) if row else 0
 
-    def add(self, alerts: Sequence[Alert], *positions: tuple[str, int]) -> int:
-        """Store new alerts (an id already stored is left as it is) and move ``positions``."""
+    def add(
+        self,
+        alerts: Sequence[Alert],
+        *positions: tuple[str, int],
+        superseded: Sequence[tuple[str, str]] = (),
+    ) -> int:
+        """Store new alerts (an id already stored is left as it is) and move ``positions``.
+
+        ``superseded`` pairs (old alert id, new alert id) mark alerts a better-routed one
+        replaces, in the same transaction.
+        """
         added = 0
         with self._transaction() as db:
+            db.executemany(
+                "UPDATE alerts SET superseded_by = ? WHERE alert_id = ? AND superseded_by IS NULL",
+                [(new, old) for old, new in superseded],
+            )
             next_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM alerts").fetchone()[0]
             for alert in alerts:
                 cursor = db.execute(
-                    f"INSERT OR IGNORE INTO alerts ({_COLUMNS}) VALUES ({','.join('?' * 21)})",
+                    f"INSERT OR IGNORE INTO alerts ({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
                     _row(alert),
                 )
                 if cursor.rowcount:
@@ -198,6 +248,20 @@ class AlertStore:
             for position in positions:
                 db.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
         return added
+
+    def routes(self, occurrence_ids: Sequence[str]) -> list[Alert]:
+        """The alerts already raised for these occurrences (superseded ones included)."""
+        found: list[Alert] = []
+        ids = list(dict.fromkeys(occurrence_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += self.select(f"occurrence_id IN ({marks})", chunk, 1_000_000)
+        return found
+
+    def unrouted_alerts(self) -> list[Alert]:
+        """Alerts nobody could be found for, not since routed by a later record."""
+        return self.select("route_rank >= ? AND superseded_by IS NULL", (UNROUTED_RANK,), 1_000_000)
 
     def get(self, alert_id: str) -> Alert | None:
         with self._lock:
@@ -243,10 +307,12 @@ class AlertStore:
     def open_alerts(self, due_by: str) -> list[Alert]:
         """Unacknowledged original alerts past their deadline at ``due_by`` (UTC ISO text).
 
-        Only those with escalations left; every escalation falls after the deadline.
+        Only those with escalations left; every escalation falls after the deadline. An alert
+        superseded by a better-routed one does not escalate: its successor does.
         """
         return self.select(
-            "state = ? AND escalation_level = 0 AND escalated_to_level < 2 AND ack_deadline <= ?",
+            "state = ? AND escalation_level = 0 AND escalated_to_level < 2 AND ack_deadline <= ?"
+            " AND superseded_by IS NULL",
             (RAISED, due_by),
             1_000_000,
         )

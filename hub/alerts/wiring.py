@@ -5,7 +5,11 @@ Configuration (environment):
                          default: the synthetic area's term dates
 ``HUB_SCHOOL_DAY_START`` when the school day starts (default 08:45), for Operation Encompass
 ``HUB_DEFAULT_AUTHORITY`` the local authority code whose front door receives concerns about
-                         children with no known authority
+                         children with no other known authority (plan, household, school,
+                         home postcode in the reference table loaded by
+                         ``hub reference postcodes``)
+``HUB_DUTY_OPERATOR_EMAIL`` the hub duty operator's mailbox, which receives unrouted alerts
+                         (concerns nobody could be found for; ``hub alerts list --unrouted``)
 ``HUB_ALERT_MAX_AGE_DAYS`` entries the hub receives more than this many days after the agency
                          recorded them (baseline loads, backfills) do not alert (default 7)
 """
@@ -21,6 +25,7 @@ from uuid import UUID
 
 from consumers.school_day import DEFAULT_SCHOOL_DAY_START, SchoolCalendar
 from hub.alerts.evaluate import AlertContext
+from hub.alerts.postcode_areas import load_areas
 from hub.alerts.publisher import AlertPublisher
 from hub.alerts.raiser import WATERMARK, AlertRaiser
 from hub.alerts.rules import load_alert_rules
@@ -101,6 +106,8 @@ def build_alerts(
         siblings=siblings_loader(app),
         calendar=school_calendar(),
         default_authority=os.environ.get("HUB_DEFAULT_AUTHORITY") or None,
+        postcode_areas=load_areas(settings.data_dir),
+        operator_email=os.environ.get("HUB_DUTY_OPERATOR_EMAIL") or None,
     )
 
     def clock() -> datetime:

@@ -181,6 +181,22 @@ def record(
     return intents
 
 
+class Raised:
+    """The alert ids raised so far, as the alert store keeps them.
+
+    An id raised again is no new alert (re-judging an entry, or a second entry for the
+    same occurrence).
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    def new(self, intents: list[AlertIntent]) -> list[AlertIntent]:
+        fresh = [i for i in intents if i.alert_id not in self.ids]
+        self.ids |= {i.alert_id for i in intents}
+        return fresh
+
+
 def fired(intents: list[AlertIntent], rule: str | None = None) -> set[tuple[str, str, str]]:
     """(rule, recipient kind, recipient organisation) of each intent, optionally for one rule."""
     return {
@@ -325,7 +341,9 @@ def test_a5_nai_is_urgent_to_duty_team_gp_and_social_worker_once_per_attendance(
     assert duty.escalation_email == "duty-manager@leeds.example"
     assert {i.urgency for i in first if i.rule_id == rule} == {"urgent"}
     again = attendance("unscheduled-care-discharge", suspected_non_accidental_injury=True)
-    assert fired(record(child, again), rule) == set()
+    raised = Raised()
+    raised.new(first)
+    assert fired(raised.new(record(child, again)), rule) == set()
     other_visit = attendance(suspected_non_accidental_injury=True, attendance_reference="V2")
     assert fired(record(child, other_visit), rule) != set()
 
@@ -418,7 +436,7 @@ def test_friday_evening_notification_is_due_monday_before_school() -> None:
     ("plan", "risk", "social_care", "urgency"),
     [
         (True, "STANDARD", ("p1-domestic-abuse-child-on-plan", "lead-social-worker"), "routine"),
-        (True, "HIGH", ("p1-domestic-abuse-child-on-plan", "lead-social-worker"), "urgent"),
+        (True, "HIGH", ("p1-high-risk-domestic-abuse-referral", "lead-social-worker"), "urgent"),
         (False, "STANDARD", None, "routine"),
         (False, "MEDIUM", None, "routine"),
         (False, "HIGH", ("p1-high-risk-domestic-abuse-referral", "front-door"), "urgent"),
@@ -492,10 +510,11 @@ def test_s1_unauthorised_absences_fire_once_a_week_at_the_threshold() -> None:
         (absence("2026-11-23", "AM"), None),  # next week starts again
         (absence("2026-11-24", "PM"), "2026-W48"),
     ]
+    raised = Raised()
     for item, week in marks:
-        intents = [i for i in record(child, item) if i.rule_id == WEEKLY]
-        expected = [("lead-social-worker", week)] if week else []
-        assert [(i.recipient.kind, i.discriminator) for i in intents] == expected, item.details
+        intents = [i for i in raised.new(record(child, item)) if i.rule_id == WEEKLY]
+        expected = [("lead-social-worker", f"week:{week}")] if week else []
+        assert [(i.recipient.kind, i.occurrence) for i in intents] == expected, item.details
 
 
 def test_s1_weekly_discriminator_is_the_iso_week_and_needs_a_plan() -> None:
@@ -503,7 +522,7 @@ def test_s1_weekly_discriminator_is_the_iso_week_and_needs_a_plan() -> None:
     child = make_child(plan=True)
     record(child, absence("2026-11-16"))
     intents = [i for i in record(child, absence("2026-11-19")) if i.rule_id == WEEKLY]
-    assert [(i.discriminator, i.recipient.kind) for i in intents] == [("2026-W47", "front-door")]
+    assert [(i.occurrence, i.recipient.kind) for i in intents] == [("week:2026-W47", "front-door")]
     assert "2 sessions" in intents[0].headline
     off_plan = make_child()
     record(off_plan, absence("2026-11-16"))
@@ -539,14 +558,15 @@ def test_c5_sibling_police_entry_and_child_injury_fire_once() -> None:
     child, sibling = make_child("a"), make_child("b")
     siblings = {str(child.id): [sibling], str(sibling.id): [child]}
     ctx = context(siblings, default="383")
+    raised = Raised()
     assert fired(record(sibling, police(at="2026-11-01T22:00:00+00:00"), ctx), C5) == set()
-    intents = record(child, attendance(injury=True), ctx)
+    intents = raised.new(record(child, attendance(injury=True), ctx))
     assert fired(intents, C5) == {(C5, "front-door", "383")}
     alert = next(i for i in intents if i.rule_id == C5)
     assert alert.extra["agency"] == ["EMERGENCY_CARE", "POLICE"]
     assert "2 agencies within 30 days" in alert.headline
     later = attendance(injury=True, attendance_reference="V9", at="2026-11-19T10:00:00+00:00")
-    assert fired(record(child, later, ctx), C5) == set()  # already two agencies
+    assert fired(raised.new(record(child, later, ctx)), C5) == set()  # already two agencies
 
 
 @pytest.mark.parametrize(
