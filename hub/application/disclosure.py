@@ -68,7 +68,7 @@ class DisclosureService:
                 decision = decide(self._policy, recipient, purpose, entry, facts)
             rendered = render(entry, decision)
             if rendered is not None:
-                if decision.disclose is Disclosure.FACT_ONLY:
+                if decision.needs_contact:
                     rendered["contact"] = contact_for(child)
                 shown.append(rendered)
             records.append(
@@ -160,6 +160,8 @@ def disclosure_record(
         "policy_version": decision.policy_version,
         "reason": decision.reason,
         "needs_review": decision.needs_review,
+        # Per sensitivity label, the fields it kept from this recipient (empty: none).
+        "withheld_fields": {label: list(fields) for label, fields in decision.withheld_fields},
     }
 
 

@@ -397,16 +397,19 @@ class _Disclosures:
             )
 
     def _attendance_view(self, entry: ChronologyEntry, decision: engine.Decision) -> AttendanceView:
-        day = entry.occurred_at[:10]
+        # Built from what the policy renders, so a field a label withholds never shows.
+        shown = engine.render(entry, decision) or {}
+        day = str(shown.get("occurred_at") or "")[:10]
         if decision.disclose is Disclosure.FACT_ONLY:
             return AttendanceView(date=day)
-        code = str(entry.details.get("site_code") or "")
+        details = shown.get("details") or {}
+        code = str(details.get("site_code") or "")
         return AttendanceView(
             date=day,
             site_code=code,
-            site_name=self._service.site_name(code),
-            site_type=str(entry.details.get("site_type") or ""),
-            attendance_category=str(entry.details.get("attendance_category") or ""),
+            site_name=self._service.site_name(code) if code else "",
+            site_type=str(details.get("site_type") or ""),
+            attendance_category=str(details.get("attendance_category") or ""),
         )
 
     def _police(self, entries: list[ChronologyEntry]) -> None:
@@ -414,21 +417,24 @@ class _Disclosures:
             if entry.kind != DOMESTIC_ABUSE or not self._within(entry, POLICE_WINDOW):
                 continue
             decision = self._decide(entry, self._child)
-            if decision.disclose is Disclosure.REFUSE:
+            shown = engine.render(entry, decision)
+            if shown is None:
                 continue
             text = (
                 f"Police notified a domestic abuse incident at the child's home on "
-                f"{entry.occurred_at[:10]}"
+                f"{str(shown['occurred_at'])[:10]}"
             )
-            risk = entry.details.get("risk_level")
+            risk = (shown.get("details") or {}).get("risk_level")
             if decision.disclose is Disclosure.FACT_ONLY:
                 text += (
                     ". Details are not shared with your role: contact the responsible authority."
                 )
-                if self._answer.contact is None:
-                    self._answer.contact = _contact(self._child)
             else:
                 text += f" (risk level {str(risk).lower()})." if risk else "."
+                if decision.withheld_fields:
+                    text += " Some details are withheld: contact the responsible authority."
+            if decision.needs_contact and self._answer.contact is None:
+                self._answer.contact = _contact(self._child)
             self._answer.cues.append(
                 RiskCueView("police-notification-at-home", text, decision.disclose.value)
             )
@@ -445,7 +451,7 @@ class _Disclosures:
                 decision = self._decide(as_sibling, sibling)
                 if decision.disclose is Disclosure.REFUSE:
                     continue
-                view = self._attendance_view(entry, decision)
+                view = self._attendance_view(as_sibling, decision)
                 where = f" at {view.site_name}" if view.site_name else ""
                 self._answer.cues.append(
                     RiskCueView(

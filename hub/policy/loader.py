@@ -11,7 +11,9 @@ from typing import Any
 
 from hub.domain.errors import HubError
 from hub.policy.model import (
+    FACT_FIELDS,
     PURPOSES,
+    REDACTABLE_FIELDS,
     RELATIONSHIPS,
     RISK_LEVELS,
     ROLES,
@@ -19,6 +21,7 @@ from hub.policy.model import (
     CallerTerms,
     CallTerms,
     Disclosure,
+    Label,
     Policy,
     Rule,
 )
@@ -46,11 +49,11 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
     bases = data.get("lawful_bases")
     if not isinstance(bases, dict) or not bases:
         raise PolicyError(f"{source}: [lawful_bases] is required")
+    raw_labels = data.get("labels") or {}
+    if not isinstance(raw_labels, dict):
+        raise PolicyError(f"{source}: [labels] must be a table of labels")
     labels = {
-        name: frozenset(
-            _names(f"{source}: labels.{name}.allowed_roles", spec.get("allowed_roles"), ROLES)
-        )
-        for name, spec in (data.get("labels") or {}).items()
+        name: _label(f"{source}: labels.{name}", name, spec) for name, spec in raw_labels.items()
     }
     rules = tuple(
         _rule(f"{source}: rules[{i}]", raw, bases) for i, raw in enumerate(data.get("rules") or [])
@@ -69,7 +72,7 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
     return Policy(
         version=version,
         lawful_bases=dict(bases),
-        label_roles=labels,
+        labels=labels,
         rules=rules,
         break_glass=_break_glass(source, data.get("break_glass"), bases),
         calls={
@@ -77,6 +80,37 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
             for name, raw in (data.get("calls") or {}).items()
         },
     )
+
+
+WHOLE_ENTRY = "entry"
+
+
+def _label(where: str, name: str, raw: Any) -> Label:
+    """A label says who may see what it protects and, explicitly, what that is."""
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}: must be a table")
+    unknown = sorted(set(raw) - {"allowed_roles", "withholds"})
+    if unknown:
+        raise PolicyError(f"{where}: unknown keys {unknown}")
+    roles = frozenset(_names(f"{where}.allowed_roles", raw.get("allowed_roles"), ROLES))
+    withholds = raw.get("withholds")
+    if withholds == WHOLE_ENTRY:
+        return Label(name, roles, withholds_entry=True)
+    if not isinstance(withholds, list) or not withholds:
+        raise PolicyError(
+            f"{where}.withholds: required: {WHOLE_ENTRY!r} (the entry itself is sensitive) or "
+            "a non-empty list of the fields it withholds"
+        )
+    fields = _names(f"{where}.withholds", withholds, REDACTABLE_FIELDS | FACT_FIELDS)
+    fact = sorted(set(fields) & FACT_FIELDS)
+    if fact:
+        raise PolicyError(
+            f"{where}.withholds: {fact} are the fact of a concern, which a field label never "
+            f"withholds (I1, I4); if the concern itself is sensitive, withhold {WHOLE_ENTRY!r}"
+        )
+    if len(set(fields)) != len(fields):
+        raise PolicyError(f"{where}.withholds: names a field twice")
+    return Label(name, roles, withholds_entry=False, fields=frozenset(fields))
 
 
 def _call(where: str, name: str, raw: Any) -> CallTerms:

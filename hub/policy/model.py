@@ -37,6 +37,61 @@ PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback", "opera
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
 MATCHED_CACHE_SIZE = 10_000  # remembered answers of Policy.matching()
 
+# The fact of a concern (I1, I4): what it is, when, from which agency and how serious. A label
+# never withholds these alone; a label whose concern must not be known at all withholds the
+# whole entry instead (``withholds = "entry"``).
+FACT_FIELDS = frozenset({"kind", "occurred_at", "agency", "risk_level"})
+# The fields a label may withhold, wherever they appear in what leaves the hub (the entry's own
+# fields and its details, at any depth). Every detail an agency's record becomes must be named
+# here (a unit test checks the translations), so a new field is a decision, never a leak.
+REDACTABLE_FIELDS = frozenset(
+    {
+        # the entry's own fields
+        "summary",
+        "source_reference",
+        "source_organisation",
+        "recorded_at",
+        "event_id",
+        "labels",
+        # where the child lives
+        "address",
+        "postcode",
+        "uprn",
+        "household_reference",
+        # police domestic abuse notifications
+        "incident_reference",
+        "perpetrator_relation",
+        "present",
+        "resident",
+        "voice",
+        # unscheduled care
+        "site_code",
+        "site_type",
+        "attendance_reference",
+        "arrival_time",
+        "attendance_category",
+        "injury",
+        "safeguarding_concern_raised",
+        "suspected_non_accidental_injury",
+        "examination_refused",
+        "discharge_status",
+        "discharge_time",
+        # school attendance
+        "school_urn",
+        "session_date",
+        "session",
+        "attendance_code",
+        "absence_type",
+        "consecutive_absences",
+        # plan and looked-after status
+        "status_event",
+        "event_date",
+        "plan_category",
+        "looked_after",
+        "responsible_authority",
+    }
+)
+
 
 class Disclosure(Enum):
     """How much of an entry a recipient receives, most to least."""
@@ -98,6 +153,28 @@ class ChildFacts:
 
 
 @dataclass(frozen=True)
+class Label:
+    """A sensitivity label: the roles that may see what it protects, and what it protects.
+
+    ``withholds_entry``: the entry itself is the sensitive fact (its kind says it), so roles
+    outside ``allowed_roles`` receive nothing of it. Otherwise the label protects ``fields``:
+    those roles receive what the rules give them without these fields, so the fact of the
+    concern still reaches whoever has a safeguarding relationship (I1, I4).
+    """
+
+    name: str
+    allowed_roles: frozenset[str]
+    withholds_entry: bool
+    fields: frozenset[str] = frozenset()
+
+
+# What the labels on one entry mean for one role: the label sealing the whole entry (if any),
+# and per label the fields withheld, as (label, sorted fields) pairs in label order.
+Redactions = tuple[tuple[str, tuple[str, ...]], ...]
+LabelVerdict = tuple[str | None, Redactions]
+
+
+@dataclass(frozen=True)
 class BreakGlassTerms:
     """Who may break glass, for how long, on which basis, with which coded reasons."""
 
@@ -130,7 +207,7 @@ class CallTerms:
 class Policy:
     version: str
     lawful_bases: dict[str, str]
-    label_roles: dict[str, frozenset[str]]
+    labels: dict[str, Label]
     rules: tuple[Rule, ...] = field(default_factory=tuple)
     break_glass: BreakGlassTerms | None = None
     calls: dict[str, CallTerms] = field(default_factory=dict)
@@ -139,6 +216,39 @@ class Policy:
     _matched: dict[tuple[Any, ...], tuple[Rule, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _verdicts: dict[tuple[tuple[str, ...], str], LabelVerdict] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @property
+    def label_roles(self) -> dict[str, frozenset[str]]:
+        """Who may see what each label protects."""
+        return {name: label.allowed_roles for name, label in self.labels.items()}
+
+    def label_verdict(self, labels: tuple[str, ...], role: str) -> LabelVerdict:
+        """What ``labels`` on an entry mean for ``role``: a sealing label, or fields withheld.
+
+        Labels the policy does not define change nothing. A sealing label wins over any
+        field-withholding one (nothing of the entry leaves at all).
+        """
+        key = (labels, role)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            sealing: str | None = None
+            redactions: list[tuple[str, tuple[str, ...]]] = []
+            for name in labels:
+                label = self.labels.get(name)
+                if label is None or role in label.allowed_roles:
+                    continue
+                if label.withholds_entry:
+                    sealing = sealing or name
+                else:
+                    redactions.append((name, tuple(sorted(label.fields))))
+            verdict = (sealing, () if sealing else tuple(redactions))
+            if len(self._verdicts) >= MATCHED_CACHE_SIZE:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+        return verdict
 
     def matching(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,47 @@ def test_malformed_labels_are_refused(labels: Any) -> None:
     """``labels`` must be a non-empty list of label names."""
     with pytest.raises(PolicyError, match="labels must be"):
         parse_policy(_with(labels=labels))
+
+
+def _with_label(spec: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    data["labels"] = {"shielded-address": spec}
+    return data
+
+
+def test_a_label_withholding_fields_loads_with_its_fields() -> None:
+    """``withholds = [fields]``: the label protects those fields, not the entry."""
+    policy = parse_policy(
+        _with_label({"allowed_roles": ["social-worker"], "withholds": ["postcode", "summary"]})
+    )
+    label = policy.labels["shielded-address"]
+    assert (False, frozenset({"postcode", "summary"})) == (label.withholds_entry, label.fields)
+    assert {"shielded-address": frozenset({"social-worker"})} == policy.label_roles
+
+
+def test_a_label_sealing_the_entry_loads() -> None:
+    """``withholds = "entry"``: the entry itself is the sensitive fact."""
+    policy = parse_policy(_with_label({"allowed_roles": ["gp"], "withholds": "entry"}))
+    assert policy.labels["shielded-address"].withholds_entry
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"allowed_roles": ["social-worker"]}, "withholds: required"),
+        ({"allowed_roles": ["social-worker"], "withholds": []}, "withholds: required"),
+        ({"allowed_roles": ["social-worker"], "withholds": "everything"}, "withholds: required"),
+        ({"allowed_roles": ["social-worker"], "withholds": ["postocde"]}, "unknown ['postocde']"),
+        ({"allowed_roles": ["social-worker"], "withholds": ["risk_level"]}, "fact of a concern"),
+        ({"allowed_roles": ["social-worker"], "withholds": ["kind", "summary"]}, "fact of a"),
+        ({"allowed_roles": ["social-worker"], "withholds": ["uprn", "uprn"]}, "field twice"),
+        ({"allowed_roles": ["janitor"], "withholds": "entry"}, "unknown ['janitor']"),
+        ({"withholds": "entry"}, "allowed_roles: must be a non-empty list"),
+        ({"allowed_roles": ["gp"], "withholds": "entry", "colour": "red"}, "unknown keys"),
+        (["gp"], "must be a table"),
+    ],
+)
+def test_malformed_label_is_refused_with_the_reason(spec: Any, message: str) -> None:
+    """A label must say who may see it and, explicitly, what it withholds."""
+    with pytest.raises(PolicyError, match=re.escape(message)):
+        parse_policy(_with_label(spec))

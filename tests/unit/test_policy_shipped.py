@@ -190,6 +190,8 @@ CASES = [
         ("sexual-health",),
         REFUSE,
     ),
+    # Field labels (issue 15): the child's words and a shielded address are withheld, the
+    # concern is not; a label sealing the whole entry still refuses it.
     (
         "school-dsl",
         "childs-school",
@@ -197,7 +199,88 @@ CASES = [
         "domestic-abuse-notification",
         "HIGH",
         ("child-voice",),
+        MINIMISED,
+    ),
+    (
+        "school-dsl",
+        "childs-school",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("shielded-address",),
+        MINIMISED,
+    ),
+    (
+        "school-dsl",
+        "childs-school",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "STANDARD",
+        ("shielded-address",),
+        FACT,
+    ),
+    (
+        "unscheduled-care-clinician",
+        "treating-clinician",
+        "direct-care",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("shielded-address",),
+        FACT,
+    ),
+    (
+        "gp",
+        "registered-gp",
+        "direct-care",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("shielded-address",),
+        FACT,
+    ),
+    (
+        "gp",
+        "registered-gp",
+        "direct-care",
+        "domestic-abuse-notification",
+        "MEDIUM",
+        ("shielded-address",),
         REFUSE,
+    ),
+    (
+        "school-dsl",
+        "none",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("shielded-address",),
+        REFUSE,
+    ),
+    (
+        "school-dsl",
+        "childs-school",
+        "safeguarding",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("sexual-health",),
+        REFUSE,
+    ),
+    (
+        "hub-operator",
+        "none",
+        "operations",
+        "unscheduled-care-arrival",
+        None,
+        ("sexual-health",),
+        REFUSE,
+    ),
+    (
+        "hub-operator",
+        "none",
+        "operations",
+        "domestic-abuse-notification",
+        "HIGH",
+        ("shielded-address", "child-voice"),
+        FULL,
     ),
     (
         "social-worker",
@@ -259,11 +342,59 @@ def test_fail_safe_shares_the_fact_of_a_high_risk_concern_and_asks_for_review() 
 
 
 def test_fail_safe_never_opens_a_sealed_label() -> None:
-    """A sealed category stays withheld even for a high-risk concern, and is queued for review."""
+    """A label sealing the whole entry holds even for a high-risk concern; IG reviews it."""
     recipient = Recipient("r1", "school-dsl", "ORG", "type", "childs-school")
-    entry = _entry("domestic-abuse-notification", "HIGH", ("child-voice",))
+    entry = _entry("domestic-abuse-notification", "HIGH", ("sexual-health",))
     decision = decide(POLICY, recipient, "safeguarding", entry, entry_facts(entry, False, False))
     assert (REFUSE, True) == (decision.disclose, decision.needs_review)
+
+
+def test_each_shipped_label_says_explicitly_what_it_withholds() -> None:
+    """sexual-health seals the entry; shielded-address and child-voice withhold fields."""
+    labels = POLICY.labels
+    assert (True, False, False) == (
+        labels["sexual-health"].withholds_entry,
+        labels["shielded-address"].withholds_entry,
+        labels["child-voice"].withholds_entry,
+    )
+    assert {"address", "postcode", "uprn", "household_reference", "summary"} <= labels[
+        "shielded-address"
+    ].fields
+    assert {"voice", "summary"} <= labels["child-voice"].fields
+
+
+def test_shielded_address_decision_records_the_withheld_fields_and_why() -> None:
+    """The DSL's decision keeps its rule and basis, and names the label and its fields."""
+    recipient = Recipient("r1", "school-dsl", "ORG", "type", "childs-school")
+    entry = _entry("domestic-abuse-notification", "HIGH", ("shielded-address",))
+    decision = decide(POLICY, recipient, "safeguarding", entry, entry_facts(entry, False, False))
+    assert "school-dsl-told-of-medium-and-high-risk-incidents" == decision.rule_id
+    assert ["shielded-address"] == [label for label, _ in decision.withheld_fields]
+    assert {"address", "postcode", "summary"} <= decision.withheld
+    assert "shielded-address" in decision.reason and "postcode" in decision.reason
+    assert decision.needs_contact and not decision.needs_review
+
+
+def test_fail_safe_shares_a_shielded_high_risk_concern_without_its_fields() -> None:
+    """I1 under a field label: the GP learns the fact, the label's fields stay withheld."""
+    recipient = Recipient("r1", "gp", "ORG", "type", "registered-gp")
+    entry = _entry("domestic-abuse-notification", "HIGH", ("shielded-address",))
+    decision = decide(POLICY, recipient, "direct-care", entry, entry_facts(entry, False, False))
+    assert (FACT, "fail-safe-I1", True) == (
+        decision.disclose,
+        decision.rule_id,
+        decision.needs_review,
+    )
+    assert "postcode" in decision.withheld
+
+
+def test_the_labels_own_roles_get_the_entry_unredacted() -> None:
+    """The lead social worker may see a shielded address: nothing is withheld."""
+    recipient = Recipient("r1", "social-worker", "ORG", "type", "lead-social-worker")
+    entry = _entry("domestic-abuse-notification", "HIGH", ("shielded-address", "child-voice"))
+    decision = decide(POLICY, recipient, "safeguarding", entry, entry_facts(entry, False, False))
+    assert (FULL, ()) == (decision.disclose, decision.withheld_fields)
+    assert not decision.needs_contact
 
 
 def test_remembered_rule_matches_equal_fresh_ones_and_cannot_be_altered() -> None:

@@ -1,0 +1,177 @@
+"""Sensitivity labels redact fields, not concerns (issue 15): what render() lets out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+from adapters import emergency_care, police, school, social_care
+from hub.domain.chronology import ChronologyEntry
+from hub.ingest.decoding import FactCodec
+from hub.policy.engine import FACT_ONLY_SUMMARY, Recipient, decide, entry_facts, render
+from hub.policy.loader import load_policy
+from hub.policy.model import FACT_FIELDS, REDACTABLE_FIELDS, Disclosure
+from hub.wire.catalogue import default_catalogue
+from hub.wire.codec import SingleObjectCodec
+from tests.fixtures import native
+
+POLICY = load_policy()
+CODEC = SingleObjectCodec(default_catalogue())
+FACTS = FactCodec()
+DSL = Recipient("dsl-1", "school-dsl", "107001", "school", "childs-school")
+DESK = Recipient(
+    "desk-1", "unscheduled-care-clinician", "RXX01", "unscheduled-care", "treating-clinician"
+)
+LEAD = Recipient("sw-1", "social-worker", "383", "local-authority", "lead-social-worker")
+OPERATOR = Recipient("op-1", "hub-operator", "hub", "hub", "none")
+# Not (yet) in a police entry: given here so that a leak of any of them would be seen.
+PLACE = {"address": "9 Refuge Close", "postcode": "LS7 3QQ", "uprn": "100012347777"}
+
+
+def _police_entry(
+    labels: tuple[str, ...], risk: str = "HIGH", voice: str | None = None
+) -> ChronologyEntry:
+    details: dict[str, str | int | bool | None] = {
+        "incident_reference": "WYP-1",
+        "risk_level": risk,
+        "perpetrator_relation": "PARENT_PARTNER",
+        "present": True,
+        "resident": True,
+        "household_reference": "100012347777",
+        **PLACE,
+    }
+    if voice:
+        details["voice"] = voice
+    return ChronologyEntry(
+        event_id="e1",
+        agency="POLICE",
+        kind="domestic-abuse-notification",
+        occurred_at="2026-11-18T21:00:00+00:00",
+        recorded_at="2026-11-18T22:00:00+00:00",
+        summary="Police domestic abuse notification WYP-1 at 9 Refuge Close: risk high",
+        source_organisation="WYP",
+        source_reference="WYP-1",
+        labels=labels,
+        details=details,
+    )
+
+
+def _shown(recipient: Recipient, entry: ChronologyEntry, purpose: str = "safeguarding") -> str:
+    decision = decide(POLICY, recipient, purpose, entry, entry_facts(entry, True, False))
+    return json.dumps(render(entry, decision))
+
+
+def test_shielded_address_leaves_the_dsl_the_fact_of_the_concern() -> None:
+    """Kind, date, agency, risk level, and the hub's own sentence in place of the summary."""
+    entry = _police_entry(("shielded-address",))
+    decision = decide(POLICY, DSL, "safeguarding", entry, entry_facts(entry, False, False))
+    output = render(entry, decision) or {}
+    assert {
+        "kind": "domestic-abuse-notification",
+        "occurred_at": "2026-11-18T21:00:00+00:00",
+        "agency": "POLICE",
+        "source_organisation": "WYP",
+        "details": {"risk_level": "HIGH"},
+        "disclosure": "minimised",
+    } == {k: v for k, v in output.items() if k != "summary"}
+    assert output["summary"].startswith("Domestic abuse notification recorded by POLICE")
+    assert "risk level high" in output["summary"]
+
+
+def test_shielded_fields_never_leave_even_in_full() -> None:
+    """The hub operator sees entries in full, yet not a shielded address, reference or label."""
+    text = _shown(OPERATOR, _police_entry(("shielded-address",)), "operations")
+    for sealed in [*PLACE.values(), "WYP-1", "Refuge", "shielded-address", "household_reference"]:
+        assert sealed not in text
+    assert "PARENT_PARTNER" in text  # not a field the label withholds
+
+
+def test_the_labels_own_role_sees_the_address() -> None:
+    """The lead social worker, whom the label allows, gets the entry as it is."""
+    text = _shown(LEAD, _police_entry(("shielded-address",)))
+    assert "9 Refuge Close" in text and "WYP-1" in text
+
+
+def test_child_voice_withholds_the_words_not_the_concern() -> None:
+    """The DSL is told of the incident, never what the child said."""
+    entry = _police_entry(("child-voice",), voice="He shouts at mum every night")
+    text = _shown(DSL, entry)
+    assert "shouts" not in text and "HIGH" in text
+    assert "shouts" not in _shown(OPERATOR, entry, "operations")
+
+
+def test_fact_only_keeps_its_own_summary_under_a_label() -> None:
+    """The desk's fact-only view of a shielded notification: date, kind, agency, nothing else."""
+    entry = _police_entry(("shielded-address",))
+    decision = decide(POLICY, DESK, "direct-care", entry, entry_facts(entry, False, False))
+    assert {
+        "occurred_at": "2026-11-18",
+        "agency": "POLICE",
+        "kind": "domestic-abuse-notification",
+        "summary": FACT_ONLY_SUMMARY,
+        "disclosure": "fact-only",
+    } == render(entry, decision)
+    assert decision.needs_contact
+
+
+def test_sexual_health_seals_the_whole_entry() -> None:
+    """Where the entry is itself the sensitive fact, roles outside the label get nothing."""
+    entry = ChronologyEntry(
+        event_id="e2",
+        agency="EMERGENCY_CARE",
+        kind="unscheduled-care-arrival",
+        occurred_at="2026-11-18T10:00:00+00:00",
+        recorded_at="2026-11-18T10:00:00+00:00",
+        summary="Arrived at a sexual health clinic",
+        source_organisation="RXX01",
+        source_reference="V1",
+        labels=("sexual-health",),
+    )
+    decision = decide(POLICY, DESK, "direct-care", entry, entry_facts(entry, False, False))
+    assert (Disclosure.REFUSE, None) == (decision.disclose, render(entry, decision))
+
+
+def _translated_entries(tmp_path: Path) -> list[tuple[ChronologyEntry, dict[str, object]]]:
+    voiced = dict(native.POLICE_GOOD)
+    voiced["children"] = [dict(native.POLICE_GOOD["children"][0], voice="words")]  # type: ignore[index]
+    files = {
+        "ae.hl7": (emergency_care, native.HL7_GOOD_A04 + native.HL7_GOOD_A03),
+        "police.json": (
+            police,
+            json.dumps({"force": "WYP", "system": "NICHE", "notifications": [voiced]}),
+        ),
+        "school.csv": (
+            school,
+            native.SCHOOL_HEADER
+            + "\n107001,Hill Top Primary,U383200115001,P-1,Smith,James,2015-03-04,LS1 4AB,"
+            "100012345678,2026-11-16,AM,O,2,2026-11-16T10:00:00+00:00\n",
+        ),
+        "cp.csv": (social_care, native.CSC_HEADER + "\n" + native.CSC_PLAN_STARTED + "\n"),
+    }
+    found = []
+    for name, (adapter, text) in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        export = adapter.parse_file(path)
+        assert export.rejected == [], export.rejected
+        for event in export.events:
+            fact = FACTS.decode_fact(CODEC.encode(event.schema_name, event.record))
+            for subject in fact.subjects:
+                found.append((fact.entry, dict(subject.entry_details or {})))
+    return found
+
+
+def test_every_field_an_agency_record_becomes_is_known_to_the_labels(tmp_path: Path) -> None:
+    """A new field in any entry must be named in the policy's vocabulary before it can leave.
+
+    Otherwise a label could never be written to withhold it.
+    """
+    entries = _translated_entries(tmp_path)
+    assert {"EMERGENCY_CARE", "POLICE", "SCHOOL", "CHILDRENS_SOCIAL_CARE"} == {
+        entry.agency for entry, _ in entries
+    }
+    named = {f.name for f in fields(ChronologyEntry)} - {"details", "resolved_via"}
+    for entry, subject_details in entries:
+        named |= set(entry.details) | set(subject_details)
+    assert set() == named - REDACTABLE_FIELDS - FACT_FIELDS
