@@ -64,6 +64,7 @@ REDACTABLE_FIELDS = frozenset(
         "present",
         "resident",
         "voice",
+        "named_in_notification",  # told through the household (P3), not named by the police
         # unscheduled care
         "site_code",
         "site_type",
