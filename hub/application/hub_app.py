@@ -92,6 +92,8 @@ class HubApplication(Application[UUID]):
 
     name = "SafeguardingHub"
     snapshotting_intervals = {Child: 100}  # noqa: RUF012 - eventsourcing reads it from the class
+    # How a record's subject is resolved to a child (``hub bench identity`` swaps in a baseline).
+    resolve_subject = staticmethod(resolve)
 
     def __init__(
         self,
@@ -218,7 +220,7 @@ class HubApplication(Application[UUID]):
         fact = message.fact
         reached: set[UUID] = set()
         for subject in fact.subjects:
-            resolution = resolve(uow, self.ids, subject)
+            resolution = self.resolve_subject(uow, self.ids, subject)
             if resolution.outcome is Outcome.REVIEW:
                 self._open_case(uow, message, subject, resolution)
                 report.queued_for_review += 1

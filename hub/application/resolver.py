@@ -46,6 +46,11 @@ def identifier_index(uow: UnitOfWork, ids: IndexIds, key: str) -> IdentifierInde
 
 def resolve(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
     """Strongest identifier that is already linked wins; conflicts and doubt go to review."""
+    return resolve_identifiers(uow, ids, subject) or _by_demographics(uow, ids, subject)
+
+
+def resolve_identifiers(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution | None:
+    """The child the record's linked identifiers name, review on conflict, None if none is."""
     hits: dict[str, UUID] = {}
     for key in subject.keys:
         index = identifier_index(uow, ids, key)
@@ -73,7 +78,17 @@ def resolve(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
                 )
         via = next(key for key in subject.keys if key in hits)
         return Resolution(Outcome.MATCHED, f"linked identifier {via.split('/')[0]}", child, via)
-    return _by_demographics(uow, ids, subject)
+    return None
+
+
+def resolve_by_identifiers_only(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
+    """A baseline for ``hub bench identity``: identifiers decide, demographics never do.
+
+    Without a linked identifier the record is taken for a new child, as a hub that
+    never matches on demographics would: no guess, but a known child's second chronology.
+    """
+    resolution = resolve_identifiers(uow, ids, subject)
+    return resolution or Resolution(Outcome.NEW_CHILD, "no linked identifier")
 
 
 def subject_demographics(subject: SubjectRef) -> Demographics:

@@ -4,7 +4,10 @@
 consumption; ``hub bench lookup --children N --concurrency C`` prints A&E lookup
 throughput and latency and their ratio to the gRPC health check's; ``hub bench
 alerts`` prints the latency from an agency's publish to the alert email under
-background ingest load, with a Kafka produce-to-consume baseline.
+background ingest load, with a Kafka produce-to-consume baseline; ``hub bench
+identity`` prints wrong merges, missed links and the share resolved automatically
+on a generated population with identity hard cases, against identifier-only
+resolution.
 """
 
 from __future__ import annotations
@@ -97,6 +100,39 @@ def register(subparsers: Any) -> None:
     alerts.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     alerts.add_argument("--work-dir", type=Path, help="keep data and process logs here")
     alerts.set_defaults(func=run_alerts)
+    identity = which.add_parser(
+        "identity",
+        help="identity resolution on a population with hard cases: wrong merges, queue, records/s",
+        description=(
+            "Build a synthetic population with identity hard cases (near-name twins and "
+            "triplets, misspellings, nicknames, transposed birth dates, surname changes), "
+            "send every agency record through the hub's resolution and store (no Kafka), and "
+            "print wrong merges, missed links sent to the identity queue, new children wrongly "
+            "created, the share resolved automatically and records/s, with identifier-only "
+            "resolution as the baseline. Prints figures; never asserts them."
+        ),
+    )
+    identity.add_argument(
+        "--children", type=_positive, default=50_000, help="population size (default 50,000)"
+    )
+    identity.add_argument(
+        "--hard-cases",
+        type=float,
+        default=0.05,
+        help="share of children made hard to identify, as hub generate --hard-cases (default 0.05)",
+    )
+    identity.add_argument("--seed", type=int, default=1)
+    identity.add_argument("--batch-size", type=_positive, default=500)
+    identity.add_argument(
+        "--store",
+        choices=("sqlite", "memory"),
+        default="sqlite",
+        help="embedded SQLite in a temporary directory (default) or in memory",
+    )
+    identity.add_argument(
+        "--no-baseline", action="store_true", help="skip the identifier-only baseline run"
+    )
+    identity.set_defaults(func=run_identity)
 
 
 def _positive(text: str) -> int:
@@ -170,6 +206,24 @@ def run_alerts(args: argparse.Namespace) -> int:
         probe_interval=args.probe_interval,
         background_rate=args.background_rate,
         work_dir=args.work_dir,
+    )
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+def run_identity(args: argparse.Namespace) -> int:
+    from hub.bench.identity_bench import IdentityBenchOptions, run_identity_bench
+
+    result = run_identity_bench(
+        IdentityBenchOptions(
+            children=args.children,
+            hard_cases=args.hard_cases,
+            seed=args.seed,
+            batch_size=args.batch_size,
+            store=args.store,
+            baseline=not args.no_baseline,
+        )
     )
     for line in result.lines():
         print(line)
