@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from structlog.typing import EventDict
 
+from consumers.alert_delivery import email_text
 from consumers.email_delivery import (
     ALERT_ID_HEADER,
     SmtpSettings,
@@ -34,6 +35,9 @@ from consumers.email_delivery import (
     send_alert_email,
 )
 from consumers.retry import DeliveryStatus, RetryPolicy
+from hub.domain.chronology import ChronologyEntry
+from hub.policy.engine import Recipient, decide, entry_facts, render
+from hub.policy.loader import load_policy
 
 SENDER = "alerts@hub.example.org"
 RECIPIENT = "lead.practitioner@council.example.gov.uk"
@@ -303,3 +307,43 @@ def test_logs_carry_ids_only(captured_logs: list[EventDict]) -> None:
     assert "alert-42" in logged
     for secret in ("lead.practitioner", "Jane", "Acacia"):
         assert secret not in logged
+
+
+def test_alert_email_of_a_shielded_notification_carries_the_fact_not_the_address() -> None:
+    """The email is built from the policy's rendering: no withheld field, and whom to contact."""
+    entry = ChronologyEntry(
+        event_id="e1",
+        agency="POLICE",
+        kind="domestic-abuse-notification",
+        occurred_at="2026-11-18T21:00:00+00:00",
+        recorded_at="2026-11-18T22:00:00+00:00",
+        summary="Police domestic abuse notification WYP-1 at 9 Refuge Close: risk high",
+        source_organisation="WYP",
+        source_reference="WYP-1",
+        labels=("shielded-address",),
+        details={"risk_level": "HIGH", "incident_reference": "WYP-1", "postcode": "LS7 3QQ"},
+    )
+    dsl = Recipient("dsl-1", "school-dsl", "107001", "school", "childs-school")
+    decision = decide(load_policy(), dsl, "safeguarding", entry, entry_facts(entry, True, False))
+    content = render(entry, decision) or {}
+    assert decision.needs_contact
+    content["contact"] = {"responsible_authority": "Leeds", "out_of_hours_phone": "0113 000 0002"}
+    at = dt.datetime(2026, 11, 19, 8, 45, tzinfo=dt.UTC)
+    alert = {
+        "alert_id": "a-1",
+        "urgency": "urgent",
+        "headline": "Police domestic abuse notification for the child's household",
+        "nhs_number": "9434765919",
+        "child_id": "c-1",
+        "content_json": json.dumps(content),
+        "deliver_by": at,
+        "ack_deadline": at,
+        "disclosure": content["disclosure"],
+        "policy_version": "p",
+        "rule_id": "p4-domestic-abuse-to-school",
+        "requirements": ["P4"],
+    }
+    _, body = email_text(alert)
+    assert "risk level high" in body and "Contact: Leeds" in body
+    for sealed in ("Refuge", "WYP-1", "LS7"):
+        assert sealed not in body
