@@ -23,6 +23,7 @@ $HUB kafka start
 echo "== loading the schools directory (designated safeguarding leads) and the organisations"
 $HUB reference schools "$OUT/reference/schools.csv"
 $HUB reference organisations "$OUT/reference/organisations.csv"
+$HUB reference postcodes "$OUT/reference/postcode-areas.csv"
 
 echo "== the baseline: children's social care's current plans, loaded before the day's feeds"
 $HUB publish csc "$OUT/baseline/cp-plans.csv"

@@ -16,7 +16,7 @@ import grpc
 from consumers.alert_delivery import AlertDeliveryService, DeliveryConfig, DeliveryLedger
 from consumers.email_delivery import SmtpSettings
 from consumers.webhook_delivery import WebhookTarget
-from hub.alerts.store import RAISED
+from hub.alerts.store import RAISED, Alert
 from hub.alerts.wiring import build_alerts, build_publisher
 from hub.cli.signals import stop_event_on_signals
 from hub.config import Settings
@@ -46,6 +46,12 @@ def register(subparsers: Any) -> None:
 
     listing = which.add_parser("list", help="alerts raised, newest last (G1, G2)")
     listing.add_argument("--unacknowledged", action="store_true")
+    listing.add_argument(
+        "--unrouted",
+        action="store_true",
+        help="only alerts nobody could be found for (held for the hub duty operator), "
+        "with the reasons",
+    )
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=list_alerts)
 
@@ -153,22 +159,41 @@ def run_delivery(args: argparse.Namespace) -> int:
 def list_alerts(args: argparse.Namespace) -> int:
     parts = build_alerts(Settings.from_env())
     try:
-        where = "state = ?" if args.unacknowledged else "1"
-        alerts = parts.store.select(where, (RAISED,) if args.unacknowledged else ())
+        if args.unrouted:
+            alerts = parts.store.unrouted_alerts()
+        else:
+            where = "state = ?" if args.unacknowledged else "1"
+            alerts = parts.store.select(where, (RAISED,) if args.unacknowledged else ())
+        if args.unrouted and args.unacknowledged:
+            alerts = [a for a in alerts if a.state == RAISED]
     finally:
         parts.close()
     if args.json:
         print(json.dumps([a.to_dict() for a in alerts], indent=2, default=str))
         return 0
     for a in alerts:
-        to = a.recipient.email or a.recipient.organisation
-        level = f" (escalation {a.escalation_level})" if a.escalation_level else ""
-        print(
-            f"{a.raised_at[:16]}  {a.state:<12} {a.urgency:<7} {a.rule_id:<34} -> "
-            f"{a.recipient.kind} {to}{level}  {a.alert_id}"
-        )
-    print(f"{len(alerts)} alerts")
+        print(_line(a))
+        if args.unrouted:
+            for item in a.routing.get("unresolved", []):
+                print(f"    unresolved {item['kind']}: {item['reason']}")
+    print(f"{len(alerts)} {'unrouted ' if args.unrouted else ''}alerts")
     return 0
+
+
+def _line(a: Alert) -> str:
+    """One alert: when raised, state, rule, to whom (and how routed), deadline, lateness."""
+    to = a.recipient.email or a.recipient.organisation
+    level = f" (escalation {a.escalation_level})" if a.escalation_level else ""
+    route = a.routing.get("route", "allocated")
+    via = "" if route == "allocated" else f" [{route}]"
+    superseded = f" superseded by {a.superseded_by}" if a.superseded_by else ""
+    late = int(a.routing.get("source_lateness_seconds", 0)) // 60
+    lateness = f" source {late} min late" if late >= 60 else ""
+    return (
+        f"{a.raised_at[:16]}  {a.state:<12} {a.urgency:<7} {a.rule_id:<34} -> "
+        f"{a.recipient.kind} {to}{via}{level} due {a.ack_deadline[:16]}{lateness}  "
+        f"{a.alert_id}{superseded}"
+    )
 
 
 def count_alerts(args: argparse.Namespace) -> int:

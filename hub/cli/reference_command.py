@@ -1,8 +1,10 @@
-"""``hub reference schools|organisations FILE``: load the hub's reference data.
+"""``hub reference schools|organisations|postcodes FILE``: load the hub's reference data.
 
 Schools (URN, name, safeguarding lead) go into the event store; the
 organisation directory (code, type, name) that the lookup service checks
-callers' certificates against is validated and kept under the data directory.
+callers' certificates against is validated and kept under the data directory, as is
+the postcode table (district or sector -> local authority) that routes concerns about
+children with no other known authority (``hub.alerts.postcode_areas``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hub.alerts.postcode_areas import PostcodeAreas, PostcodeAreasError, areas_path
 from hub.bootstrap import build_application
 from hub.config import Settings
-from hub.lookup.organisations import OrganisationDirectory, OrganisationFileError, directory_path
+from hub.lookup.organisations import (
+    OrganisationDirectory,
+    OrganisationFileError,
+    directory_path,
+    load_directory,
+)
 
 SCHOOL_COLUMNS = ("urn", "name", "dsl_name", "dsl_email", "la_code")
 
@@ -31,6 +39,36 @@ def register(subparsers: Any) -> None:
     )
     organisations.add_argument("file", type=Path, help="CSV: code,type,name")
     organisations.set_defaults(func=load_organisations)
+    postcodes = which.add_parser(
+        "postcodes",
+        help="which local authority covers each postcode district or sector, for routing "
+        "concerns about children with no other known authority",
+    )
+    postcodes.add_argument("file", type=Path, help="CSV: postcode_prefix,la_code")
+    postcodes.set_defaults(func=load_postcodes)
+
+
+def load_postcodes(args: argparse.Namespace) -> int:
+    text = args.file.read_text(encoding="utf-8-sig")
+    try:
+        areas = PostcodeAreas.parse(text, str(args.file))
+    except PostcodeAreasError as error:
+        print(error, file=sys.stderr)
+        return 1
+    settings = Settings.from_env()
+    directory = load_directory(settings.data_dir)
+    unknown = sorted({code for code in areas.prefixes.values() if directory.get(code) is None})
+    if len(directory) and unknown:
+        print(
+            f"{args.file}: la_code: not in the organisation directory: {', '.join(unknown)}",
+            file=sys.stderr,
+        )
+        return 1
+    target = areas_path(settings.data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(areas.to_csv(), encoding="utf-8")
+    print(f"postcode areas: {len(areas)} prefixes loaded into {target}")
+    return 0
 
 
 def load_organisations(args: argparse.Namespace) -> int:

@@ -20,10 +20,11 @@ from hub.generator.config import ConfigError, GeneratorConfig
 from hub.generator.feeds.ae_hl7 import AeFeed
 from hub.generator.feeds.cp_csv import CscFeed
 from hub.generator.feeds.police_json import FORCE, PoliceFeed
+from hub.generator.feeds.postcode_areas import postcode_areas_csv
 from hub.generator.feeds.reference import organisations_csv, schools_csv, sites_csv
 from hub.generator.feeds.school_csv import register_csv
 from hub.generator.hard_cases import hard_case_lines
-from hub.generator.places import LOCAL_AUTHORITIES
+from hub.generator.places import LOCAL_AUTHORITIES, TOWNS
 from hub.generator.rng import stream
 from hub.generator.sites import SITES
 from hub.generator.truth import GroundTruth
@@ -93,6 +94,7 @@ def generate(
         _write(out_dir / "identity-hard-cases.jsonl", hard_case_lines(world.children))
     _write(out_dir / "reference" / "schools.csv", schools_csv(world.schools.schools))
     _write(out_dir / "reference" / "sites.csv", sites_csv(SITES))
+    _write(out_dir / "reference" / "postcode-areas.csv", postcode_areas_csv(TOWNS))
     practices = sorted({h.gp_practice.code: h.gp_practice for h in world.households}.items())
     _write(
         out_dir / "reference" / "organisations.csv",
