@@ -52,7 +52,7 @@ from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import ChildNotFoundError
 from hub.lookup.organisations import OrganisationDirectory
 from hub.policy import engine
-from hub.policy.model import Disclosure, Policy
+from hub.policy.model import Policy
 
 ENTRY_TOPIC = f"{Child.__module__}:{Child.__qualname__}.EntryRecorded"
 PROFESSIONAL_TOPIC = f"{Child.__module__}:{Child.__qualname__}.ProfessionalRecorded"
@@ -336,7 +336,7 @@ class AlertRaiser:
         facts = engine.entry_facts(intent.entry, child.on_plan, child.looked_after)
         decision = engine.decide(self._policy, recipient, purpose, intent.entry, facts)
         content = engine.render(intent.entry, decision)
-        if content is not None and decision.disclose is Disclosure.FACT_ONLY:
+        if content is not None and decision.needs_contact:
             content["contact"] = contact_for(child)
         record = disclosure_record(
             self._policy,

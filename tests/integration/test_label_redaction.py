@@ -265,11 +265,6 @@ def test_school_alert_carries_the_fact_of_the_concern(world: World) -> None:
     assert "HIGH" == content["details"]["risk_level"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub/alerts/raiser.py _shape adds the contact only to fact-only content; it must "
-    "use decision.needs_contact (true also when a label withheld fields). Remove this mark then.",
-)
 def test_school_alert_names_whom_to_contact(world: World) -> None:
     """With the detail withheld, the DSL is told whom to ask: the responsible authority."""
     contact = (_school_alert(world).content or {}).get("contact") or {}
