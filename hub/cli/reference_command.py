@@ -56,9 +56,13 @@ def load_postcodes(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     settings = Settings.from_env()
-    directory = load_directory(settings.data_dir)
+    try:
+        directory = load_directory(settings.data_dir)
+    except OrganisationFileError as error:
+        print(f"{error} (needed to check the table's authorities)", file=sys.stderr)
+        return 1
     unknown = sorted({code for code in areas.prefixes.values() if directory.get(code) is None})
-    if len(directory) and unknown:
+    if unknown:
         print(
             f"{args.file}: la_code: not in the organisation directory: {', '.join(unknown)}",
             file=sys.stderr,
