@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from hub.wire.codec import SingleObjectCodec, WireError
 log = structlog.get_logger(__name__)
 REJOIN_AFTER_S = 10.0
 NO_ASSIGNMENT_TIMEOUT_S = 60.0
+LATE_SOURCE = timedelta(hours=1)  # a source record this late is pointed out in the message
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,18 @@ def email_text(alert: dict[str, Any]) -> tuple[str, str]:
         )
     if alert.get("deliver_by"):
         lines.append(f"Needed before: {alert['deliver_by'].isoformat()}")
+    recorded = alert.get("source_recorded_at")
+    if recorded is not None and alert["raised_at"] - recorded >= LATE_SOURCE:
+        hours = (alert["raised_at"] - recorded).total_seconds() / 3600
+        lines.append(
+            f"Late record: the agency recorded this at {recorded.isoformat()}; it reached "
+            f"the hub {hours:.1f} hours later"
+        )
+    if alert.get("route") == "unrouted":
+        lines.append(
+            "Unrouted: nobody responsible could be found for this child; please route it "
+            "(hub alerts list --unrouted)"
+        )
     lines += [
         "",
         f"Please acknowledge by {alert['ack_deadline'].isoformat()}: "

@@ -23,7 +23,7 @@ SCHEMA = "Alert"
 
 
 def to_record(alert: Alert) -> dict[str, Any]:
-    """The Avro record for ``alert`` (schemas/Alert.v1.avsc)."""
+    """The Avro record for ``alert`` (schemas/Alert.v2.avsc)."""
     content = alert.content or {}
     return {
         "alert_id": alert.alert_id,
@@ -47,7 +47,13 @@ def to_record(alert: Alert) -> dict[str, Any]:
         "ack_deadline": datetime.fromisoformat(alert.ack_deadline),
         "escalation_level": alert.escalation_level,
         "escalates": alert.escalates,
+        "source_recorded_at": _instant(alert.routing.get("source_recorded_at")),
+        "route": alert.routing.get("route"),
     }
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 class AlertPublisher:

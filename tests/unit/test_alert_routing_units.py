@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from consumers.alert_delivery import email_text
 from hub.alerts.model import Recipient
 from hub.alerts.postcode_areas import PostcodeAreas, PostcodeAreasError, load_areas
+from hub.alerts.publisher import to_record
 from hub.alerts.routing import as_fallback, rank, slot, unrouted
 from hub.alerts.status_at import StatusHistory
 from hub.alerts.store import Alert, AlertStore
@@ -153,3 +156,18 @@ def test_reference_postcodes_loads_the_table_checked_against_the_directory(
     table.write_text("postcode_prefix,la_code\nLS7,999\n", encoding="utf-8")
     assert 1 == main(["reference", "postcodes", str(table)])
     assert "not in the organisation directory: 999" in capsys.readouterr().err
+
+
+def test_email_points_out_a_late_source_record_and_an_unrouted_alert() -> None:
+    """The message says how late the agency's record reached the hub, and asks to route it."""
+    alert = _unrouted_alert()
+    alert.routing["source_recorded_at"] = "2026-11-20T04:00:00+00:00"
+    record = to_record(alert)
+    assert datetime(2026, 11, 20, 4, tzinfo=UTC) == record["source_recorded_at"]
+    _, body = email_text(record)
+    assert "it reached the hub 6.0 hours later" in body
+    assert "Unrouted: nobody responsible could be found" in body
+    record["source_recorded_at"] = record["raised_at"]
+    record["route"] = "allocated"
+    _, body = email_text(record)
+    assert "Late record" not in body and "Unrouted" not in body
