@@ -41,7 +41,7 @@ from consumers.deadlines import (
 )
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import ALERT_NAMESPACE, AlertIntent, Recipient
-from hub.alerts.routing import UNROUTED, rank
+from hub.alerts.routing import UNROUTED, rank, unrouted
 from hub.alerts.rules import AlertRules, CumulativeConcernTrigger, may_fire
 from hub.alerts.store import ACKNOWLEDGED, RAISED, REFUSED, Alert, AlertStore
 from hub.application.disclosure import contact_for, disclosure_record
@@ -464,12 +464,23 @@ class AlertRaiser:
 
     def _escalation(self, alert: Alert, number: int, level: EscalationLevel) -> Alert | None:
         child = self._app.get_child(UUID(alert.child_id))
-        recipient = self._escalation_recipient(alert.recipient, child, level)
-        if recipient is None:
-            return None
         entry = _entry_of(alert, child)
         if entry is None:
-            return None
+            return None  # the entry was withdrawn (identity unlinked): nothing left to escalate
+        recipient = self._escalation_recipient(alert.recipient, child, level)
+        unresolved: tuple[tuple[str, str], ...] = ()
+        if recipient is None:
+            # Nobody to escalate to (no manager's address, no authority): the hub duty
+            # operator is told instead, so an unacknowledged concern never goes quiet.
+            kind = f"escalation-{level.value}"
+            reason = (
+                "no escalation address is known for the recipient's organisation"
+                if level is EscalationLevel.TEAM_MANAGER
+                else "no local authority duty team is known for the child"
+            )
+            recipient = unrouted(kind, self._context.operator_email)
+            unresolved = ((kind, reason),)
+        alert_id = str(uuid.uuid5(ALERT_NAMESPACE, f"escalation|{alert.alert_id}|{number}"))
         intent = AlertIntent(
             rule_id=alert.rule_id,
             requirements=tuple(alert.requirements),
@@ -478,8 +489,10 @@ class AlertRaiser:
             recipient=recipient,
             urgency=Urgency.URGENT.value,
             headline=f"Not acknowledged in time (escalation {number}): {alert.headline}",
+            occurrence=f"escalation|{alert.alert_id}|{number}",
+            slot=f"escalation-{number}",
+            unresolved=unresolved,
         )
-        alert_id = str(uuid.uuid5(ALERT_NAMESPACE, f"escalation|{alert.alert_id}|{number}"))
         return self._shape(intent, child, alert_id, number, alert.alert_id)
 
     def _escalation_recipient(

@@ -228,8 +228,13 @@ def test_infant_concern_with_no_known_authority_is_raised_unrouted(make_hub: Any
     assert audited[0]["routing"]["unresolved"] == alert.routing["unresolved"]
     # Escalated on its deadline like any other alert: nobody acknowledged it.
     hub.clock.set(datetime.fromisoformat(alert.ack_deadline) + timedelta(minutes=1))
-    hub.raiser.escalate_due()
+    escalations = hub.raiser.escalate_due()
     assert 1 <= (hub.store.get(alert.alert_id) or alert).escalated_to_level
+    # Nobody above the duty operator is known: the escalation goes to the operator, urgent.
+    assert escalations and {("unrouted", "urgent")} == {
+        (e.recipient.route, e.urgency) for e in escalations
+    }
+    assert "duty-operator@hub.example.org.uk" == escalations[0].recipient.email
 
 
 def test_home_postcode_routes_the_infant_concern_to_its_authority(make_hub: Any) -> None:
