@@ -143,15 +143,16 @@ class AlertRaiser:
                 with_siblings.add(child_id)
         intents: list[tuple[AlertIntent, Child]] = []
         judged: set[UUID] = set()
+        context = self._page_context()
         for child_id, now in touched.items():
             child = self._app.get_child(child_id)
             family = [child]
             if child_id in with_siblings:
-                family += self._context.siblings(child)
+                family += context.siblings(child)
             for member in family:
                 if member.id not in judged:
                     judged.add(member.id)
-                    intents += [(i, member) for i in self._rejudge(member, now)]
+                    intents += [(i, member) for i in self._rejudge(member, now, context)]
         for child_id, learned_at in schools_learned:
             child = self._app.get_child(child_id)
             intents += [(i, child) for i in self._late_school_intents(child, learned_at)]
@@ -171,14 +172,26 @@ class AlertRaiser:
             for rule in self._rules.rules
         )
 
-    def _rejudge(self, child: Child, now: datetime) -> list[AlertIntent]:
+    def _page_context(self) -> AlertContext:
+        """The alert context with siblings loaded once per page (nothing changes within it)."""
+        loaded: dict[UUID, list[Child]] = {}
+        load = self._context.siblings
+
+        def siblings(child: Child) -> list[Child]:
+            if child.id not in loaded:
+                loaded[child.id] = load(child)
+            return loaded[child.id]
+
+        return replace(self._context, siblings=siblings)
+
+    def _rejudge(self, child: Child, now: datetime, context: AlertContext) -> list[AlertIntent]:
         """Every intent the child's recent entries raise, judged on what is known now."""
         intents: list[AlertIntent] = []
         for entry in child.entries:
             recorded = _instant(entry.recorded_at or entry.occurred_at)
             if now - recorded > self._max_age or not may_fire(self._rules, entry):
                 continue
-            intents += evaluate(self._rules, child, entry, self._context)
+            intents += evaluate(self._rules, child, entry, context)
         return intents
 
     def _route(
