@@ -120,6 +120,8 @@ class AlertRaiser:
         touched: dict[UUID, datetime] = {}  # child -> when the hub stored its latest record
         with_siblings: set[UUID] = set()
         schools_learned: list[tuple[UUID, datetime]] = []
+        professionals: dict[UUID, datetime] = {}
+        history: set[UUID] = set()  # children given a history record (baseline) in this page
         for notification in page:
             originator = notification.originator_id
             child_id = originator if isinstance(originator, UUID) else UUID(str(originator))
@@ -127,7 +129,7 @@ class AlertRaiser:
             stored_at: datetime = event.timestamp
             if notification.topic == PROFESSIONAL_TOPIC:
                 # A newly known professional can route alerts better (or at all).
-                touched[child_id] = max(stored_at, touched.get(child_id, stored_at))
+                professionals[child_id] = stored_at
                 if event.role == "school":
                     schools_learned.append((child_id, stored_at))
                 continue
@@ -135,12 +137,16 @@ class AlertRaiser:
             recorded = _instant(entry.recorded_at or entry.occurred_at)
             watermark = max(watermark, int(recorded.timestamp()))
             if stored_at - recorded > self._max_age:
+                history.add(child_id)
                 continue  # history: no need to load the child
             if not (may_fire(self._rules, entry) or entry.kind.startswith(STATUS_PREFIX)):
                 continue  # nothing any rule could raise, and no status that changes a judgement
             touched[child_id] = max(stored_at, touched.get(child_id, stored_at))
             if self._may_complete_siblings(entry):
                 with_siblings.add(child_id)
+        for child_id, stored_at in professionals.items():
+            if child_id not in history:  # a baseline load's contacts: nothing recent to route
+                touched.setdefault(child_id, stored_at)
         intents: list[tuple[AlertIntent, Child]] = []
         judged: set[UUID] = set()
         context = self._page_context()
