@@ -98,12 +98,14 @@ class Comparison:
 
 _GIVEN_WORDS = {
     Likeness.ONE_LETTER: "given name differs by one letter",
+    Likeness.TWO_LETTERS: "given name differs by two letters",
     Likeness.VARIANT: "given name is a spelling variant",
     Likeness.NICKNAME: "given name is a short form or nickname",
     Likeness.PART: "given names share only a part",
 }
 _FAMILY_WORDS = {
     Likeness.ONE_LETTER: "surname differs by one letter",
+    Likeness.TWO_LETTERS: "surname differs by two letters",
     Likeness.VARIANT: "surname is a spelling variant",
     Likeness.NICKNAME: "surname is a spelling variant",
     Likeness.PART: "surname shares only part of a hyphenated or double-barrelled name",

@@ -34,6 +34,21 @@ _VARIANT_GROUPS = (
     {"REID", "READ", "REED"},
     {"HUSSAIN", "HUSSEIN", "HUSAIN"},
     {"MAHMOOD", "MAHMUD"},
+    {"KAYDEN", "CADEN", "KADEN"},
+    {"ZOE", "ZOEY", "ZOIE"},
+    {"LEAH", "LEA", "LEIA"},
+    {"LUCY", "LUCIE"},
+    {"ELLIE", "ELLY"},
+    {"FREYA", "FREJA"},
+    {"KIERA", "KEIRA", "KIRA"},
+    {"HOLLIE", "HOLLY"},
+    {"AISHA", "AYESHA", "AYSHA"},
+    {"THOMPSON", "THOMSON", "TOMPSON"},
+    {"DAVIES", "DAVIS"},
+    {"CLARKE", "CLARK"},
+    {"JOHNSTON", "JOHNSTONE"},
+    {"GRAY", "GREY"},
+    {"NOWAK", "NOVAK"},
 )
 # Short forms and nicknames: the name a child is known by rather than their legal name.
 _NICKNAME_GROUPS = (
@@ -109,6 +124,7 @@ class Likeness(Enum):
 
     SAME = "same"
     ONE_LETTER = "one letter different"
+    TWO_LETTERS = "two letters different"
     VARIANT = "a spelling variant"
     NICKNAME = "a short form or nickname"
     PART = "shares only part of a double-barrelled name"
@@ -121,7 +137,15 @@ class Likeness(Enum):
         return self in _NEAR
 
 
-_NEAR = frozenset({Likeness.ONE_LETTER, Likeness.VARIANT, Likeness.NICKNAME, Likeness.PART})
+_NEAR = frozenset(
+    {
+        Likeness.ONE_LETTER,
+        Likeness.TWO_LETTERS,
+        Likeness.VARIANT,
+        Likeness.NICKNAME,
+        Likeness.PART,
+    }
+)
 
 
 def normalise(name: str | None) -> str:
@@ -162,8 +186,11 @@ def _likeness_of_normalised(a: str, b: str) -> Likeness:
         return Likeness.VARIANT
     if b in _NICKNAMES.get(a, frozenset()):
         return Likeness.NICKNAME
-    if _within_one_edit(a.replace(" ", ""), b.replace(" ", "")):
+    letters_a, letters_b = a.replace(" ", ""), b.replace(" ", "")
+    if _within_one_edit(letters_a, letters_b) or _one_letter_dropped(letters_a, letters_b):
         return Likeness.ONE_LETTER
+    if min(len(letters_a), len(letters_b)) >= 4 and _within_two_edits(letters_a, letters_b):
+        return Likeness.TWO_LETTERS
     words_a, words_b = set(a.split()), set(b.split())
     if (len(words_a) > 1 or len(words_b) > 1) and any(len(w) >= 2 for w in words_a & words_b):
         return Likeness.PART
@@ -176,6 +203,33 @@ def similarity(left: str, right: str) -> float:
     if found is Likeness.SAME:
         return 1.0
     return 0.6 if found.near else 0.0
+
+
+def _one_letter_dropped(a: str, b: str) -> bool:
+    """A two-letter name that is a three-letter name less one letter ("MA" for "MIA")."""
+    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
+    if (len(shorter), len(longer)) != (2, 3):
+        return False
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(3))
+
+
+def _within_two_edits(a: str, b: str) -> bool:
+    """Optimal-string-alignment distance at most 2 (two slips: "NIVO" and "NUCO")."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > 2:
+            return False
+        previous2, previous = previous, current
+    return previous[len(b)] <= 2
 
 
 def _within_one_edit(a: str, b: str) -> bool:

@@ -81,6 +81,15 @@ def test_name_likeness_says_how_names_differ() -> None:
     ]
 
 
+def test_two_slips_and_a_dropped_letter_in_a_short_name_are_near() -> None:
+    """Nivo/Nuco (two slips) and Ma/Mia (a letter dropped) are near; Olivia/Amelia is not."""
+    assert [Likeness.TWO_LETTERS, Likeness.ONE_LETTER, Likeness.DIFFERENT] == [
+        likeness("Nivo", "Nuco"),
+        likeness("Ma", "Mia"),
+        likeness("Olivia", "Amelia"),
+    ]
+
+
 def test_exact_names_dob_and_address_link_automatically() -> None:
     """An exact match with no other plausible candidate is linked."""
     child = _child("Olivia")
