@@ -44,13 +44,18 @@ CREATE TABLE IF NOT EXISTS alerts (
     escalated_to_level INTEGER NOT NULL DEFAULT 0,
     published INTEGER NOT NULL DEFAULT 0,
     audited INTEGER NOT NULL DEFAULT 0,
-    seq INTEGER
+    seq INTEGER,
+    occurrence_id TEXT NOT NULL DEFAULT '',
+    slot TEXT NOT NULL DEFAULT '',
+    route_rank INTEGER NOT NULL DEFAULT 0,
+    superseded_by TEXT,
+    routing TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS alerts_unpublished ON alerts (published, seq);
 CREATE INDEX IF NOT EXISTS alerts_open ON alerts (state, escalation_level, ack_deadline);
 CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
-# Routing columns (hub.alerts.routing), added to stores created before them.
+# Routing columns (hub.alerts.routing): in SCHEMA, and added to stores created before them.
 ROUTING_COLUMNS = (
     ("occurrence_id", "TEXT NOT NULL DEFAULT ''"),
     ("slot", "TEXT NOT NULL DEFAULT ''"),
@@ -191,11 +196,12 @@ class AlertStore:
         use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
-        present = {row[1] for row in self._db.execute("PRAGMA table_info(alerts)")}
-        for name, definition in ROUTING_COLUMNS:
-            if name not in present:
-                self._db.execute(f"ALTER TABLE alerts ADD COLUMN {name} {definition}")
-        self._db.execute(ROUTING_INDEX)
+        with self._transaction() as db:  # several processes may open an older store at once
+            present = {row[1] for row in db.execute("PRAGMA table_info(alerts)")}
+            for name, definition in ROUTING_COLUMNS:
+                if name not in present:
+                    db.execute(f"ALTER TABLE alerts ADD COLUMN {name} {definition}")
+            db.execute(ROUTING_INDEX)
 
     def close(self) -> None:
         self._db.close()

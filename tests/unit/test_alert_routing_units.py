@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -171,3 +172,35 @@ def test_email_points_out_a_late_source_record_and_an_unrouted_alert() -> None:
     record["route"] = "allocated"
     _, body = email_text(record)
     assert "Late record" not in body and "Unrouted" not in body
+
+
+def test_a_store_from_before_routing_gains_its_columns(tmp_path: Path) -> None:
+    """An alert store from before the routing columns gains them when opened, alerts kept."""
+    path = tmp_path / "alerts.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE alerts (alert_id TEXT PRIMARY KEY, rule_id TEXT NOT NULL,"
+        " requirements TEXT NOT NULL, child_id TEXT NOT NULL, nhs_number TEXT,"
+        " recipient TEXT NOT NULL, urgency TEXT NOT NULL, headline TEXT NOT NULL, content TEXT,"
+        " decision TEXT NOT NULL, raised_at TEXT NOT NULL, deliver_by TEXT,"
+        " ack_deadline TEXT NOT NULL, escalation_level INTEGER NOT NULL DEFAULT 0,"
+        " escalates TEXT, state TEXT NOT NULL, acknowledged_at TEXT, acknowledged_by TEXT,"
+        " escalated_to_level INTEGER NOT NULL DEFAULT 0, published INTEGER NOT NULL DEFAULT 0,"
+        " audited INTEGER NOT NULL DEFAULT 0, seq INTEGER);"
+        "INSERT INTO alerts VALUES ('old', 'r', '[]', 'c', NULL,"
+        ' \'{"kind": "duty-team", "role": "social-worker", "organisation": "383",'
+        ' "organisation_type": "local-authority", "relationship": "front-door"}\','
+        " 'routine', 'h', NULL, '{}', '2026-11-20T10:00:00+00:00', NULL,"
+        " '2026-11-21T10:00:00+00:00', 0, NULL, 'raised', NULL, NULL, 0, 1, 1, 1);"
+    )
+    old.close()
+    for _ in range(2):
+        store = AlertStore(path)
+        [alert] = store.select()
+        store.close()
+    assert ("old", "allocated", None) == (
+        alert.alert_id,
+        alert.recipient.route,
+        alert.superseded_by,
+    )
+    assert not alert.unrouted
