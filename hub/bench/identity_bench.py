@@ -28,7 +28,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -71,6 +71,7 @@ HABITS: dict[str, Habits] = {
 AE_SHARE = 0.5  # children with an A&E registration in the year (6.3M attendances, 12M children)
 POLICE_SHARE = 0.03  # children named in a police notification, besides the at-risk cohort
 SECOND_RECORD = 0.3  # registrations that send a second record (found by the agency's own id)
+POPULATION_DATE = date(2026, 11, 2)  # fixed, so a seed gives the same population on any day
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def run_identity_bench(options: IdentityBenchOptions) -> IdentityBenchResult:
             options.children,
             1,
             options.seed,
-            datetime.now(UTC).date() - timedelta(days=2),
+            POPULATION_DATE,
             options.hard_cases,
         )
     )
