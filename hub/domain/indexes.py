@@ -104,8 +104,9 @@ class BirthDateIndex(Aggregate):
             "postcode": demographics.postcode,
             "household_reference": demographics.household_reference,
             "nhs_number": demographics.nhs_number,
-            "upn": demographics.upn,
         }
+        if demographics.upn:  # only when known: events stored before UPNs were noted still match
+            fields["upn"] = demographics.upn
         if self.children.get(str(child_id)) != fields:
             self.trigger_event(self.ChildNoted, child_id=str(child_id), fields=fields)
 
