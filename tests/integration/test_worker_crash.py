@@ -20,6 +20,8 @@ from tests.integration.hub_harness import (
     run_worker,
 )
 
+BATCH_SIZE = 50  # small, so each kill lands mid-stream
+
 
 def _processed(database: Path) -> int:
     """Messages consumed so far: the sum of the stored next offsets over all partitions."""
@@ -45,7 +47,7 @@ def _worker(
         "HUB_KAFKA_BOOTSTRAP": bootstrap,
         "HUB_TOPIC_PREFIX": topics.prefix,
         "HUB_CONSUMER_GROUP": group,
-        "HUB_BATCH_SIZE": "50",
+        "HUB_BATCH_SIZE": str(BATCH_SIZE),
         "HUB_LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
@@ -68,7 +70,16 @@ def test_sigkill_mid_stream_then_restart_matches_an_uninterrupted_run(
     published = publish_generated(kafka_bootstrap, out, topics, tmp_path / "ledger.sqlite")
     total = len(published.events)
 
-    run_worker(kafka_bootstrap, tmp_path / "reference", topics, f"ref-{uuid.uuid4().hex}")
+    # The same batch (chunk) size as the crashed workers: it fixes the processing order,
+    # and which of two differently spelt records creates the child and which waits for
+    # review depends on that order (hub.ingest.ordering).
+    run_worker(
+        kafka_bootstrap,
+        tmp_path / "reference",
+        topics,
+        f"ref-{uuid.uuid4().hex}",
+        batch_size=BATCH_SIZE,
+    )
     reference_app = hub_app(tmp_path / "reference", worker=False)
     expected = hub_state(reference_app)
     reference_app.close()
