@@ -119,10 +119,35 @@ def _by_demographics(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Res
         decision = _by_household(uow, ids, subject, demographics)
     if decision.outcome is Outcome.MATCHED and decision.child_id is not None:
         child = uow.get(Child, decision.child_id)
+        if child is not None and _known_locally_as_another(subject, child):
+            return Resolution(
+                Outcome.REVIEW,
+                "exact demographic match, but the record's organisation holds that child under "
+                "another local id: it may be a twin, or a record that was mistyped",
+                None,
+                "",
+                decision.candidates,
+            )
         return Resolution(
             Outcome.MATCHED, decision.reason, child, "demographics", decision.candidates
         )
     return Resolution(decision.outcome, decision.reason, None, "", decision.candidates)
+
+
+def _known_locally_as_another(subject: SubjectRef, child: Child) -> bool:
+    """The organisation issuing one of the record's local ids gave the child a different one.
+
+    A hospital or school that registered two patients or pupils under two numbers thinks
+    they are two children (twins registered with a typo in one name, for instance).
+    """
+    held = {
+        key.rpartition("/")[0]: key for key in child.identifier_keys() if key.startswith("local/")
+    }
+    return any(
+        held.get(key.rpartition("/")[0], key) != key
+        for key in subject.keys
+        if key.startswith("local/")
+    )
 
 
 def _born_on(uow: UnitOfWork, ids: IndexIds, date_of_birth: str) -> list[Candidate]:
