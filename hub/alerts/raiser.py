@@ -41,7 +41,7 @@ from consumers.deadlines import (
 )
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import ALERT_NAMESPACE, AlertIntent, Recipient
-from hub.alerts.routing import UNROUTED, rank, unrouted
+from hub.alerts.routing import UNROUTED, Raised, choose, rank, unrouted
 from hub.alerts.rules import AlertRules, CumulativeConcernTrigger, may_fire
 from hub.alerts.store import ACKNOWLEDGED, RAISED, REFUSED, Alert, AlertStore
 from hub.application.disclosure import contact_for, disclosure_record
@@ -203,48 +203,17 @@ class AlertRaiser:
     def _route(
         self, intents: list[tuple[AlertIntent, Child]]
     ) -> tuple[list[Alert], list[tuple[str, str]]]:
-        """The alerts to add, and (old, new) pairs where a better route supersedes an alert.
-
-        Per occurrence and audience (slot) an alert is added only when no alert already
-        raised for it has a route as good; an unrouted alert gives way to any routed one.
-        """
-        existing = self._store.routes([intent.occurrence_id for intent, _ in intents])
-        standing: dict[str, list[tuple[str, str, int]]] = {}  # occurrence -> (id, slot, rank)
-        known: set[str] = set()
-        for alert in existing:
-            known.add(alert.alert_id)
-            if alert.superseded_by is None:
-                standing.setdefault(alert.occurrence_id, []).append(
-                    (alert.alert_id, alert.slot, alert.route_rank)
-                )
-        ordered = sorted(intents, key=lambda pair: rank(pair[0].recipient.route))
-        alerts: list[Alert] = []
-        superseded: list[tuple[str, str]] = []
-        self._record_unresolved([intent for intent, _ in ordered if intent.record_only])
-        for intent, child in ordered:
-            if intent.record_only:
-                continue
-            alert_id = intent.alert_id
-            if alert_id in known:
-                continue
-            current = standing.setdefault(intent.occurrence_id, [])
-            new_rank = rank(intent.recipient.route)
-            if intent.recipient.route == UNROUTED:
-                if current:  # routed already, or already waiting for a person to route it
-                    continue
-                replaced = []
-            else:
-                same = [item for item in current if item[1] == intent.slot]
-                if any(item[2] <= new_rank for item in same):
-                    continue
-                replaced = same + [item for item in current if item[2] >= rank(UNROUTED)]
-            known.add(alert_id)
-            for item in replaced:
-                superseded.append((item[0], alert_id))
-                current.remove(item)
-            current.append((alert_id, intent.slot, new_rank))
-            alerts.append(self._shape(intent, child))
-        return alerts, superseded
+        """The alerts to add (shaped by the policy), and the alerts they supersede."""
+        self._record_unresolved([intent for intent, _ in intents if intent.record_only])
+        candidates = [(intent, child) for intent, child in intents if not intent.record_only]
+        existing = self._store.routes([intent.occurrence_id for intent, _ in candidates])
+        raised = [
+            Raised(a.alert_id, a.occurrence_id, a.slot, a.route_rank, a.superseded_by is not None)
+            for a in existing
+        ]
+        chosen, superseded = choose([intent for intent, _ in candidates], raised)
+        child_of = {id(intent): child for intent, child in candidates}
+        return [self._shape(intent, child_of[id(intent)]) for intent in chosen], superseded
 
     def _record_unresolved(self, intents: list[AlertIntent]) -> None:
         """Audit, once per occurrence, that a record-only rule found nobody to tell, and why."""

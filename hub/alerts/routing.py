@@ -16,7 +16,10 @@ better than one already used raises nothing, so re-judging never alerts twice.
 
 from __future__ import annotations
 
-from hub.alerts.model import Recipient
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hub.alerts.model import AlertIntent, Recipient
 
 UNROUTED = "unrouted"
 HUB_DUTY_OPERATOR = "hub-duty-operator"
@@ -77,3 +80,55 @@ def slot(kind: str, recipient: Recipient) -> str:
     if kind in ("school-dsl", "referrer") and recipient.route != UNROUTED:
         return f"{kind}/{recipient.organisation}"
     return kind
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An alert already stored, as routing needs to know it."""
+
+    alert_id: str
+    occurrence_id: str
+    slot: str
+    rank: int
+    superseded: bool = False
+
+
+def choose(
+    intents: Sequence[AlertIntent], raised: Iterable[Raised]
+) -> tuple[list[AlertIntent], list[tuple[str, str]]]:
+    """The intents to raise, and (old, new) alert id pairs where a better route supersedes.
+
+    Per occurrence and slot an intent is raised only when no standing alert for it has a
+    route as good; an unrouted intent only when nothing stands for its occurrence; a routed
+    one supersedes the occurrence's unrouted alert. An id already raised is never raised again.
+    """
+    known: set[str] = set()
+    standing: dict[str, list[Raised]] = {}
+    for alert in raised:
+        known.add(alert.alert_id)
+        if not alert.superseded:
+            standing.setdefault(alert.occurrence_id, []).append(alert)
+    chosen: list[AlertIntent] = []
+    superseded: list[tuple[str, str]] = []
+    for intent in sorted(intents, key=lambda i: rank(i.recipient.route)):
+        alert_id = intent.alert_id
+        if alert_id in known:
+            continue
+        current = standing.setdefault(intent.occurrence_id, [])
+        new_rank = rank(intent.recipient.route)
+        if intent.recipient.route == UNROUTED:
+            if current:  # routed already, or already waiting for a person to route it
+                continue
+            replaced: list[Raised] = []
+        else:
+            same = [alert for alert in current if alert.slot == intent.slot]
+            if any(alert.rank <= new_rank for alert in same):
+                continue
+            replaced = same + [alert for alert in current if alert.rank >= UNROUTED_RANK]
+        known.add(alert_id)
+        for alert in replaced:
+            superseded.append((alert.alert_id, alert_id))
+            current.remove(alert)
+        current.append(Raised(alert_id, intent.occurrence_id, intent.slot, new_rank))
+        chosen.append(intent)
+    return chosen, superseded

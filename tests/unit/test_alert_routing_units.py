@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from consumers.alert_delivery import email_text
-from hub.alerts.model import Recipient
+from hub.alerts.model import AlertIntent, Recipient
 from hub.alerts.postcode_areas import PostcodeAreas, PostcodeAreasError, load_areas
 from hub.alerts.publisher import to_record
-from hub.alerts.routing import as_fallback, rank, slot, unrouted
+from hub.alerts.routing import Raised, as_fallback, choose, rank, slot, unrouted
 from hub.alerts.status_at import StatusHistory
 from hub.alerts.store import Alert, AlertStore
 from hub.alerts.wiring import store_path
@@ -204,3 +204,43 @@ def test_a_store_from_before_routing_gains_its_columns(tmp_path: Path) -> None:
         alert.superseded_by,
     )
     assert not alert.unrouted
+
+
+def _intent(kind: str, route: str, organisation: str = "383") -> AlertIntent:
+    """An intent of one rule about one entry, for the audience ``kind``, routed by ``route``."""
+    entry = _status("cp-status-plan-started", "2026-11-01", "PLAN_STARTED")
+    recipient = Recipient(kind, "social-worker", organisation, "local-authority", "x", route=route)
+    return AlertIntent(
+        rule_id="r",
+        requirements=(),
+        child_id="c",
+        entry=entry,
+        recipient=recipient,
+        urgency="routine",
+        headline="h",
+        slot="unrouted" if route == "unrouted" else "lead-social-worker",
+    )
+
+
+def _standing(intent: AlertIntent) -> Raised:
+    return Raised(intent.alert_id, intent.occurrence_id, intent.slot, rank(intent.recipient.route))
+
+
+def test_a_better_route_supersedes_and_an_equal_one_raises_nothing() -> None:
+    """The front door told as a fallback gives way to the lead social worker known later."""
+    door = _intent("front-door", "fallback:allocated")
+    worker = _intent("lead-social-worker", "allocated")
+    chosen, superseded = choose([worker], [_standing(door)])
+    assert ([worker], [(door.alert_id, worker.alert_id)]) == (chosen, superseded)
+    other_door = _intent("front-door", "fallback:school-authority", "384")
+    assert ([], []) == choose([other_door, door], [_standing(door)])
+
+
+def test_unrouted_waits_for_nothing_else_and_gives_way_to_any_route() -> None:
+    """Unrouted only when nothing stands for the occurrence; any routed alert supersedes it."""
+    nobody = _intent("unrouted:lead-social-worker", "unrouted")
+    assert ([nobody], []) == choose([nobody], [])
+    assert ([], []) == choose([nobody], [_standing(nobody)])
+    door = _intent("front-door", "fallback:home-postcode")
+    assert ([door], [(nobody.alert_id, door.alert_id)]) == choose([door], [_standing(nobody)])
+    assert ([door], []) == choose([nobody, door], [])
