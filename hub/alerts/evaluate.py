@@ -66,11 +66,18 @@ class Firing:
 
 
 def evaluate(
-    rules: AlertRules, child: Child, entry: ChronologyEntry, context: AlertContext
+    rules: AlertRules,
+    child: Child,
+    entry: ChronologyEntry,
+    context: AlertContext,
+    statuses: StatusHistory | None = None,
 ) -> list[AlertIntent]:
-    """The intents ``entry`` raises for ``child``, de-duplicated by alert id, in rule order."""
+    """The intents ``entry`` raises for ``child``, de-duplicated by alert id, in rule order.
+
+    ``statuses`` is the child's status history, when the caller judges several entries.
+    """
     history = _history(child, entry)
-    status = StatusHistory(child).at(entry.occurred_at)
+    status = (statuses or StatusHistory(child)).at(entry.occurred_at)
     intents: dict[str, AlertIntent] = {}
     for rule in rules.rules:
         if not _status_holds(rule.child_status, status):

@@ -43,6 +43,7 @@ from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import ALERT_NAMESPACE, AlertIntent, Recipient
 from hub.alerts.routing import UNROUTED, Raised, choose, rank, unrouted
 from hub.alerts.rules import AlertRules, CumulativeConcernTrigger, may_fire
+from hub.alerts.status_at import StatusHistory
 from hub.alerts.store import ACKNOWLEDGED, RAISED, REFUSED, Alert, AlertStore
 from hub.application.disclosure import contact_for, disclosure_record
 from hub.application.hub_app import HubApplication
@@ -193,11 +194,13 @@ class AlertRaiser:
     def _rejudge(self, child: Child, now: datetime, context: AlertContext) -> list[AlertIntent]:
         """Every intent the child's recent entries raise, judged on what is known now."""
         intents: list[AlertIntent] = []
+        statuses = StatusHistory(child)
         for entry in child.entries:
-            recorded = _instant(entry.recorded_at or entry.occurred_at)
-            if now - recorded > self._max_age or not may_fire(self._rules, entry):
+            if not may_fire(self._rules, entry):
                 continue
-            intents += evaluate(self._rules, child, entry, context)
+            if now - _instant(entry.recorded_at or entry.occurred_at) > self._max_age:
+                continue
+            intents += evaluate(self._rules, child, entry, context, statuses)
         return intents
 
     def _route(
