@@ -171,6 +171,30 @@ class AlertRules:
     version: str
     rules: tuple[AlertRule, ...]
     source: str = "alert-rules"
+    # Rules whose trigger can match an entry of a kind, filled as kinds are met (may_fire).
+    _by_kind: dict[str, tuple[AlertRule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def for_kind(self, kind: str) -> tuple[AlertRule, ...]:
+        """The rules that could fire on an entry of ``kind``, judged by kind alone."""
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = tuple(rule for rule in self.rules if _kind_matches(rule.trigger, kind))
+            self._by_kind[kind] = found
+        return found
+
+
+def _kind_matches(trigger: Trigger, kind: str) -> bool:
+    if isinstance(trigger, EntryTrigger):
+        patterns: tuple[str, ...] = trigger.match.kinds
+    elif isinstance(trigger, AbsencePatternTrigger):
+        patterns = ("school-absence",)
+    elif isinstance(trigger, CumulativeConcernTrigger):
+        patterns = tuple(p for match in trigger.signals for p in match.kinds)
+    else:
+        patterns = trigger.kinds
+    return any(fnmatchcase(kind, pattern) for pattern in patterns)
 
 
 def may_fire(rules: AlertRules, entry: ChronologyEntry) -> bool:
@@ -179,7 +203,7 @@ def may_fire(rules: AlertRules, entry: ChronologyEntry) -> bool:
     Conservative: True whenever a rule's trigger could match, so the caller may skip
     rebuilding the child only when the answer is certainly "nothing to raise".
     """
-    for rule in rules.rules:
+    for rule in rules.for_kind(entry.kind):
         trigger = rule.trigger
         if isinstance(trigger, EntryTrigger):
             if trigger.match.matches(entry):

@@ -35,7 +35,7 @@ from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.directory import School
 from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierNotLinkedError
-from hub.domain.identity import Candidate, Outcome
+from hub.domain.identity import Candidate, Outcome, nearby_birth_dates
 from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
 from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
 from hub.ingest.facts import AgencyFact, SubjectRef
@@ -181,15 +181,24 @@ class HubApplication(Application[UUID]):
         uow.learn_absent(index_ids)
         absent = uow.absent_among(index_ids)
         absent_keys = {key for key, index_id in key_ids.items() if index_id in absent}
-        # A subject none of whose identifiers is known is probably a new child.
-        uow.learn_absent(
-            {
-                Child.create_id(first_event_id=message.fact.event_id, subject_index=subject.index)
-                for message in messages
-                for subject in message.fact.subjects
-                if subject.keys and absent_keys.issuperset(subject.keys)
-            }
-        )
+        # A subject none of whose identifiers is known is probably a new child, resolved on
+        # demographics: the buckets of the dates its birth date may really be are read too
+        # (hub.application.resolver), so ask about them in the same query.
+        unknown_ids: set[UUID] = set()
+        for message in messages:
+            for subject in message.fact.subjects:
+                if not absent_keys.issuperset(subject.keys):
+                    continue
+                if subject.keys:
+                    unknown_ids.add(
+                        Child.create_id(
+                            first_event_id=message.fact.event_id, subject_index=subject.index
+                        )
+                    )
+                born = subject.demographics.date_of_birth
+                if born:
+                    unknown_ids.update(ids.birth_date(day) for day in nearby_birth_dates(born))
+        uow.learn_absent(unknown_ids)
 
     def _save(self, uow: UnitOfWork, tracking: Tracking | None) -> None:
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
