@@ -111,6 +111,7 @@ def _event(message: Hl7Message, *, now: datetime) -> OutboundEvent:
         "discharge_time": discharge_time,
         "registered_gp_practice": f.optional(message.get("PD1-3", 3)),
         "registered_gp_practice_name": f.optional(message.get("PD1-3", 1)),
+        **_multiple_birth(message),
     }
     return OutboundEvent(SCHEMA, record, message_key(AGENCY, site_code, subject_fields))
 
@@ -128,6 +129,18 @@ def _identifiers(message: Hl7Message) -> tuple[str | None, str]:
         elif kind == "MR":
             mrn = value
     return nhs_number, f.required("PID-3 (MR)", mrn)
+
+
+def _multiple_birth(message: Hl7Message) -> dict[str, Any]:
+    """PID-24 (Y/N, optional) and PID-25 (birth order, a positive number, optional)."""
+    indicator = f.optional(message.get("PID-24"))
+    multiple = None if indicator is None else f.yes_no("PID-24", indicator)
+    order = f.non_negative_int("PID-25", message.get("PID-25"))
+    if order == 0:
+        raise FieldError("PID-25", "birth order starts at 1")
+    if order is not None and multiple is False:
+        raise FieldError("PID-25", "a birth order is given but PID-24 says not a multiple birth")
+    return {"multiple_birth": multiple, "birth_order": order}
 
 
 def _reference_or_none(message: Hl7Message) -> str | None:

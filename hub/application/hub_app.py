@@ -296,6 +296,7 @@ class HubApplication(Application[UUID]):
                 "date_of_birth": demographics.date_of_birth,
                 "postcode": demographics.postcode,
                 "household_reference": demographics.household_reference,
+                "multiple_birth": "Y" if demographics.multiple_birth else None,
             }
         )
         if changed and child.demographics.date_of_birth:

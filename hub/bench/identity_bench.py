@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
@@ -46,6 +46,7 @@ from hub.generator.config import GeneratorConfig
 from hub.generator.feeds import ae_hl7, cp_csv, police_json
 from hub.generator.feeds.identity import Habits, RecordedPerson, record_person
 from hub.generator.model import Child as TrueChild
+from hub.generator.multiple_birth import recorded_multiple_birth
 from hub.generator.world import World, build_world
 from hub.ingest.facts import AgencyFact, SubjectRef
 
@@ -315,15 +316,21 @@ def bench_records(world: World, rng: random.Random) -> list[BenchRecord]:
                 home = address.uprn
             for copy in range(2 if rng.random() < SECOND_RECORD else 1):
                 reference = f"{child.child_id}/{agency}/{copy}"
-                records.append(
-                    BenchRecord(
-                        child.child_id,
-                        case,
-                        _fact(agency, reference, keys, person, address.postcode, home, when),
-                    )
-                )
+                fact = _fact(agency, reference, keys, person, address.postcode, home, when)
+                if agency == "ae" and recorded_multiple_birth(world, child)[0]:
+                    fact = _as_multiple_birth(fact)
+                records.append(BenchRecord(child.child_id, case, fact))
     rng.shuffle(records)
     return records
+
+
+def _as_multiple_birth(fact: AgencyFact) -> AgencyFact:
+    """The A&E record says the child is one of a multiple birth (HL7 PID-24)."""
+    subjects = tuple(
+        replace(subject, demographics=replace(subject.demographics, multiple_birth=True))
+        for subject in fact.subjects
+    )
+    return replace(fact, subjects=subjects)
 
 
 def _registration(

@@ -55,6 +55,7 @@ class Child(Aggregate):
             household_reference=self.details.get("household_reference"),
             nhs_number=self.identifiers.get("nhs"),
             upn=self.identifiers.get("upn"),
+            multiple_birth=self.details.get("multiple_birth") == "Y",
         )
 
     @property

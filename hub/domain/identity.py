@@ -36,6 +36,8 @@ class Demographics:
     household_reference: str | None = None
     nhs_number: str | None = None
     upn: str | None = None
+    # One of twins, triplets...: said by the record (HL7 PID-24) or known of the child.
+    multiple_birth: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,18 @@ def decide(subject: Demographics, candidates: list[Candidate]) -> MatchDecision:
         return MatchDecision(Outcome.NEW_CHILD, "no plausible candidate")
     exact = [c for c in scored if c.strength is Strength.CERTAIN]
     if len(exact) == 1 and len(scored) == 1:
+        twins = subject.multiple_birth or any(
+            c.demographics.multiple_birth for c in candidates if c.child_id == exact[0].child_id
+        )
+        if twins:
+            return MatchDecision(
+                Outcome.REVIEW,
+                "candidate 1 matches name, date of birth and home exactly, but the child is "
+                "one of a multiple birth: twins' names can be confused, only an identifier "
+                "tells them apart",
+                None,
+                tuple(scored),
+            )
         return MatchDecision(
             Outcome.MATCHED,
             "exact match on name, date of birth and home",

@@ -105,8 +105,11 @@ class BirthDateIndex(Aggregate):
             "household_reference": demographics.household_reference,
             "nhs_number": demographics.nhs_number,
         }
-        if demographics.upn:  # only when known: events stored before UPNs were noted still match
+        # Only when known: events stored before these were noted still match.
+        if demographics.upn:
             fields["upn"] = demographics.upn
+        if demographics.multiple_birth:
+            fields["multiple_birth"] = "Y"
         if self.children.get(str(child_id)) != fields:
             self.trigger_event(self.ChildNoted, child_id=str(child_id), fields=fields)
 
@@ -121,10 +124,16 @@ class BirthDateIndex(Aggregate):
             aggregate.children[self.child_id] = self.fields
 
     def candidates(self) -> list[Candidate]:
-        return [
-            Candidate(UUID(child_id), Demographics(date_of_birth=self.date_of_birth, **fields))
-            for child_id, fields in self.children.items()
-        ]
+        found = []
+        for child_id, fields in self.children.items():
+            known = {name: value for name, value in fields.items() if name != "multiple_birth"}
+            demographics = Demographics(
+                date_of_birth=self.date_of_birth,
+                multiple_birth=fields.get("multiple_birth") == "Y",
+                **known,
+            )
+            found.append(Candidate(UUID(child_id), demographics))
+        return found
 
 
 class Household(Aggregate):

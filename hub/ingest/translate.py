@@ -7,6 +7,7 @@ stays in the entry's details under a sensitivity label, never in a summary.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -108,6 +109,11 @@ def _single_subject(record: dict[str, Any]) -> tuple[SubjectRef, ...]:
 
 def _emergency_attendance(record: dict[str, Any]) -> AgencyFact:
     registered = record["attendance_event"] == "REGISTERED"
+    subjects = _single_subject(record)
+    if record.get("multiple_birth"):  # HL7 PID-24 (v2 of the schema)
+        subjects = tuple(
+            replace(s, demographics=replace(s.demographics, multiple_birth=True)) for s in subjects
+        )
     flags = [
         label
         for label, on in (
@@ -148,7 +154,7 @@ def _emergency_attendance(record: dict[str, Any]) -> AgencyFact:
     return AgencyFact(
         event_id=str(record["envelope"]["event_id"]),
         agency=record["envelope"]["source_agency"],
-        subjects=_single_subject(record),
+        subjects=subjects,
         entry=_entry(record, kind, summary, details),
         professionals=professionals,
     )

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from hub.generator import clock
 from hub.generator.activity.visits import Visit
 from hub.generator.feeds.identity import Habits, RecordedPerson, record_person
-from hub.generator.model import Site
+from hub.generator.model import Child, Site
+from hub.generator.multiple_birth import recorded_multiple_birth
 from hub.generator.world import World
 
 HABITS = Habits(misspell=0.06, dob_error=0.01, nhs_number=1.0)
@@ -109,7 +110,8 @@ class AeFeed:
             f"EVN|{trigger}|{clock.hl7(recorded)}",
             f"PID|1||{identifiers}||{person.family_name.upper()}^{person.given_name.upper()}||"
             f"{person.date_of_birth:%Y%m%d}|{registration.sex}|||"
-            f"{address.line1}^^{address.town}^^{address.postcode}^GBR^H",
+            f"{address.line1}^^{address.town}^^{address.postcode}^GBR^H"
+            + _multiple_birth_fields(self.world, child),
         ]
         if person.nhs_number is not None:
             segments.append(f"PD1|||{household.gp_practice.name}^^{household.gp_practice.code}")
@@ -122,3 +124,9 @@ class AeFeed:
         text = SEGMENT_END.join(segments) + SEGMENT_END
         reference = f"{site.code}/{visit.visit_number}/{trigger}"
         return Message(recorded, text, reference, visit.child_id)
+
+
+def _multiple_birth_fields(world: World, child: Child) -> str:
+    """PID-24 and PID-25 after PID-11, when the registration holds a multiple birth."""
+    multiple, order = recorded_multiple_birth(world, child)
+    return "|" * 13 + f"Y|{order}" if multiple else ""
