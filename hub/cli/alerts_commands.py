@@ -188,7 +188,7 @@ def _line(a: Alert) -> str:
     via = "" if route == "allocated" else f" [{route}]"
     superseded = f" superseded by {a.superseded_by}" if a.superseded_by else ""
     late = int(a.routing.get("source_lateness_seconds", 0)) // 60
-    lateness = f" source {late} min late" if late >= 60 else ""
+    lateness = f" source {late} min late" if late >= 60 and not a.escalation_level else ""
     return (
         f"{a.raised_at[:16]}  {a.state:<12} {a.urgency:<7} {a.rule_id:<34} -> "
         f"{a.recipient.kind} {to}{via}{level} due {a.ack_deadline[:16]}{lateness}  "
