@@ -130,7 +130,7 @@ def _alive(pid: int) -> bool:
         return False
     try:  # the process may be reaped between the two checks
         state = Path(f"/proc/{pid}/stat").read_text().split()[2]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone, or going, as it is read
         return False
     return state not in ("Z", "X")
 
