@@ -16,7 +16,7 @@ concern still reaches whoever has a safeguarding relationship.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.domain.chronology import ChronologyEntry
@@ -119,7 +119,16 @@ def decide(
             policy.version,
             needs_review=is_high_risk(entry) and recipient.relationship != "none",
         )
-    return _redacted(_by_rules(policy, recipient, purpose, entry, facts), redactions)
+    decision = _redacted(_by_rules(policy, recipient, purpose, entry, facts), redactions)
+    undefined = sorted(label for label in entry.labels if label not in policy.labels)
+    if undefined and decision.disclose is not Disclosure.REFUSE:
+        return replace(
+            decision,
+            reason=f"{decision.reason} [label {', '.join(undefined)} is not defined by the "
+            "policy: every field a label may withhold is withheld; queued for IG review]",
+            needs_review=True,
+        )
+    return decision
 
 
 def _redacted(decision: Decision, redactions: Redactions) -> Decision:

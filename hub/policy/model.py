@@ -94,6 +94,9 @@ REDACTABLE_FIELDS = frozenset(
 )
 
 
+UNDEFINED_LABEL_WITHHOLDS = tuple(sorted(REDACTABLE_FIELDS))
+
+
 class Disclosure(Enum):
     """How much of an entry a recipient receives, most to least."""
 
@@ -229,8 +232,11 @@ class Policy:
     def label_verdict(self, labels: tuple[str, ...], role: str) -> LabelVerdict:
         """What ``labels`` on an entry mean for ``role``: a sealing label, or fields withheld.
 
-        Labels the policy does not define change nothing. A sealing label wins over any
-        field-withholding one (nothing of the entry leaves at all).
+        A label the policy does not define (a misspelt or new label from an agency) fails
+        closed on detail: it withholds every field any label may withhold, from every role,
+        so only the fact of the entry can leave (``engine.decide`` also queues it for IG
+        review). A sealing label wins over any field-withholding one (nothing of the entry
+        leaves at all).
         """
         key = (labels, role)
         verdict = self._verdicts.get(key)
@@ -239,7 +245,10 @@ class Policy:
             redactions: list[tuple[str, tuple[str, ...]]] = []
             for name in labels:
                 label = self.labels.get(name)
-                if label is None or role in label.allowed_roles:
+                if label is None:
+                    redactions.append((name, UNDEFINED_LABEL_WITHHOLDS))
+                    continue
+                if role in label.allowed_roles:
                     continue
                 if label.withholds_entry:
                     sealing = sealing or name

@@ -94,6 +94,21 @@ def test_the_labels_own_role_sees_the_address() -> None:
     assert "9 Refuge Close" in text and "WYP-1" in text
 
 
+def test_a_label_the_policy_does_not_define_fails_closed_on_detail() -> None:
+    """A misspelt label withholds every labelled field from every role, and IG reviews it.
+
+    The social worker is included; the fact of the concern still passes.
+    """
+    entry = _police_entry(("shielded_adress",))
+    for recipient in (LEAD, DSL):
+        decision = decide(POLICY, recipient, "safeguarding", entry, entry_facts(entry, True, False))
+        text = json.dumps(render(entry, decision))
+        for sealed in [*PLACE.values(), "WYP-1", "Refuge", "PARENT_PARTNER"]:
+            assert sealed not in text
+        assert '"risk_level": "HIGH"' in text and "domestic-abuse-notification" in text
+        assert decision.needs_review and "not defined by the policy" in decision.reason
+
+
 def test_child_voice_withholds_the_words_not_the_concern() -> None:
     """The DSL is told of the incident, never what the child said."""
     entry = _police_entry(("child-voice",), voice="He shouts at mum every night")

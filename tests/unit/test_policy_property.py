@@ -200,7 +200,10 @@ def _label_terms(policy: Policy, entry: ChronologyEntry, role: str) -> tuple[boo
         if name in policy.labels and role not in policy.labels[name].allowed_roles
     ]
     sealed = any(label.withholds_entry for label in applying)
-    return sealed, {f for label in applying if not label.withholds_entry for f in label.fields}
+    withheld = {f for label in applying if not label.withholds_entry for f in label.fields}
+    if not sealed and any(name not in policy.labels for name in entry.labels):
+        withheld |= REDACTABLE_FIELDS  # a label the policy does not define fails closed on detail
+    return sealed, withheld
 
 
 def _assert_nothing_withheld_leaves(
