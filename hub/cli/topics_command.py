@@ -17,6 +17,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+COUNTED = (
+    *topics.AGENCY_TOPICS,
+    topics.DEAD_LETTER,
+    topics.ALERTS,
+    topics.ALERTS_DEAD_LETTER,
+    topics.ACCESS_TO_SERVICE,
+)
+"""Every topic the hub reads or writes: agency feeds, dead letters, alerts, access notices."""
+
+
 def topic_counts(bootstrap: str, names: tuple[str, ...]) -> dict[str, int]:
     """Messages retained per topic (end offset minus beginning offset, summed over partitions)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="hub-topics")
@@ -40,7 +50,7 @@ def topic_counts(bootstrap: str, names: tuple[str, ...]) -> dict[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     bootstrap = args.bootstrap or Settings.from_env().kafka_bootstrap
-    counts = topic_counts(bootstrap, (*topics.AGENCY_TOPICS, topics.DEAD_LETTER))
+    counts = topic_counts(bootstrap, COUNTED)
     width = max(len(name) for name in counts)
     for name, count in counts.items():
         print(f"{name:<{width}}  {count:>8} messages")
