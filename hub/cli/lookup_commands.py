@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 from pathlib import Path
@@ -78,6 +79,11 @@ def register(subparsers: Any) -> None:
     lookup.add_argument("--purpose", default="", help="direct-care (default) or safeguarding")
     lookup.add_argument("--as", dest="user", help="client certificate user (HUB_LOOKUP_USER)")
     lookup.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
+    lookup.add_argument(
+        "--json",
+        action="store_true",
+        help="print the answer as JSON (fields at their default are left out)",
+    )
     lookup.set_defaults(func=run_lookup)
 
 
@@ -187,5 +193,8 @@ def run_lookup(args: argparse.Namespace) -> int:
         return 1
     finally:
         client.close()
-    print(desk.render(response))
+    if args.json:
+        print(json.dumps(desk.as_dict(response), indent=2))
+    else:
+        print(desk.render(response))
     return 0

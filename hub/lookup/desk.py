@@ -1,6 +1,14 @@
-"""The lookup answer in plain words, as a receptionist or clinician at the desk reads it."""
+"""The lookup answer in plain words, as a receptionist or clinician at the desk reads it.
+
+``as_dict`` gives the same answer as data for ``hub lookup --json``: the
+response exactly as the service sent it, so it holds nothing the policy withheld.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format
 
 from hub.lookup.proto import lookup_pb2
 
@@ -71,3 +79,12 @@ def render(response: lookup_pb2.LookupResponse) -> str:
         lines.append("The responsible authority has been told that this child's record was viewed.")
     lines.append(f"(lookup reference {response.lookup_id}; policy {response.policy_version})")
     return "\n".join(lines)
+
+
+def as_dict(response: lookup_pb2.LookupResponse) -> dict[str, Any]:
+    """The answer in protobuf's JSON mapping with the .proto field names.
+
+    Fields at their default (false, 0, empty) are left out, so a status the policy
+    did not disclose reads as absent, never as ``"on_plan": false``.
+    """
+    return json_format.MessageToDict(response, preserving_proto_field_name=True)

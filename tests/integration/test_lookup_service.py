@@ -6,6 +6,7 @@ The store is SQLite in a temporary directory, loaded through the real adapters.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog, AuditRecord
 from hub.bootstrap import store_env
+from hub.cli.main import main
 from hub.config import Settings
 from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
@@ -232,6 +234,44 @@ def test_responsible_authority_social_worker_may_look_up_for_safeguarding(
     client.close()
     assert answer.on_plan and len(answer.attendances) == 2
     assert not answer.access_notified
+
+
+def _lookup_json(
+    running: Running,
+    arguments: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> dict[str, Any]:
+    monkeypatch.setenv("HUB_CERTS_DIR", str(running.certs))
+    address = f"127.0.0.1:{running.port}"
+    assert 0 == main(["lookup", *arguments, "--json", "--as", DESK.user, "--address", address])
+    answer: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return answer
+
+
+def test_lookup_json_prints_the_answer_as_data(
+    running: Running, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hub lookup --json` prints the plan, contact, attendances and cues the desk would read."""
+    answer = _lookup_json(running, ["--nhs", JAMES.nhs], monkeypatch, capsys)
+    assert ("MATCHED", "nhs-number") == (answer["match"]["outcome"], answer["match"]["method"])
+    assert (True, "NEGLECT") == (answer["on_plan"], answer["current_plan"]["category"])
+    assert "Leeds" == answer["contact"]["responsible_authority"]
+    assert ["RYY02", "RXX01"] == [a["site_code"] for a in answer["attendances"]]
+    assert 3 == len(answer["cues"])
+    assert EMILY.given not in json.dumps(answer)  # the sibling is never named
+    records = _lookup_records(running, answer["lookup_id"])
+    assert ["matched"] == [r["outcome"] for r in records["lookup"]]
+
+
+def test_lookup_json_holds_nothing_an_ambiguous_match_withholds(
+    running: Running, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ambiguous match in JSON carries the match, the notice and references: no status."""
+    arguments = ["--name", "Lilo Jones", "--dob", LILY.dob, "--postcode", LILY.postcode]
+    answer = _lookup_json(running, arguments, monkeypatch, capsys)
+    assert {"lookup_id", "match", "notice", "policy_version"} == set(answer)
+    assert "AMBIGUOUS" == answer["match"]["outcome"]
 
 
 def _refused(running: Running, action: Any) -> grpc.RpcError:
