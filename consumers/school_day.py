@@ -24,67 +24,30 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.generator.school_calendar import easter_sunday
+from holidays import country_holidays
+
 from hub.generator.school_calendar import is_school_day as generator_is_school_day
 
 ENGLAND = ZoneInfo("Europe/London")
 DEFAULT_SCHOOL_DAY_START = time(8, 45)
 _SEARCH_LIMIT_DAYS = 2 * 366
 
-# One-off changes proclaimed for particular years, which no rule predicts.
-_MOVED_BANK_HOLIDAYS = {
-    date(2020, 5, 4): date(2020, 5, 8),  # early May moved for VE day 75
-    date(2022, 5, 30): date(2022, 6, 2),  # spring moved for the Platinum Jubilee
-}
-_EXTRA_BANK_HOLIDAYS = {
-    date(2022, 6, 3),  # Platinum Jubilee
-    date(2022, 9, 19),  # state funeral of Queen Elizabeth II
-    date(2023, 5, 8),  # coronation of King Charles III
-}
-
 
 @cache
 def england_bank_holidays(year: int) -> frozenset[date]:
-    """Bank holidays in England and Wales in ``year``, with weekend substitutes."""
-    easter = easter_sunday(year)
-    may_first_monday = _first_monday(date(year, 5, 1))
-    days = {
-        _substitute(date(year, 1, 1), set()),
-        easter - timedelta(days=2),
-        easter + timedelta(days=1),
-        may_first_monday,
-        _last_monday(date(year, 5, 31)),
-        _last_monday(date(year, 8, 31)),
-    }
-    christmas_and_boxing_day = (date(year, 12, 25), date(year, 12, 26))
-    days |= {day for day in christmas_and_boxing_day if day.weekday() < 5}
-    for day in christmas_and_boxing_day:
-        days.add(_substitute(day, days))
-    days = {_MOVED_BANK_HOLIDAYS.get(day, day) for day in days}
-    days |= {day for day in _EXTRA_BANK_HOLIDAYS if day.year == year}
-    return frozenset(days)
+    """Bank holidays in England and Wales in ``year`` that fall on weekdays.
+
+    From the ``holidays`` package, which keeps the proclaimed one-off days (a
+    jubilee, a coronation, a state funeral) and moved days that no rule predicts.
+    A Christmas Day at a weekend is left out: its weekday substitute is in.
+    """
+    found = country_holidays("GB", subdiv="ENG", years=year)
+    return frozenset(day for day in found if day.weekday() < 5)
 
 
 def is_england_bank_holiday(day: date) -> bool:
     """True if ``day`` is a bank holiday in England and Wales."""
     return day in england_bank_holidays(day.year)
-
-
-def _first_monday(day: date) -> date:
-    return day + timedelta(days=(7 - day.weekday()) % 7)
-
-
-def _last_monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _substitute(day: date, taken: set[date]) -> date:
-    """``day`` itself, or the next weekday not already a holiday if it falls at a weekend."""
-    if day.weekday() < 5:
-        return day
-    while day.weekday() >= 5 or day in taken:
-        day += timedelta(days=1)
-    return day
 
 
 @dataclass(frozen=True)
