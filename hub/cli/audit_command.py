@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
     verify.set_defaults(func=run_verify)
 
     disclosures = subparsers.add_parser("disclosures", help="disclosure and refusal records")
-    disclosures.add_argument("--child", help="hub child id")
+    disclosures.add_argument("--child", help="NHS number, UPN or hub child id")
     disclosures.add_argument("--recipient", help="recipient id")
     disclosures.add_argument("--organisation", help="recipient organisation")
     disclosures.add_argument("--decision", choices=["full", "minimised", "fact-only", "refuse"])
@@ -79,15 +79,39 @@ def run_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _child_id(settings: Settings, text: str) -> str:
+    """The hub child id an operator means by ``text``, as ``hub sar`` resolves it.
+
+    A hub child id is taken as it is (the audit log may name a child the store no
+    longer answers for); an NHS number or UPN is looked up in the store.
+    """
+    key = identifier_key(text)
+    if not key.startswith(("nhs/", "upn/")):
+        return key
+    app = build_application(settings)
+    try:
+        return str(app.find_child(key).id)
+    finally:
+        app.close()
+
+
 def run_disclosures(args: argparse.Namespace) -> int:
-    log = open_audit_log(Settings.from_env())
+    settings = Settings.from_env()
+    child_id = None
+    if args.child is not None:
+        try:
+            child_id = _child_id(settings, args.child)
+        except ChildNotFoundError:
+            print(f"no record held for {args.child}")
+            return 2
+    log = open_audit_log(settings)
     rows = []
     kept = []
     for record in log.records("disclosure"):
         payload = record.payload
         recipient = payload["recipient"]
         checks = [
-            (args.child, payload["child_id"]),
+            (child_id, payload["child_id"]),
             (args.recipient, recipient["id"]),
             (args.organisation, recipient["organisation"]),
             (args.decision, payload["decision"]),

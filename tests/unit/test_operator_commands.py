@@ -348,3 +348,31 @@ def test_decode_processes_come_from_the_command_line_else_the_setting(tmp_path: 
     settings = Settings(data_dir=tmp_path, kafka_bootstrap="x", decode_processes=2)
     assert decode_processes(parser.parse_args([]), settings) == 2
     assert decode_processes(parser.parse_args(["--decode-processes", "0"]), settings) == 0
+
+
+def _identity_case_children(capsys: pytest.CaptureFixture[str], *child: str) -> list[str]:
+    assert 0 == main(["disclosures", "--json", *(("--child", *child) if child else ())])
+    rows = json.loads(capsys.readouterr().out)
+    return [r["child_id"] for r in rows if r["category"] == "identity-case"]
+
+
+def test_disclosures_for_a_child_named_by_nhs_number(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hub disclosures --child` takes an NHS number, as `hub sar` does."""
+    main(["identity", "queue", "--json"])
+    capsys.readouterr()
+    app = build_application(Settings.from_env())
+    jayden = str(app.find_child("nhs/9434765919").id)
+    app.close()
+    assert 2 == len(set(_identity_case_children(capsys)))  # both twins were disclosed
+    assert [jayden] == _identity_case_children(capsys, "9434765919")
+    assert [jayden] == _identity_case_children(capsys, jayden)
+
+
+def test_disclosures_for_an_unknown_nhs_number_says_no_record_held(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An NHS number the hub does not hold is said so, not answered with an empty list."""
+    assert 2 == main(["disclosures", "--child", "9434765900"])
+    assert "no record held for 9434765900" in capsys.readouterr().out
