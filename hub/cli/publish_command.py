@@ -18,7 +18,9 @@ def register(subparsers: Any) -> None:
         "publish",
         help="read an agency's native export and publish its events to Kafka",
         description="Bad records are reported with file, line, field and reason; good records "
-        "in the same file are still published. Exit status 1 if any record was rejected.",
+        "in the same file are still published. The summary (or --json report) goes to "
+        "stdout and each rejected record's reason to stderr, so `2>rejects.txt` keeps them "
+        "apart. Exit status 1 if any record was rejected.",
     )
     parser.add_argument("agency", choices=sorted(ADAPTERS), help="which agency's adapter to run")
     parser.add_argument(
