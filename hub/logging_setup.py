@@ -1,5 +1,14 @@
 """structlog configuration: JSON lines when not on a terminal, readable console otherwise.
 
+The standard library's logging is routed through the same processors: one
+handler on the root logger formats every record (kafka-python's, grpc's,
+aiosmtpd's) with ``structlog.stdlib.ProcessorFormatter``, so a third-party
+warning comes out as the same JSON line (with its ``logger`` name) or console
+line as the hub's own events, under the same ``HUB_LOG_LEVEL`` filter. The
+third-party libraries in ``_LIBRARIES`` speak at WARNING and above only: their
+INFO and DEBUG records are connection chatter and, for aiosmtpd, message
+contents, which may be about a child.
+
 Log events carry pseudonymous ids (child ids, event ids, offsets) only: never
 names, addresses or free text about a child.
 """
@@ -27,6 +36,13 @@ class _CurrentStderr:
 # a reference to it, so configuring again (each in-process CLI call does) still reaches them.
 _PROCESSORS: list[structlog.types.Processor] = []
 
+# Third-party loggers held at WARNING or above whatever HUB_LOG_LEVEL says.
+_LIBRARIES = ("kafka", "mail.log")
+
+
+class _HubHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The root handler this module installs (found again and replaced on reconfiguration)."""
+
 
 def configure_logging() -> None:
     level = getattr(logging, os.environ.get("HUB_LOG_LEVEL", "INFO").upper(), logging.INFO)
@@ -35,16 +51,37 @@ def configure_logging() -> None:
         renderer = structlog.dev.ConsoleRenderer()
     else:
         renderer = structlog.processors.JSONRenderer()
-    _PROCESSORS[:] = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
-        renderer,
     ]
+    _PROCESSORS[:] = [*shared, renderer]
     structlog.configure(
         processors=_PROCESSORS,
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
+    _route_standard_logging(level, shared, renderer)
+
+
+def _route_standard_logging(
+    level: int, shared: list[structlog.types.Processor], renderer: structlog.types.Processor
+) -> None:
+    """Format every standard-library record with structlog's processors, one handler on root."""
+    handler = _HubHandler(_CurrentStderr())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _HubHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _LIBRARIES:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))

@@ -12,13 +12,13 @@ that consumers (alert delivery) use to notify once.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
@@ -27,7 +27,7 @@ from hub.audit.chain import AuditLog, AuditRecord
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 KIND = "access-to-service"
 SCHEMA = "AccessToServiceNotification"
 
@@ -126,7 +126,7 @@ class AccessNotificationRelay:
             try:
                 sent = self.relay_pending()
             except KafkaError as error:
-                log.warning("access notifications not yet published", extra={"error": str(error)})
+                log.warning("access_notifications_not_yet_published", error=type(error).__name__)
                 sent = 0
             if not sent:
                 stop.wait(interval_s)

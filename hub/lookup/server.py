@@ -9,7 +9,6 @@ reflection answer without a client certificate, since they disclose nothing;
 from __future__ import annotations
 
 import gc
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from concurrent import futures
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import grpc
+import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -28,7 +28,7 @@ from hub.lookup.proto import lookup_pb2, lookup_pb2_grpc
 from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.lookup.tls_front import PeerRegistry, TlsFront, server_context
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 SERVICE_NAME = lookup_pb2.DESCRIPTOR.services_by_name["ChildLookup"].full_name
 _OUTCOMES = {
     "matched": lookup_pb2.MATCHED,
@@ -268,5 +268,5 @@ def create_server(
         raise
     for name in ("", *names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("lookup service listening", extra={"port": port})
+    log.info("lookup_service_listening", port=port)
     return LookupServer(server, front, health_servicer), port

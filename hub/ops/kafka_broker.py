@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
@@ -57,7 +58,7 @@ from hub.ops.kafka_runtime import (
 JVM_HEAP = ("-Xms256m", "-Xmx768m")
 LOG_TAIL_LINES = 40
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 
 class KafkaStartError(KafkaOpsError):
@@ -139,7 +140,7 @@ class KafkaCluster:
         nodes = layout.nodes(self.data_dir)
         to_start = [node for node in nodes if self._node_pid(node) is None]
         if not to_start:
-            logger.info("kafka already running at %s", layout.bootstrap_servers)
+            logger.info("kafka_already_running", bootstrap_servers=layout.bootstrap_servers)
             self._wait_until_ready(layout, nodes, timeout)  # it may still be starting up
             return
         busy = [
@@ -179,7 +180,7 @@ class KafkaCluster:
         for pid in running:
             signal_process(pid, signal.SIGTERM)
         for pid in wait_for_exit(running, timeout):
-            logger.warning("kafka process %d did not stop in %.0fs; killing it", pid, timeout)
+            logger.warning("kafka_process_killed_after_timeout", pid=pid, timeout_s=timeout)
             signal_process(pid, signal.SIGKILL)
         wait_for_exit(running, 10)
         for node in self.nodes():
@@ -263,7 +264,7 @@ class KafkaCluster:
         child = launch_detached(command, node.stdout_file, cwd=node.node_dir)
         self._children[node.node_id] = child
         node.pid_file.write_text(f"{child.pid}\n")
-        logger.info("kafka node %d started (pid %d)", node.node_id, child.pid)
+        logger.info("kafka_node_started", node_id=node.node_id, pid=child.pid)
 
     def _wait_until_ready(
         self, layout: ClusterLayout, nodes: Sequence[NodeSpec], timeout: float
@@ -292,7 +293,7 @@ def _brokers_answering(bootstrap_servers: str, probe_timeout: float) -> int:
     """How many unfenced brokers a metadata request lists (0 if nothing answers)."""
     timeout_ms = int(probe_timeout * 1000)
     admin: Any = None
-    kafka_logger = logging.getLogger("kafka")
+    kafka_logger = logging.getLogger("kafka")  # kafka-python's own standard-library logger
     previous_level = kafka_logger.level
     kafka_logger.setLevel(logging.CRITICAL)  # refused connections are expected while polling
     try:
