@@ -107,6 +107,9 @@ def serve_one(options: ServeOptions, control: Connection) -> None:
     """One server process: serve until the parent says stop (or goes away)."""
     # Ctrl-C reaches the whole process group; the parent decides when its servers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from hub.logging_setup import configure_logging
+
+    configure_logging()  # a spawned process starts with structlog's defaults (console on stdout)
     from hub.alerts.inbox import inbox_service
     from hub.alerts.wiring import build_alerts
     from hub.lookup.server import (
