@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
-from consumers.school_day import SchoolCalendar, next_school_day_start
 from hub.alerts.model import AlertIntent, Recipient, Urgency
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.recipients import resolve, resolve_referrer, unresolved_reason
@@ -36,6 +35,7 @@ from hub.alerts.rules import (
     conditions_hold,
 )
 from hub.alerts.status_at import StatusAt, StatusHistory
+from hub.calendar.school_day import SchoolCalendar, next_school_day_start
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.directory import School

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from consumers.deadlines import (
+from hub.alerts.deadlines import (
     AlertState,
     EscalationLevel,
     Urgency,

@@ -1,8 +1,8 @@
 """Wire the alert side of the hub from settings: raiser, publisher, store, calendars.
 
 Configuration (environment):
-``HUB_SCHOOL_CALENDAR``  a local authority's term dates (TOML, see consumers/school_day.py);
-                         default: the synthetic area's term dates
+``HUB_SCHOOL_CALENDAR``  a local authority's term dates (TOML, see hub/calendar/school_day.py);
+                         default: typical English terms (hub/calendar/typical_terms.py)
 ``HUB_SCHOOL_DAY_START`` when the school day starts (default 08:45), for Operation Encompass
 ``HUB_DEFAULT_AUTHORITY`` the local authority code whose front door receives concerns about
                          children with no other known authority (plan, household, school,
@@ -23,7 +23,6 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from consumers.school_day import DEFAULT_SCHOOL_DAY_START, SchoolCalendar
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import load_areas
 from hub.alerts.publisher import AlertPublisher
@@ -33,6 +32,7 @@ from hub.alerts.store import AlertStore
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.bootstrap import build_application
+from hub.calendar.school_day import DEFAULT_SCHOOL_DAY_START, SchoolCalendar
 from hub.config import Settings
 from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
@@ -55,7 +55,7 @@ def school_calendar(now: datetime | None = None) -> SchoolCalendar:
             calendar = SchoolCalendar(calendar.holidays, day_start, calendar.england_bank_holidays)
         return calendar
     year = (now or datetime.now(UTC)).year
-    return SchoolCalendar.from_generator(range(year - 2, year + 2), day_start=day_start)
+    return SchoolCalendar.from_typical_terms(range(year - 2, year + 2), day_start=day_start)
 
 
 def siblings_loader(app: HubApplication) -> Callable[[Child], list[Child]]:

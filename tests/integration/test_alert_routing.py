@@ -23,8 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
-from consumers.deadlines import MovableClock
-from consumers.school_day import SchoolCalendar
+from hub.alerts.deadlines import MovableClock
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.raiser import AlertRaiser
@@ -33,6 +32,7 @@ from hub.alerts.store import Alert, AlertStore
 from hub.alerts.wiring import siblings_loader
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
+from hub.calendar.school_day import SchoolCalendar
 from hub.lookup.organisations import OrganisationDirectory
 from hub.policy.loader import load_policy
 from tests.fixtures import native

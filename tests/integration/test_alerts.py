@@ -27,11 +27,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
 from consumers.alert_delivery import AlertDeliveryService, DeliveryConfig
-from consumers.deadlines import MovableClock
 from consumers.email_delivery import SmtpSettings
 from consumers.retry import RetryPolicy
-from consumers.school_day import ENGLAND, HolidayRange, SchoolCalendar
 from consumers.webhook_delivery import WebhookTarget
+from hub.alerts.deadlines import MovableClock
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.inbox import inbox_service
 from hub.alerts.publisher import AlertPublisher
@@ -41,6 +40,7 @@ from hub.alerts.store import ACKNOWLEDGED, AlertStore
 from hub.alerts.wiring import siblings_loader
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
+from hub.calendar.school_day import ENGLAND, HolidayRange, SchoolCalendar
 from hub.generator.identifiers import make_upn
 from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls

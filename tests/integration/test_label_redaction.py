@@ -27,10 +27,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
 from consumers.alert_delivery import AlertDeliveryService, DeliveryConfig
-from consumers.deadlines import MovableClock
 from consumers.email_delivery import SmtpSettings
 from consumers.retry import RetryPolicy
-from consumers.school_day import SchoolCalendar
+from hub.alerts.deadlines import MovableClock
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.publisher import AlertPublisher
 from hub.alerts.raiser import AlertRaiser
@@ -40,6 +39,7 @@ from hub.alerts.wiring import siblings_loader
 from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
+from hub.calendar.school_day import SchoolCalendar
 from hub.generator.identifiers import make_upn
 from hub.lookup.answer import LookupAnswer
 from hub.lookup.certs import CertifiedIdentity

@@ -30,7 +30,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.registry import ADAPTERS
-from consumers.school_day import SchoolCalendar
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.raiser import AlertRaiser
@@ -40,6 +39,7 @@ from hub.alerts.wiring import siblings_loader
 from hub.application.hub_app import InboundMessage
 from hub.audit.chain import AuditLog
 from hub.bootstrap import build_application
+from hub.calendar.school_day import SchoolCalendar
 from hub.config import Settings
 from hub.generator.config import GeneratorConfig
 from hub.generator.writer import generate
@@ -135,7 +135,7 @@ def _deliver(day: Day, root: Path, batches: list[list[Record]]) -> Outcome:
         directory,
         app.school,
         siblings_loader(app),
-        SchoolCalendar.from_generator(range(2025, 2028)),
+        SchoolCalendar.from_typical_terms(range(2025, 2028)),
         None,
         PostcodeAreas.parse((day.reference / "postcode-areas.csv").read_text(encoding="utf-8")),
         operator_email="operator@hub.example",

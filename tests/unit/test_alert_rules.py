@@ -15,10 +15,10 @@ from uuid import uuid4
 
 import pytest
 
-from consumers.school_day import ENGLAND, SchoolCalendar
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import AlertIntent
 from hub.alerts.rules import AlertRulesError, load_alert_rules, may_fire, parse_alert_rules
+from hub.calendar.school_day import ENGLAND, SchoolCalendar
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry, DetailValue
 from hub.domain.directory import School

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from consumers.deadlines import (
+from hub.alerts.deadlines import (
     AlertState,
     EscalationLevel,
     MovableClock,
@@ -17,7 +17,7 @@ from consumers.deadlines import (
     escalation_steps,
     next_escalation_at,
 )
-from consumers.school_day import ENGLAND
+from hub.calendar.school_day import ENGLAND
 
 CALENDAR = WorkingCalendar()
 ONE_SECOND = timedelta(seconds=1)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from consumers.school_day import (
+from hub.calendar.school_day import (
     ENGLAND,
     HolidayRange,
     SchoolCalendar,
@@ -129,8 +129,8 @@ def test_backwards_holiday_range_is_refused() -> None:
 
 
 def test_generator_calendar_matches_the_generator() -> None:
-    """from_generator closes exactly the weekdays the generator closes, plus bank holidays."""
-    calendar = SchoolCalendar.from_generator([2026])
+    """from_typical_terms closes exactly the weekdays the generator closes, plus bank holidays."""
+    calendar = SchoolCalendar.from_typical_terms([2026])
     day = date(2026, 1, 1)
     while day.year == 2026:
         expected = generator_is_school_day(day) and day not in england_bank_holidays(2026)
@@ -140,7 +140,7 @@ def test_generator_calendar_matches_the_generator() -> None:
 
 def test_generator_summer_holiday_is_skipped() -> None:
     """With the generator's term dates, the last day of the summer term leads to September."""
-    calendar = SchoolCalendar.from_generator([2026])
+    calendar = SchoolCalendar.from_typical_terms([2026])
     assert next_school_day_start(calendar, london(2026, 7, 21, 16)) == london(2026, 9, 3, 8, 45)
 
 

@@ -8,8 +8,9 @@ days) are skipped, and the start time is wall-clock time in England, so it is
 08:45 GMT in winter and 08:45 BST in summer.
 
 Term dates differ between local authorities, so holidays are configuration:
-``SchoolCalendar.from_toml``, ``from_csv``/``from_rows``, or ``from_generator`` for
-the synthetic generator's approximate English calendar.
+``SchoolCalendar.from_toml``, ``from_csv``/``from_rows``, or ``from_typical_terms`` for
+the approximate English terms of ``hub.calendar.typical_terms`` (which the synthetic
+generator also uses).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from holidays import country_holidays
 
-from hub.generator.school_calendar import is_school_day as generator_is_school_day
+from hub.calendar.typical_terms import is_typical_school_day
 
 ENGLAND = ZoneInfo("Europe/London")
 DEFAULT_SCHOOL_DAY_START = time(8, 45)
@@ -125,16 +126,16 @@ class SchoolCalendar:
         )
 
     @classmethod
-    def from_generator(
+    def from_typical_terms(
         cls, years: Iterable[int], *, day_start: time = DEFAULT_SCHOOL_DAY_START
     ) -> SchoolCalendar:
-        """The synthetic generator's approximate English holidays for ``years``."""
+        """The approximate English holidays of a typical year, for ``years``."""
         holidays: list[HolidayRange] = []
         for year in sorted(set(years)):
             day, end = date(year, 1, 1), date(year, 12, 31)
             run_start: date | None = None
             while day <= end:
-                closed = day.weekday() < 5 and not generator_is_school_day(day)
+                closed = day.weekday() < 5 and not is_typical_school_day(day)
                 if closed and run_start is None:
                     run_start = day
                 elif not closed and day.weekday() < 5 and run_start is not None:

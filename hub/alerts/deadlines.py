@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from consumers.school_day import ENGLAND, is_england_bank_holiday
+from hub.calendar.school_day import ENGLAND, is_england_bank_holiday
 
 DEFAULT_WORKING_DAY_START = time(9, 0)
 _SEARCH_LIMIT_DAYS = 2 * 366

@@ -1,0 +1,1 @@
+"""Calendars: England's bank holidays, school days and the usual English school terms."""
