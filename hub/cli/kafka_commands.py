@@ -54,6 +54,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     consumer.add_argument("--group", default=None, help="consumer group (default: a new one)")
     consumer.add_argument(
+        "--property",
+        "--formatter-property",
+        dest="property",
+        action="append",
+        default=[],
+        type=_key_value,
+        metavar="KEY=VALUE",
+        help="a formatter property passed on to Kafka's console consumer (repeatable), "
+        "e.g. print.headers=true to see a dead letter's dlq-reason and dlq-detail",
+    )
+    consumer.add_argument(
         "--bootstrap-server",
         default=None,
         help="default: $HUB_KAFKA_BOOTSTRAP or 127.0.0.1:$HUB_KAFKA_PORT",
@@ -124,6 +135,7 @@ def console_consumer_cli(args: argparse.Namespace) -> int:
             max_messages=args.max_messages,
             timeout_ms=args.timeout_ms,
             group=args.group,
+            properties=args.property,
         )
     except KafkaOpsError as error:
         print(f"kafka: {error}")
@@ -132,6 +144,13 @@ def console_consumer_cli(args: argparse.Namespace) -> int:
         return subprocess.run(command, check=False).returncode
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _key_value(text: str) -> str:
+    key, equals, _value = text.partition("=")
+    if not key or not equals:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return text
 
 
 def _add_cluster_options(parser: argparse.ArgumentParser) -> None:

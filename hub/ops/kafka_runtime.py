@@ -151,9 +151,14 @@ def console_consumer_command(
     max_messages: int | None = None,
     timeout_ms: int | None = None,
     group: str | None = None,
+    properties: Sequence[str] = (),
     libs_dir: Path | None = None,
 ) -> list[str]:
-    """The command line of Kafka's own console consumer, run from the cached jars."""
+    """The command line of Kafka's own console consumer, run from the cached jars.
+
+    Each of ``properties`` (``KEY=VALUE``, e.g. ``print.headers=true``) is passed on
+    as a ``--formatter-property`` (Kafka 4 deprecates its older name ``--property``).
+    """
     libs = ensure_libs(libs_dir if libs_dir is not None else default_libs_dir())
     args = ["--bootstrap-server", bootstrap_servers, "--topic", topic]
     if from_beginning:
@@ -164,6 +169,8 @@ def console_consumer_command(
         args += ["--timeout-ms", str(timeout_ms)]
     if group is not None:
         args += ["--group", group]
+    for prop in properties:
+        args += ["--formatter-property", prop]
     return java_command(libs, CONSOLE_CONSUMER_MAIN, args, jvm_options=TOOL_JVM_OPTIONS)
 
 

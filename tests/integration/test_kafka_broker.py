@@ -103,6 +103,28 @@ def test_console_consumer_reads_kafka_python_message(
     assert capfd.readouterr().out.splitlines() == ["seen by the console consumer"]
 
 
+def test_console_consumer_script_shows_headers(kafka_bootstrap: str) -> None:
+    """``console-consumer.sh --property print.headers=true`` prints a dead letter's headers."""
+    topic = _topic()
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    try:
+        headers = [("dlq-reason", b"undecodable")]
+        producer.send(topic, b"body", headers=headers).get(timeout=60)
+    finally:
+        producer.close()
+    script = Path(__file__).parents[2] / "deploy" / "kafka" / "console-consumer.sh"
+    options = ["--from-beginning", "--max-messages", "1", "--timeout-ms", "60000"]
+    options += ["--property", "print.headers=true"]
+    shown = subprocess.run(
+        [str(script), "--bootstrap-server", kafka_bootstrap, "--topic", topic, *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert ["dlq-reason:undecodable\tbody"] == shown.splitlines()
+
+
 def test_stop_then_status_says_stopped(
     start_kafka_cluster: StartCluster, hub_kafka: HubKafka, capfd: pytest.CaptureFixture[str]
 ) -> None:
