@@ -23,7 +23,7 @@ from hub.domain.errors import HubError
 
 DEFAULT_ALERT_RULES = Path(__file__).resolve().parents[2] / "policies" / "alert-rules.toml"
 
-# The requirement ids of /work/shared/domain.md ("The domain"), which rules may cite.
+# The requirement ids defined in docs/requirements.md, which rules may cite.
 KNOWN_REQUIREMENTS = frozenset(
     [f"A{n}" for n in range(1, 8)]
     + [f"P{n}" for n in range(1, 5)]
