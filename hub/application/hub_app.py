@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 
+from hub.application.facts import AgencyFact, SubjectRef
 from hub.application.resolver import Resolution, identifier_index, resolve
 from hub.application.transcodings import (
     ChronologyEntryAsDict,
@@ -38,7 +39,6 @@ from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierN
 from hub.domain.identity import Candidate, Outcome, nearby_birth_dates
 from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
 from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
-from hub.ingest.facts import AgencyFact, SubjectRef
 
 FactDecoder = Callable[[bytes], AgencyFact]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID
 
+from hub.application.facts import SubjectRef
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.identity import (
@@ -26,7 +27,6 @@ from hub.domain.identity import (
     nearby_birth_dates,
 )
 from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
-from hub.ingest.facts import SubjectRef
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from pathlib import Path
 from uuid import UUID
 
 from adapters.envelope import event_id, normalise_postcode
+from hub.application.facts import AgencyFact, SubjectRef
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.application.resolver import Resolution, resolve, resolve_by_identifiers_only
 from hub.application.unit_of_work import UnitOfWork
@@ -48,7 +49,6 @@ from hub.generator.feeds.identity import Habits, RecordedPerson, record_person
 from hub.generator.model import Child as TrueChild
 from hub.generator.multiple_birth import recorded_multiple_birth
 from hub.generator.world import World, build_world
-from hub.ingest.facts import AgencyFact, SubjectRef
 
 Resolver = Callable[[UnitOfWork, IndexIds, SubjectRef], Resolution]
 

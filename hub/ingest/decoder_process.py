@@ -31,9 +31,9 @@ from typing import Any
 
 import structlog
 
+from hub.application.facts import AgencyFact
 from hub.ingest import fact_wire
 from hub.ingest.decoding import FactCodec
-from hub.ingest.facts import AgencyFact
 from hub.ingest.translate import TranslationError
 from hub.wire.codec import WireError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.ingest.facts import AgencyFact
+from hub.application.facts import AgencyFact
 from hub.ingest.translate import translate
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec

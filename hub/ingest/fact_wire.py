@@ -14,9 +14,9 @@ import marshal
 from dataclasses import fields
 from typing import Any
 
+from hub.application.facts import AgencyFact, PlanChange, SubjectRef
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identity import Demographics
-from hub.ingest.facts import AgencyFact, PlanChange, SubjectRef
 
 Flat = tuple[Any, ...]
 

@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from hub.application.facts import AgencyFact, PlanChange, SubjectRef
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identifiers import nhs_number_is_valid
 from hub.domain.identity import Demographics
-from hub.ingest.facts import AgencyFact, PlanChange, SubjectRef
 
 CLOCK_SKEW = timedelta(minutes=5)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.application.facts import SubjectRef
 from hub.application.resolver import Resolution, resolve, resolve_by_identifiers_only
 from hub.application.unit_of_work import UnitOfWork
 from hub.bench.identity_bench import (
@@ -22,7 +23,6 @@ from hub.domain.identity import Outcome
 from hub.domain.indexes import IndexIds
 from hub.generator.config import GeneratorConfig
 from hub.generator.world import build_world
-from hub.ingest.facts import SubjectRef
 
 OPTIONS = IdentityBenchOptions(children=2000, hard_cases=0.1, store="memory")
 QUIRKS = ("hard case: misspelt", "hard case: transposed-dob")
