@@ -93,9 +93,24 @@ class SingleObjectCodec:
             else:
                 record = schemaless_reader(body, writer.parsed, reader.parsed)
         except Exception as error:  # fastavro raises EOFError, ValueError, IndexError, ...
-            raise CorruptBodyError(f"{writer.label}: {type(error).__name__}: {error}") from None
+            raise CorruptBodyError(_unreadable(writer, error, body, len(data))) from None
         if body.tell() != len(data) - HEADER_LENGTH:
             raise CorruptBodyError(f"{writer.label}: trailing bytes after the record")
         if not isinstance(record, dict):
             raise CorruptBodyError(f"{writer.label}: body is not a record")
         return DecodedMessage(writer=writer, record=record)
+
+
+def _unreadable(writer: SchemaVersion, error: Exception, body: io.BytesIO, length: int) -> str:
+    """Why the body did not decode, in words fit for a dead-letter detail.
+
+    fastavro's own message for running out of bytes is often
+    ``IndexError: string index out of range`` or an empty ``EOFError``.
+    """
+    size = length - HEADER_LENGTH
+    if isinstance(error, EOFError | IndexError) and body.tell() >= size:
+        return (
+            f"{writer.label}: truncated Avro body: the record needs more than "
+            f"the {size} bytes after the header"
+        )
+    return f"{writer.label}: {type(error).__name__}: {error}"

@@ -120,6 +120,8 @@ def test_bad_messages_are_dead_lettered_and_good_ones_processed(
     ]
     assert sorted(letter.original_offset for letter in letters) == [0, 1, 2, 3]
     assert {test_topics.agency("csc")} == {letter.original_topic for letter in letters}
+    [truncated] = [letter for letter in letters if letter.original_offset == 1]
+    assert "truncated Avro body" in truncated.detail
     assert hub_app(tmp_path / "hub", worker=False).find_child("nhs/9434765919").on_plan
 
 

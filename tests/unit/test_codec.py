@@ -57,6 +57,16 @@ def test_truncated_body_is_rejected() -> None:
         CODEC.decode(data[: len(data) // 2])
 
 
+def test_truncated_body_says_it_is_truncated() -> None:
+    """Wherever a message is cut, the error says "truncated Avro body", not an IndexError."""
+    data = _message()
+    for end in range(10, len(data)):
+        with pytest.raises(CorruptBodyError) as caught:
+            CODEC.decode(data[:end])
+        expected = f"{SCHOOL.label}: truncated Avro body: the record needs more than"
+        assert str(caught.value).startswith(expected), (end, str(caught.value))
+
+
 def test_trailing_bytes_are_rejected() -> None:
     """Extra bytes after the record mean the message is not what it claims."""
     with pytest.raises(CorruptBodyError, match="trailing"):
