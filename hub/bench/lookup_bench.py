@@ -61,6 +61,7 @@ from hub.bench.phases import PhaseResult, per_round_lines, percentile, pool_roun
 from hub.bench.procstat import process_cpu_seconds
 from hub.bench.synthetic_events import FAMILY, GIVEN
 from hub.bootstrap import build_application
+from hub.cli.lookup_processes import LookupProcesses, ServeOptions
 from hub.config import Settings
 from hub.generator.identifiers import new_nhs_number
 from hub.ingest.decoding import FactCodec
@@ -68,7 +69,6 @@ from hub.lookup.answer import LookupAnswer
 from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls
 from hub.lookup.organisations import OrganisationDirectory, directory_path
-from hub.lookup.processes import LookupProcesses, ServeOptions
 from hub.lookup.proto import lookup_pb2
 from hub.lookup.server import (
     SWITCH_INTERVAL_MS,

@@ -13,6 +13,7 @@ import grpc
 
 from hub.alerts.inbox import inbox_service
 from hub.alerts.wiring import AlertParts, build_alerts
+from hub.cli.lookup_processes import LookupProcesses, ServeOptions
 from hub.cli.signals import stop_event_on_signals
 from hub.config import Settings
 from hub.domain.errors import HubError
@@ -20,7 +21,6 @@ from hub.lookup import desk
 from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls, LookupClient
-from hub.lookup.processes import LookupProcesses, ServeOptions
 from hub.lookup.server import (
     SWITCH_INTERVAL_MS,
     LookupServer,
