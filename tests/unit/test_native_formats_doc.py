@@ -1,0 +1,24 @@
+"""docs/native-formats.md says what the adapters check, in the code's own terms."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hub.domain import identifiers
+
+DOC = (Path(__file__).parents[2] / "docs" / "native-formats.md").read_text(encoding="utf-8")
+
+
+def _conventions() -> str:
+    return " ".join(DOC.split("## ", 1)[0].split())
+
+
+def test_doc_says_the_upn_check_letter_is_verified() -> None:
+    """The common conventions say the adapters verify a UPN's check letter."""
+    assert re.search(r"adapters verify the check letter", _conventions())
+
+
+def test_doc_names_the_check_letters_the_code_uses() -> None:
+    """The check-letter alphabet in the doc is the one ``upn_is_valid`` indexes."""
+    assert f"`{identifiers._UPN_CHECK_LETTERS}`" in _conventions()
