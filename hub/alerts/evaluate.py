@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
+from hub.access.organisations import OrganisationDirectory
 from hub.alerts.model import AlertIntent, Recipient, Urgency
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.recipients import resolve, resolve_referrer, unresolved_reason
@@ -39,7 +40,6 @@ from hub.calendar.school_day import SchoolCalendar, next_school_day_start
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.directory import School
-from hub.lookup.organisations import OrganisationDirectory
 
 
 @dataclass(frozen=True)

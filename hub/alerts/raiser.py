@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from hub.access.organisations import OrganisationDirectory
 from hub.alerts.deadlines import (
     AlertState,
     EscalationLevel,
@@ -51,7 +52,6 @@ from hub.audit.chain import AuditLog
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import ChildNotFoundError
-from hub.lookup.organisations import OrganisationDirectory
 from hub.policy import engine
 from hub.policy.model import Policy
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from hub.access.organisations import OrganisationDirectory, load_directory
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import load_areas
 from hub.alerts.publisher import AlertPublisher
@@ -36,7 +37,6 @@ from hub.calendar.school_day import DEFAULT_SCHOOL_DAY_START, SchoolCalendar
 from hub.config import Settings
 from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
-from hub.lookup.organisations import OrganisationDirectory, load_directory
 from hub.lookup.wiring import open_audit
 from hub.policy.loader import load_policy
 

@@ -54,6 +54,8 @@ from grpc_health.v1 import health_pb2
 from adapters import emergency_care, police, social_care
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import OutboundEvent
+from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
+from hub.access.organisations import OrganisationDirectory, directory_path
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.audit.chain import AuditLog, AuditRecord
 from hub.audit.keys import audit_signing_key
@@ -66,9 +68,7 @@ from hub.config import Settings
 from hub.generator.identifiers import new_nhs_number
 from hub.ingest.decoding import FactCodec
 from hub.lookup.answer import LookupAnswer
-from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls
-from hub.lookup.organisations import OrganisationDirectory, directory_path
 from hub.lookup.proto import lookup_pb2
 from hub.lookup.server import (
     SWITCH_INTERVAL_MS,

@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 
+from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.alerts.inbox import inbox_service
 from hub.alerts.wiring import AlertParts, build_alerts
 from hub.cli.lookup_processes import LookupProcesses, ServeOptions
@@ -19,7 +20,6 @@ from hub.config import Settings
 from hub.domain.errors import HubError
 from hub.lookup import desk
 from hub.lookup.access_relay import AccessNotificationRelay
-from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls, LookupClient
 from hub.lookup.server import (
     SWITCH_INTERVAL_MS,

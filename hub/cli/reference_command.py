@@ -15,15 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hub.alerts.postcode_areas import PostcodeAreas, PostcodeAreasError, areas_path
-from hub.bootstrap import build_application
-from hub.config import Settings
-from hub.lookup.organisations import (
+from hub.access.organisations import (
     OrganisationDirectory,
     OrganisationFileError,
     directory_path,
     load_directory,
 )
+from hub.alerts.postcode_areas import PostcodeAreas, PostcodeAreasError, areas_path
+from hub.bootstrap import build_application
+from hub.config import Settings
 
 SCHOOL_COLUMNS = ("urn", "name", "dsl_name", "dsl_email", "la_code")
 

@@ -21,12 +21,12 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from hub.access.callers import CallRefused
+from hub.access.certs import CertifiedIdentity, identity_of
+from hub.access.tls_front import PeerRegistry, TlsFront, server_context
 from hub.lookup.answer import LookupAnswer, PlanView
-from hub.lookup.callers import CallRefused
-from hub.lookup.certs import CertifiedIdentity, identity_of
 from hub.lookup.proto import lookup_pb2, lookup_pb2_grpc
 from hub.lookup.service import ChildLookupService, LookupQuery
-from hub.lookup.tls_front import PeerRegistry, TlsFront, server_context
 
 log = structlog.get_logger(__name__)
 SERVICE_NAME = lookup_pb2.DESCRIPTOR.services_by_name["ChildLookup"].full_name

@@ -16,6 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
+from hub.access.callers import Caller, CallRefused, authorise, relationship_to
+from hub.access.certs import CertifiedIdentity
+from hub.access.organisations import OrganisationDirectory
 from hub.application.disclosure import disclosure_record
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
@@ -34,9 +37,6 @@ from hub.lookup.answer import (
     PlanView,
     RiskCueView,
 )
-from hub.lookup.callers import Caller, CallRefused, authorise, relationship_to
-from hub.lookup.certs import CertifiedIdentity
-from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.views import LookupViews
 from hub.policy import engine
 from hub.policy.model import Disclosure, Policy

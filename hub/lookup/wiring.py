@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import structlog
 
+from hub.access.organisations import load_directory
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.audit.keys import audit_signing_key
 from hub.bootstrap import build_application
 from hub.config import Settings
-from hub.lookup.organisations import load_directory
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy

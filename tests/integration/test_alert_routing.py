@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
+from hub.access.organisations import OrganisationDirectory
 from hub.alerts.deadlines import MovableClock
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import PostcodeAreas
@@ -33,7 +34,6 @@ from hub.alerts.wiring import siblings_loader
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.calendar.school_day import SchoolCalendar
-from hub.lookup.organisations import OrganisationDirectory
 from hub.policy.loader import load_policy
 from tests.fixtures import native
 from tests.fixtures.lookup_world import EMILY, JAMES, Person, attendance, nhs_number

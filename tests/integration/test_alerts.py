@@ -30,6 +30,8 @@ from consumers.alert_delivery import AlertDeliveryService, DeliveryConfig
 from consumers.email_delivery import SmtpSettings
 from consumers.retry import RetryPolicy
 from consumers.webhook_delivery import WebhookTarget
+from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
+from hub.access.organisations import OrganisationDirectory
 from hub.alerts.deadlines import MovableClock
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.inbox import inbox_service
@@ -42,9 +44,7 @@ from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.calendar.school_day import ENGLAND, HolidayRange, SchoolCalendar
 from hub.generator.identifiers import make_upn
-from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls
-from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.proto import inbox_pb2, inbox_pb2_grpc
 from hub.lookup.server import ServerTls, create_server
 from hub.lookup.service import ChildLookupService, LookupQuery

@@ -29,6 +29,8 @@ from adapters.registry import ADAPTERS
 from consumers.alert_delivery import AlertDeliveryService, DeliveryConfig
 from consumers.email_delivery import SmtpSettings
 from consumers.retry import RetryPolicy
+from hub.access.certs import CertifiedIdentity
+from hub.access.organisations import OrganisationDirectory
 from hub.alerts.deadlines import MovableClock
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.publisher import AlertPublisher
@@ -42,8 +44,6 @@ from hub.audit.chain import AuditLog
 from hub.calendar.school_day import SchoolCalendar
 from hub.generator.identifiers import make_upn
 from hub.lookup.answer import LookupAnswer
-from hub.lookup.certs import CertifiedIdentity
-from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.policy.engine import Recipient
 from hub.policy.loader import load_policy

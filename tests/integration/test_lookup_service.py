@@ -18,15 +18,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
+from hub.access.organisations import OrganisationDirectory
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog, AuditRecord
 from hub.bootstrap import store_env
 from hub.cli.main import main
 from hub.config import Settings
 from hub.lookup.access_relay import AccessNotificationRelay
-from hub.lookup.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.lookup.client import ClientTls, LookupClient
-from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.proto import lookup_pb2
 from hub.lookup.server import SERVICE_NAME, LookupServer, ServerTls, create_server
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService

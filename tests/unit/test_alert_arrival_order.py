@@ -30,6 +30,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.registry import ADAPTERS
+from hub.access.organisations import OrganisationDirectory
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.raiser import AlertRaiser
@@ -44,7 +45,6 @@ from hub.config import Settings
 from hub.generator.config import GeneratorConfig
 from hub.generator.writer import generate
 from hub.ingest.decoding import FactCodec
-from hub.lookup.organisations import OrganisationDirectory
 from hub.policy.loader import load_policy
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec

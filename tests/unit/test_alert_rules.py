@@ -15,6 +15,7 @@ from uuid import uuid4
 
 import pytest
 
+from hub.access.organisations import OrganisationDirectory
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import AlertIntent
 from hub.alerts.rules import AlertRulesError, load_alert_rules, may_fire, parse_alert_rules
@@ -22,7 +23,6 @@ from hub.calendar.school_day import ENGLAND, SchoolCalendar
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry, DetailValue
 from hub.domain.directory import School
-from hub.lookup.organisations import OrganisationDirectory
 
 RULES = load_alert_rules()
 LEEDS = {"code": "383", "name": "Leeds", "office_hours_phone": "0113", "out_of_hours_phone": "0113"}

@@ -10,10 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters import emergency_care, police
 from adapters.records import ParsedExport
+from hub.access.organisations import OrganisationDirectory
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.audit.chain import AuditLog
 from hub.lookup.answer import LookupAnswer
-from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.policy.loader import DEFAULT_POLICY, load_policy, parse_policy
 from hub.policy.model import Policy

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.access.callers import CallRefused, authorise
+from hub.access.certs import CertifiedIdentity, create_authority, identity_of, issue_client
+from hub.access.organisations import OrganisationDirectory, OrganisationFileError
 from hub.lookup import desk
-from hub.lookup.callers import CallRefused, authorise
-from hub.lookup.certs import CertifiedIdentity, create_authority, identity_of, issue_client
-from hub.lookup.organisations import OrganisationDirectory, OrganisationFileError
 from hub.lookup.proto import lookup_pb2
 from hub.lookup.service import normalise_postcode
 from hub.policy.engine import Recipient

@@ -17,13 +17,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Tracking
 
 from adapters import emergency_care, social_care
+from hub.access.certs import CertifiedIdentity
+from hub.access.organisations import OrganisationDirectory
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.audit.chain import AuditLog
 from hub.bootstrap import store_env
 from hub.config import Settings
 from hub.domain.errors import ChildNotFoundError
-from hub.lookup.certs import CertifiedIdentity
-from hub.lookup.organisations import OrganisationDirectory
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService, LookupQuery
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy

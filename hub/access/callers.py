@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.access.certs import CertifiedIdentity
+from hub.access.organisations import Organisation, OrganisationDirectory
 from hub.domain.child import Child
-from hub.lookup.certs import CertifiedIdentity
-from hub.lookup.organisations import Organisation, OrganisationDirectory
 from hub.policy.engine import Recipient
 from hub.policy.model import CallerTerms, Policy
 
