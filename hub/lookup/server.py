@@ -2,8 +2,8 @@
 
 ``create_server(address, service, tls)`` returns the running server and its
 port (bind port 0 in tests). Health checking (grpc.health.v1) and server
-reflection answer without a client certificate, since they disclose nothing;
-``Lookup`` needs one, and every refusal is audited.
+reflection (v1 and v1alpha) answer without a client certificate, since they
+disclose nothing; ``Lookup`` needs one, and every refusal is audited.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import NoReturn
 import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from hub.access.callers import CallRefused
 from hub.access.certs import CertifiedIdentity, identity_of
 from hub.access.tls_front import PeerRegistry, TlsFront, server_context
 from hub.lookup.answer import LookupAnswer, PlanView
 from hub.lookup.proto import lookup_pb2, lookup_pb2_grpc
+from hub.lookup.reflection import enable_server_reflection
 from hub.lookup.service import ChildLookupService, LookupQuery
 
 log = structlog.get_logger(__name__)
@@ -249,9 +249,7 @@ def create_server(
     names = [SERVICE_NAME] + [add(server, registry) for add in extra_services]
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    enable_server_reflection((*names, health.SERVICE_NAME), server)
     inner_port = server.add_insecure_port("127.0.0.1:0")
     server.start()
 

@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from google.protobuf import descriptor_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
@@ -370,6 +371,46 @@ def test_health_and_reflection_answer(running: Running) -> None:
     names = {s.name for reply in replies for s in reply.list_services_response.service}
     channel.close()
     assert {SERVICE_NAME, "grpc.health.v1.Health"} <= names
+
+
+def _reflect(running: Running, service: str, request: Any) -> list[Any]:
+    """One reflection request to ``service`` (v1 or v1alpha: the messages are the same)."""
+    channel = grpc.secure_channel(
+        f"127.0.0.1:{running.port}",
+        ClientTls(running.certs / "ca.pem").credentials(),
+        [("grpc.ssl_target_name_override", "localhost")],
+    )
+    call = channel.stream_stream(
+        f"/{service}/ServerReflectionInfo",
+        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+    )
+    replies = list(call(iter([request])))
+    channel.close()
+    return replies
+
+
+def test_reflection_v1_lists_the_services(running: Running) -> None:
+    """grpc.reflection.v1 (what grpcurl asks first) lists the lookup service and itself."""
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
+    [reply] = _reflect(running, "grpc.reflection.v1.ServerReflection", request)
+    names = {s.name for s in reply.list_services_response.service}
+    assert {SERVICE_NAME, "grpc.reflection.v1.ServerReflection"} <= names
+    assert "grpc.reflection.v1alpha.ServerReflection" in names
+
+
+def test_reflection_v1_describes_the_lookup_service_and_itself(running: Running) -> None:
+    """v1 answers a file-containing-symbol request for the lookup and the v1 service."""
+    for symbol in (SERVICE_NAME, "grpc.reflection.v1.ServerReflection"):
+        request = reflection_pb2.ServerReflectionRequest(file_containing_symbol=symbol)
+        [reply] = _reflect(running, "grpc.reflection.v1.ServerReflection", request)
+        assert "file_descriptor_response" == reply.WhichOneof("message_response"), symbol
+        files = [
+            descriptor_pb2.FileDescriptorProto.FromString(raw)
+            for raw in reply.file_descriptor_response.file_descriptor_proto
+        ]
+        package = symbol.rpartition(".")[0]
+        assert package in {f.package for f in files}
 
 
 def test_audit_chain_verifies_after_the_lookups(running: Running) -> None:
