@@ -63,8 +63,8 @@ from hub.bench.phases import PhaseResult, per_round_lines, percentile, pool_roun
 from hub.bench.procstat import process_cpu_seconds
 from hub.bench.synthetic_events import FAMILY, GIVEN
 from hub.bootstrap import build_application
-from hub.cli.lookup_processes import LookupProcesses, ServeOptions
 from hub.config import Settings
+from hub.entry.lookup_processes import LookupProcesses, ServeOptions
 from hub.generator.identifiers import new_nhs_number
 from hub.ingest.decoding import FactCodec
 from hub.lookup.answer import LookupAnswer

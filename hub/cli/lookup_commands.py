@@ -14,10 +14,10 @@ import grpc
 from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.alerts.inbox import inbox_service
 from hub.alerts.wiring import AlertParts, build_alerts
-from hub.cli.lookup_processes import LookupProcesses, ServeOptions
 from hub.cli.signals import stop_event_on_signals
 from hub.config import Settings
 from hub.domain.errors import HubError
+from hub.entry.lookup_processes import LookupProcesses, ServeOptions
 from hub.lookup import desk
 from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.client import ClientTls, LookupClient

@@ -18,8 +18,8 @@ from hub.access.organisations import directory_path
 from hub.audit.chain import AuditLog
 from hub.audit.keys import audit_signing_key
 from hub.bootstrap import build_application
-from hub.cli.lookup_processes import LookupProcesses, ServeOptions
 from hub.config import Settings
+from hub.entry.lookup_processes import LookupProcesses, ServeOptions
 from hub.lookup.client import ClientTls, LookupClient
 from hub.lookup.proto import lookup_pb2
 from tests.fixtures.lookup_world import DESK, JAMES, ORGANISATIONS_CSV, load_world
