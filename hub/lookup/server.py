@@ -238,7 +238,7 @@ def create_server(
 ) -> tuple[LookupServer, int]:
     """Start the lookup service on ``address`` (``host:port``, port 0 for any); returns the port.
 
-    ``reuse_port``: other processes serve the same port (``hub.lookup.processes``).
+    ``reuse_port``: other processes serve the same port (``hub.entry.lookup_processes``).
     """
     host, _, port_text = address.rpartition(":")
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
