@@ -323,7 +323,7 @@ class AlertRaiser:
         )
         purpose = "referral-feedback" if target.kind == "referrer" else "safeguarding"
         if target.route == UNROUTED:
-            purpose = "operations"  # the hub's duty operator, to find who must be told
+            purpose = "routing"  # the hub's duty operator, to find who must be told
         facts = engine.entry_facts(intent.entry, child.on_plan, child.looked_after)
         decision = engine.decide(self._policy, recipient, purpose, intent.entry, facts)
         content = engine.render(intent.entry, decision)

@@ -67,7 +67,7 @@ def unrouted(kind: str, operator_email: str | None) -> Recipient:
         role="hub-operator",
         organisation="hub",
         organisation_type="hub",
-        relationship="none",
+        relationship="duty-operator",
         name="Hub duty operator",
         email=operator_email,
         escalation_email=None,

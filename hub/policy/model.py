@@ -30,10 +30,11 @@ RELATIONSHIPS = frozenset(
         "responsible-authority",
         "front-door",
         "referrer",
+        "duty-operator",  # the hub's duty operator, routing a concern nobody could be found for
         "none",
     }
 )
-PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback", "operations"})
+PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback", "operations", "routing"})
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
 MATCHED_CACHE_SIZE = 10_000  # remembered answers of Policy.matching()
 

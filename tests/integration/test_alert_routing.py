@@ -220,6 +220,12 @@ def test_infant_concern_with_no_known_authority_is_raised_unrouted(make_hub: Any
     assert alert.unrouted and alert.recipient.route == "unrouted"
     assert "duty-operator@hub.example.org.uk" == alert.recipient.email
     assert [alert.alert_id] == [a.alert_id for a in hub.store.unrouted_alerts()]
+    # What routing needs, not the detail: a minimised account under its own policy rule.
+    assert ("hub-duty-operator-routes-unrouted-concerns", "minimised", "routing") == (
+        alert.decision["rule"],
+        alert.decision["decision"],
+        alert.decision["purpose"],
+    )
     reasons = {item["kind"]: item["reason"] for item in alert.routing["unresolved"]}
     assert {"lead-social-worker", "front-door"} <= set(reasons)
     assert "no local authority is known" in reasons["front-door"]
