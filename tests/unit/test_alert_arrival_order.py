@@ -260,3 +260,45 @@ def test_any_arrival_order_and_batching_raises_the_same_alerts(
         [(k[0], k[2], k[3]) for k in sorted(expected - found)[:5]],
         [(k[0], k[2], k[3]) for k in sorted(found - expected)[:5]],
     )
+
+
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory: pytest.TempPathFactory) -> Day:
+    """A generated population with a baseline and three days of every agency's feeds."""
+    out = tmp_path_factory.mktemp("generated-3")
+    generate(
+        GeneratorConfig(3000, 3, 5, date(2026, 11, 16), 0.0),
+        out,
+        now=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    baseline = _records("csc", out / "baseline" / "cp-plans.csv")
+    records = [
+        record
+        for day_dir in sorted(out.glob("day-*"))
+        for agency, name in DAY_FILES
+        if (day_dir / name).exists()
+        for record in _records(agency, day_dir / name)
+    ]
+    return Day(out / "reference", baseline, records)
+
+
+@pytest.mark.parametrize("order", [_plans_last, _reversed])
+def test_over_several_days_no_arrival_order_loses_an_alert(
+    three_days: Day, tmp_path: Path, order: Order
+) -> None:
+    """Over three days, late records never cost an alert that time order raises.
+
+    They can add one: an attendance that arrives before the record of a plan that had
+    already ended is judged on the plan as the hub knew it, and an alert once sent is
+    not taken back. Only rules that depend on the child's status can add one this way.
+    """
+    rules = {rule.id: rule for rule in load_alert_rules().rules}
+    rng = random.Random(7)
+    in_order = _deliver(three_days, tmp_path / "time", _split(_time_order(three_days.records), rng))
+    delivered = _deliver(three_days, tmp_path / "late", _split(order(three_days.records, rng), rng))
+    same = in_order.chronologies & delivered.chronologies
+    expected = {key for key in in_order.alerts if key[1] in same}
+    found = {key for key in delivered.alerts if key[1] in same}
+    assert len(expected) >= 15
+    assert [] == sorted((k[0], k[2], k[3]) for k in expected - found)
+    assert all(rules[key[0]].child_status != "any" for key in found - expected)
