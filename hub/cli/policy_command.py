@@ -25,8 +25,12 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     print(
         f"policy {policy.version}: {len(policy.rules)} rules, "
-        f"{len(policy.label_roles)} sealed labels, {len(policy.lawful_bases)} lawful bases"
+        f"{len(policy.labels)} sensitivity labels, {len(policy.lawful_bases)} lawful bases"
     )
     for rule in policy.rules:
         print(f"  {rule.id}: {rule.disclose.value} ({rule.lawful_basis})")
+    for name, label in sorted(policy.labels.items()):
+        withholds = "the whole entry" if label.withholds_entry else ", ".join(sorted(label.fields))
+        allowed = ", ".join(sorted(label.allowed_roles))
+        print(f"  label {name}: withholds {withholds} from all but {allowed}")
     return 0

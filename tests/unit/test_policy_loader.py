@@ -128,6 +128,17 @@ def test_policy_check_command_reports_a_refused_policy(
     assert 0 == main(["policy", "check"])
 
 
+def test_policy_check_says_what_each_label_withholds(capsys: pytest.CaptureFixture[str]) -> None:
+    """`hub policy check` names each label, what it withholds and from whom."""
+    from hub.cli.main import main
+
+    assert 0 == main(["policy", "check"])
+    out = capsys.readouterr().out
+    assert "3 sensitivity labels" in out
+    assert "label sexual-health: withholds the whole entry from all but gp, school-nurse" in out
+    assert "label child-voice: withholds summary, voice from all but social-worker" in out
+
+
 def test_rules_can_select_entries_by_label() -> None:
     """A rule with ``labels`` matches only entries carrying one of them."""
     from hub.policy.model import ChildFacts
