@@ -103,11 +103,21 @@ def audit_event(record: AuditRecord, hub_identifier: str = "safeguarding-hub") -
                     {"type": "lawful-basis", "valueString": payload["lawful_basis_text"] or ""},
                     {"type": "policy-version", "valueString": payload["policy_version"]},
                     {"type": "audit-hash", "valueString": record.hash},
+                    *_withheld(payload),
                 ],
             },
         ],
     }
     return event
+
+
+def _withheld(payload: dict[str, Any]) -> list[dict[str, str]]:
+    """One detail per sensitivity label that kept fields back: the label and the fields."""
+    withheld = payload.get("withheld_fields") or {}
+    return [
+        {"type": f"withheld-by-label:{label}", "valueString": ", ".join(fields)}
+        for label, fields in sorted(withheld.items())
+    ]
 
 
 def audit_bundle(records: list[AuditRecord]) -> dict[str, Any]:

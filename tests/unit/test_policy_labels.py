@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 from pathlib import Path
+from uuid import uuid4
 
 from adapters import emergency_care, police, school, social_care
+from hub.application.disclosure import disclosure_record
 from hub.application.hub_app import HubApplication, InboundMessage
+from hub.audit.chain import AuditRecord
+from hub.audit.fhir import audit_event
 from hub.domain.chronology import ChronologyEntry
 from hub.ingest.decoding import FactCodec
 from hub.policy.engine import FACT_ONLY_SUMMARY, Recipient, decide, entry_facts, render
@@ -201,3 +205,23 @@ def test_every_field_an_agency_record_becomes_is_known_to_the_labels(tmp_path: P
     for entry in entries:
         named |= set(entry.details)
     assert set() == named - REDACTABLE_FIELDS - FACT_FIELDS
+
+
+def test_fhir_audit_event_names_the_fields_a_label_withheld() -> None:
+    """The IG lead's FHIR export says which fields each label kept back, as the audit does."""
+    entry = _police_entry(("shielded-address",))
+    decision = decide(POLICY, DSL, "safeguarding", entry, entry_facts(entry, False, False))
+    payload = disclosure_record(
+        POLICY,
+        DSL,
+        "safeguarding",
+        uuid4(),
+        entry.event_id,
+        entry.kind,
+        ["shielded-address"],
+        decision,
+    )
+    event = audit_event(AuditRecord(1, "2026-11-18T22:00:00+00:00", "disclosure", payload, "", "h"))
+    details = {d["type"]: d["valueString"] for d in event["entity"][1]["detail"]}
+    withheld = details["withheld-by-label:shielded-address"].split(", ")
+    assert {"address", "postcode", "uprn", "summary", "incident_reference"} <= set(withheld)
