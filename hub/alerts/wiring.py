@@ -25,9 +25,9 @@ from uuid import UUID
 
 from hub.access.organisations import OrganisationDirectory, load_directory
 from hub.alerts.evaluate import AlertContext
-from hub.alerts.postcode_areas import load_areas
+from hub.alerts.postcode_areas import PostcodeAreas, load_areas
 from hub.alerts.publisher import AlertPublisher
-from hub.alerts.raiser import WATERMARK, AlertRaiser
+from hub.alerts.raiser import DEFAULT_MAX_AGE, WATERMARK, AlertRaiser
 from hub.alerts.rules import load_alert_rules
 from hub.alerts.store import AlertStore
 from hub.application.hub_app import HubApplication
@@ -100,15 +100,6 @@ def build_alerts(
     store = AlertStore(store_path(settings))
     audit = open_audit(settings)
     directory = load_directory(settings.data_dir)
-    context = AlertContext(
-        organisations=directory,
-        school=app.school,
-        siblings=siblings_loader(app),
-        calendar=school_calendar(),
-        default_authority=os.environ.get("HUB_DEFAULT_AUTHORITY") or None,
-        postcode_areas=load_areas(settings.data_dir),
-        operator_email=os.environ.get("HUB_DUTY_OPERATOR_EMAIL") or None,
-    )
 
     def clock() -> datetime:
         if clock_now is not None:
@@ -117,8 +108,48 @@ def build_alerts(
             return datetime.fromtimestamp(store.position(WATERMARK), UTC)
         return datetime.now(UTC)
 
-    max_age = timedelta(days=float(os.environ.get("HUB_ALERT_MAX_AGE_DAYS", "7")))
-    raiser = AlertRaiser(
+    raiser = assemble_raiser(
+        app,
+        store,
+        audit,
+        directory,
+        school_calendar(),
+        default_authority=os.environ.get("HUB_DEFAULT_AUTHORITY") or None,
+        postcode_areas=load_areas(settings.data_dir),
+        operator_email=os.environ.get("HUB_DUTY_OPERATOR_EMAIL") or None,
+        clock=clock,
+        max_age=timedelta(days=float(os.environ.get("HUB_ALERT_MAX_AGE_DAYS", "7"))),
+    )
+    return AlertParts(app, store, audit, raiser, directory)
+
+
+def assemble_raiser(
+    app: HubApplication,
+    store: AlertStore,
+    audit: AuditLog,
+    directory: OrganisationDirectory,
+    calendar: SchoolCalendar,
+    *,
+    default_authority: str | None = None,
+    postcode_areas: PostcodeAreas | None = None,
+    operator_email: str | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    max_age: timedelta = DEFAULT_MAX_AGE,
+) -> AlertRaiser:
+    """The raiser over these parts, with the shipped policy and rules.
+
+    ``build_alerts`` and tests with their own stores, directories and clocks use it alike.
+    """
+    context = AlertContext(
+        organisations=directory,
+        school=app.school,
+        siblings=siblings_loader(app),
+        calendar=calendar,
+        default_authority=default_authority,
+        postcode_areas=postcode_areas,
+        operator_email=operator_email,
+    )
+    return AlertRaiser(
         app,
         store,
         audit,
@@ -129,7 +160,6 @@ def build_alerts(
         clock=clock,
         max_age=max_age,
     )
-    return AlertParts(app, store, audit, raiser, directory)
 
 
 def build_publisher(parts: AlertParts, settings: Settings) -> AlertPublisher:

@@ -25,16 +25,13 @@ from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
 from hub.access.organisations import OrganisationDirectory
 from hub.alerts.deadlines import MovableClock
-from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.raiser import AlertRaiser
-from hub.alerts.rules import load_alert_rules
 from hub.alerts.store import Alert, AlertStore
-from hub.alerts.wiring import siblings_loader
+from hub.alerts.wiring import assemble_raiser
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.calendar.school_day import SchoolCalendar
-from hub.policy.loader import load_policy
 from tests.fixtures import native
 from tests.fixtures.lookup_world import EMILY, JAMES, Person, attendance, nhs_number
 from tests.integration.hub_harness import TopicSet, hub_app, run_worker
@@ -149,25 +146,16 @@ def _hub(
     app = hub_app(root / "data", worker=False)
     store = AlertStore(root / "alerts.sqlite")
     audit = AuditLog(root / "audit.sqlite", Ed25519PrivateKey.generate())
-    directory = OrganisationDirectory.parse(ORGANISATIONS)
-    context = AlertContext(
-        directory,
-        app.school,
-        siblings_loader(app),
-        SchoolCalendar(),
-        default_authority,
-        postcode_areas,
-        operator_email="duty-operator@hub.example.org.uk",
-    )
     clock = MovableClock(now)
-    raiser = AlertRaiser(
+    raiser = assemble_raiser(
         app,
         store,
         audit,
-        load_policy(),
-        load_alert_rules(),
-        context,
-        directory,
+        OrganisationDirectory.parse(ORGANISATIONS),
+        SchoolCalendar(),
+        default_authority=default_authority,
+        postcode_areas=postcode_areas,
+        operator_email="duty-operator@hub.example.org.uk",
         clock=clock.now,
         max_age=max_age,
     )

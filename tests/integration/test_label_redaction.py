@@ -32,12 +32,9 @@ from consumers.retry import RetryPolicy
 from hub.access.certs import CertifiedIdentity
 from hub.access.organisations import OrganisationDirectory
 from hub.alerts.deadlines import MovableClock
-from hub.alerts.evaluate import AlertContext
 from hub.alerts.publisher import AlertPublisher
-from hub.alerts.raiser import AlertRaiser
-from hub.alerts.rules import load_alert_rules
 from hub.alerts.store import RAISED, Alert, AlertStore
-from hub.alerts.wiring import siblings_loader
+from hub.alerts.wiring import assemble_raiser
 from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
@@ -168,15 +165,13 @@ def world(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     store = AlertStore(root / "alerts.sqlite")
     audit = AuditLog(root / "audit.sqlite", Ed25519PrivateKey.generate())
     directory = OrganisationDirectory.parse(ORGANISATIONS)
-    context = AlertContext(directory, app.school, siblings_loader(app), SchoolCalendar(), "383")
-    raiser = AlertRaiser(
+    raiser = assemble_raiser(
         app,
         store,
         audit,
-        load_policy(),
-        load_alert_rules(),
-        context,
         directory,
+        SchoolCalendar(),
+        default_authority="383",
         clock=MovableClock(NOW).now,
         max_age=timedelta(days=3650),  # fixed dates: never treated as history
     )

@@ -31,12 +31,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.registry import ADAPTERS
 from hub.access.organisations import OrganisationDirectory
-from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import PostcodeAreas
-from hub.alerts.raiser import AlertRaiser
 from hub.alerts.rules import load_alert_rules
 from hub.alerts.store import AlertStore
-from hub.alerts.wiring import siblings_loader
+from hub.alerts.wiring import assemble_raiser
 from hub.application.hub_app import InboundMessage
 from hub.audit.chain import AuditLog
 from hub.bootstrap import build_application
@@ -45,7 +43,6 @@ from hub.config import Settings
 from hub.generator.config import GeneratorConfig
 from hub.generator.writer import generate
 from hub.ingest.decoding import FactCodec
-from hub.policy.loader import load_policy
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 
@@ -128,27 +125,19 @@ def _deliver(day: Day, root: Path, batches: list[list[Record]]) -> Outcome:
     app = build_application(Settings(data_dir=root, kafka_bootstrap="unused"), worker=True)
     store = AlertStore(root / "alerts.sqlite")
     audit = AuditLog(root / "audit.sqlite", Ed25519PrivateKey.generate())
-    directory = OrganisationDirectory.parse(
-        (day.reference / "organisations.csv").read_text(encoding="utf-8")
-    )
-    context = AlertContext(
-        directory,
-        app.school,
-        siblings_loader(app),
-        SchoolCalendar.from_typical_terms(range(2025, 2028)),
-        None,
-        PostcodeAreas.parse((day.reference / "postcode-areas.csv").read_text(encoding="utf-8")),
-        operator_email="operator@hub.example",
-    )
     end_of_day = datetime.combine(DAY + timedelta(days=1), datetime.min.time(), UTC)
-    raiser = AlertRaiser(
+    raiser = assemble_raiser(
         app,
         store,
         audit,
-        load_policy(),
-        load_alert_rules(),
-        context,
-        directory,
+        OrganisationDirectory.parse(
+            (day.reference / "organisations.csv").read_text(encoding="utf-8")
+        ),
+        SchoolCalendar.from_typical_terms(range(2025, 2028)),
+        postcode_areas=PostcodeAreas.parse(
+            (day.reference / "postcode-areas.csv").read_text(encoding="utf-8")
+        ),
+        operator_email="operator@hub.example",
         clock=lambda: end_of_day,
         max_age=timedelta(days=3650),  # the generated day is in the past; none of it is history
     )
