@@ -167,7 +167,6 @@ class AlertRaiser:
         added = self._store.add(
             alerts, (POSITION, page[-1].id), (WATERMARK, watermark), superseded=superseded
         )
-        self._audit_superseded(superseded)
         self.audit_pending()
         return added
 
@@ -242,16 +241,17 @@ class AlertRaiser:
             keys=[f"unresolved:{occurrence}" for occurrence in unique],
         )
 
-    def _audit_superseded(self, superseded: list[tuple[str, str]]) -> None:
-        if not superseded:
-            return
-        self._audit.append_batch(
-            [
-                ("alert-superseded", {"alert_id": old, "superseded_by": new})
-                for old, new in superseded
-            ],
-            keys=[f"superseded:{old}:{new}" for old, new in superseded],
-        )
+    def _audit_supersessions(self) -> None:
+        """Audit every supersession the store holds unaudited (idempotent, like alerts)."""
+        while superseded := self._store.unaudited_supersessions():
+            self._audit.append_batch(
+                [
+                    ("alert-superseded", {"alert_id": old, "superseded_by": new})
+                    for old, new in superseded
+                ],
+                keys=[f"superseded:{old}:{new}" for old, new in superseded],
+            )
+            self._store.mark_supersessions_audited([old for old, _ in superseded])
 
     def _late_school_intents(self, child: Child, learned_at: datetime) -> list[AlertIntent]:
         """School notifications for recent police notifications, now the school is known.
@@ -300,7 +300,6 @@ class AlertRaiser:
             intents += [(i, child) for i in evaluate(self._rules, child, entry, self._context)]
         alerts, superseded = self._route(intents)
         added = self._store.add(alerts, (ACCESS_POSITION, records[-1].seq), superseded=superseded)
-        self._audit_superseded(superseded)
         self.audit_pending()
         return added
 
@@ -380,7 +379,11 @@ class AlertRaiser:
     # Auditing ---------------------------------------------------------------------------
 
     def audit_pending(self) -> int:
-        """Audit every stored alert not yet audited (idempotent per alert id)."""
+        """Audit every stored alert and supersession not yet audited; returns alerts audited.
+
+        Idempotent per alert id, so a crash after storing and before auditing is redone.
+        """
+        self._audit_supersessions()
         total = 0
         while pending := self._store.unaudited():
             items = []

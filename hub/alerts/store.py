@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     slot TEXT NOT NULL DEFAULT '',
     route_rank INTEGER NOT NULL DEFAULT 0,
     superseded_by TEXT,
-    routing TEXT NOT NULL DEFAULT '{}'
+    routing TEXT NOT NULL DEFAULT '{}',
+    superseded_audited INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS alerts_unpublished ON alerts (published, seq);
 CREATE INDEX IF NOT EXISTS alerts_open ON alerts (state, escalation_level, ack_deadline);
@@ -62,6 +63,7 @@ ROUTING_COLUMNS = (
     ("route_rank", "INTEGER NOT NULL DEFAULT 0"),
     ("superseded_by", "TEXT"),
     ("routing", "TEXT NOT NULL DEFAULT '{}'"),
+    ("superseded_audited", "INTEGER NOT NULL DEFAULT 0"),
 )
 ROUTING_INDEX = "CREATE INDEX IF NOT EXISTS alerts_occurrence ON alerts (occurrence_id)"
 UNROUTED_RANK = 100  # hub.alerts.routing.UNROUTED_RANK
@@ -264,6 +266,23 @@ class AlertStore:
             marks = ",".join("?" * len(chunk))
             found += self.select(f"occurrence_id IN ({marks})", chunk, 1_000_000)
         return found
+
+    def unaudited_supersessions(self, limit: int = 1000) -> list[tuple[str, str]]:
+        """(alert, superseded by) pairs whose supersession is not yet in the audit log."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT alert_id, superseded_by FROM alerts"
+                " WHERE superseded_by IS NOT NULL AND superseded_audited = 0 ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    def mark_supersessions_audited(self, alert_ids: Sequence[str]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE alerts SET superseded_audited = 1 WHERE alert_id = ?",
+                [(alert_id,) for alert_id in alert_ids],
+            )
 
     def unrouted_alerts(self) -> list[Alert]:
         """Alerts nobody could be found for, not since routed by a later record."""

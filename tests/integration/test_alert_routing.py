@@ -49,6 +49,8 @@ RUBY = Person(nhs_number("943478100"), "Ruby", "Hall", "2026-05-10", "LS7 2AB")
 ROSA = Person(nhs_number("943478200"), "Rosa", "Hill", "2026-05-20", "BD3 9ZZ")
 NOAH = Person(nhs_number("943478300"), "Noah", "Reed", "2019-04-02", "LS8 3CD")
 NOAH_WORKER = "jo.worker@leeds.example.org.uk"
+MAYA = Person(nhs_number("943478400"), "Maya", "Cole", "2026-03-03", "LS9 4EF")
+MAYA_WORKER = "sam.worker@leeds.example.org.uk"
 C5 = "c5-concerns-from-several-agencies"
 INJURY = "ZSG|first|Y|N|N|N"
 
@@ -363,6 +365,54 @@ def test_plan_loaded_in_the_same_run_as_the_attendances_still_counts(make_hub: A
     assert 2 == len(on_plan)
     sites = hub.alerts("a4-injuries-at-several-sites", NOAH.nhs)
     assert [NOAH_WORKER] == [a.recipient.email for a in sites]
+
+
+def test_a_lead_social_worker_known_later_takes_over_the_front_doors_alert(
+    make_hub: Any,
+) -> None:
+    """A better route learnt later supersedes: the front door had the alert, the worker gets it.
+
+    The earlier alert is marked superseded, audited as such, and no longer escalates.
+    """
+    hub = make_hub(default_authority="383")
+    hub.publish(
+        hub.hl7(_injury(MAYA, "V7601", "202611101000")),
+        hub.police(
+            _police(
+                "WYP-6",
+                "2026-11-14T21:00:00+00:00",
+                "standard",
+                [MAYA],
+                "100077700006",
+                MAYA.postcode,
+            )
+        ),
+    )
+    hub.ingest_and_raise()
+    [door] = hub.alerts(C5, MAYA.nhs)
+    assert ("front-door", "fallback:default-authority") == (
+        door.recipient.kind,
+        door.recipient.route,
+    )
+    plan = (
+        native.CSC_PLAN_STARTED.replace(
+            "LCS-1,9434765919,,James,Smith,2015-03-04,LS1 4AB",
+            f"LCS-10,{MAYA.nhs},,Maya,Cole,{MAYA.dob},{MAYA.postcode}",
+        )
+        .replace("100012345678", "100077700006")
+        .replace("Alex Worker,alex@la.example.org.uk", f"Sam Worker,{MAYA_WORKER}")
+    )
+    hub.publish(hub.plans(plan))
+    hub.ingest_and_raise()
+    alerts = {a.alert_id: a for a in hub.alerts(C5, MAYA.nhs)}
+    [worker] = [a for a in alerts.values() if a.alert_id != door.alert_id]
+    assert (MAYA_WORKER, "allocated") == (worker.recipient.email, worker.recipient.route)
+    assert worker.alert_id == alerts[door.alert_id].superseded_by
+    audited = [r.payload for r in hub.audit.records("alert-superseded")]
+    assert [{"alert_id": door.alert_id, "superseded_by": worker.alert_id}] == audited
+    hub.clock.set(datetime.fromisoformat(door.ack_deadline) + timedelta(days=3))
+    escalated = {e.escalates for e in hub.raiser.escalate_due()}
+    assert door.alert_id not in escalated and worker.alert_id in escalated
 
 
 def test_late_record_gets_its_whole_acknowledgement_window(make_hub: Any) -> None:
