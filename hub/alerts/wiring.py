@@ -28,7 +28,7 @@ from hub.alerts.evaluate import AlertContext
 from hub.alerts.postcode_areas import PostcodeAreas, load_areas
 from hub.alerts.publisher import AlertPublisher
 from hub.alerts.raiser import DEFAULT_MAX_AGE, WATERMARK, AlertRaiser
-from hub.alerts.rules import load_alert_rules
+from hub.alerts.rules_loader import load_alert_rules
 from hub.alerts.store import AlertStore
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog

@@ -61,7 +61,7 @@ from adapters import emergency_care, school, social_care
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import OutboundEvent
 from hub import topics
-from hub.alerts.rules import load_alert_rules
+from hub.alerts.rules_loader import load_alert_rules
 from hub.bench.procstat import process_cpu_seconds
 from hub.bench.synthetic_events import FAMILY, GIVEN
 from hub.bootstrap import build_application

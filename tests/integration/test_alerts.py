@@ -37,7 +37,7 @@ from hub.alerts.evaluate import AlertContext
 from hub.alerts.inbox import inbox_service
 from hub.alerts.publisher import AlertPublisher
 from hub.alerts.raiser import AlertRaiser
-from hub.alerts.rules import load_alert_rules
+from hub.alerts.rules_loader import load_alert_rules
 from hub.alerts.store import ACKNOWLEDGED, AlertStore
 from hub.alerts.wiring import siblings_loader
 from hub.application.hub_app import HubApplication

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from adapters.registry import ADAPTERS
 from hub.access.organisations import OrganisationDirectory
 from hub.alerts.postcode_areas import PostcodeAreas
-from hub.alerts.rules import load_alert_rules
+from hub.alerts.rules_loader import load_alert_rules
 from hub.alerts.store import AlertStore
 from hub.alerts.wiring import assemble_raiser
 from hub.application.hub_app import InboundMessage

@@ -18,7 +18,8 @@ import pytest
 from hub.access.organisations import OrganisationDirectory
 from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import AlertIntent
-from hub.alerts.rules import AlertRulesError, load_alert_rules, may_fire, parse_alert_rules
+from hub.alerts.rules import may_fire
+from hub.alerts.rules_loader import AlertRulesError, load_alert_rules, parse_alert_rules
 from hub.calendar.school_day import ENGLAND, SchoolCalendar
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry, DetailValue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hub.alerts.rules import KNOWN_REQUIREMENTS
+from hub.alerts.rules_loader import KNOWN_REQUIREMENTS
 
 REQUIREMENTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "requirements.md"
 
