@@ -75,6 +75,8 @@ class AlertIntent:
     unresolved: tuple[tuple[str, str], ...] = ()
     # Nobody could be found and the rule says so is recorded, not raised: audit only.
     record_only: bool = False
+    # An id fixed by the caller: an escalation's derives from its alert and level.
+    fixed_id: str = ""
 
     @property
     def occurrence_key(self) -> str:
@@ -82,6 +84,8 @@ class AlertIntent:
 
     @property
     def alert_id(self) -> str:
+        if self.fixed_id:
+            return self.fixed_id
         material = "|".join(
             (
                 self.rule_id,

@@ -16,17 +16,15 @@ occurrence and audience only a better route than those already raised is added
 position are stored in one transaction; auditing follows with an idempotency key
 per alert, so a crash between the two steps is redone, never doubled.
 
-Deadlines run from when the recipient could know: the later of the agency's
-record time and the raiser's clock when the alert is raised (escalations too, so
-an escalation's deadline is never in its own past); how late the source record
-reached the hub is kept in the alert's routing and shown with it.
+Each alert is shaped by the policy for its recipient (``hub.alerts.shaping``),
+with deadlines from when it is raised, escalations included
+(``hub.alerts.escalation``), so an escalation's deadline is never in its own past.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -37,22 +35,21 @@ from hub.alerts.deadlines import (
     EscalationLevel,
     Urgency,
     WorkingCalendar,
-    ack_deadline,
     due_escalations,
 )
+from hub.alerts.escalation import escalation_intent
 from hub.alerts.evaluate import AlertContext, evaluate
-from hub.alerts.model import ALERT_NAMESPACE, AlertIntent, Recipient
-from hub.alerts.routing import UNROUTED, Raised, choose, rank, unrouted
+from hub.alerts.model import AlertIntent
+from hub.alerts.routing import Raised, choose
 from hub.alerts.rules import AlertRules, CumulativeConcernTrigger, may_fire
+from hub.alerts.shaping import AlertShaper, audit_payload
 from hub.alerts.status_at import StatusHistory
-from hub.alerts.store import ACKNOWLEDGED, RAISED, REFUSED, Alert, AlertStore
-from hub.application.disclosure import contact_for, disclosure_record
+from hub.alerts.store import ACKNOWLEDGED, REFUSED, Alert, AlertStore
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import ChildNotFoundError
-from hub.policy import engine
 from hub.policy.model import Policy
 
 ENTRY_TOPIC = f"{Child.__module__}:{Child.__qualname__}.EntryRecorded"
@@ -97,6 +94,7 @@ class AlertRaiser:
         self._organisations = organisations
         self._calendar = calendar or WorkingCalendar()
         self._clock = clock
+        self._shaper = AlertShaper(policy, self._calendar, clock)
         self._max_age = max_age
         self.last_page_size = 0
 
@@ -215,7 +213,7 @@ class AlertRaiser:
         ]
         chosen, superseded = choose([intent for intent, _ in candidates], raised)
         child_of = {id(intent): child for intent, child in candidates}
-        return [self._shape(intent, child_of[id(intent)]) for intent in chosen], superseded
+        return [self._shaper.shape(intent, child_of[id(intent)]) for intent in chosen], superseded
 
     def _record_unresolved(self, intents: list[AlertIntent]) -> None:
         """Audit, once per occurrence, that a record-only rule found nobody to tell, and why."""
@@ -303,79 +301,6 @@ class AlertRaiser:
         self.audit_pending()
         return added
 
-    def _shape(
-        self,
-        intent: AlertIntent,
-        child: Child,
-        alert_id: str | None = None,
-        level: int = 0,
-        escalates: str | None = None,
-    ) -> Alert:
-        """The alert as the policy lets ``intent.recipient`` have it."""
-        target = intent.recipient
-        recipient = engine.Recipient(
-            id=target.email or target.key,
-            role=target.role,
-            organisation=target.organisation,
-            organisation_type=target.organisation_type,
-            relationship=target.relationship,
-        )
-        purpose = "referral-feedback" if target.kind == "referrer" else "safeguarding"
-        if target.route == UNROUTED:
-            purpose = "routing"  # the hub's duty operator, to find who must be told
-        facts = engine.entry_facts(intent.entry, child.on_plan, child.looked_after)
-        decision = engine.decide(self._policy, recipient, purpose, intent.entry, facts)
-        content = engine.render(intent.entry, decision)
-        if content is not None and decision.needs_contact:
-            content["contact"] = contact_for(child)
-        record = disclosure_record(
-            self._policy,
-            recipient,
-            purpose,
-            child.id,
-            intent.entry.event_id,
-            intent.entry.kind,
-            list(intent.entry.labels),
-            decision,
-        )
-        # The recipient can know from when the alert is raised, not from when the agency
-        # recorded its record: a late record gets the whole acknowledgement window.
-        source_recorded = _instant(intent.entry.recorded_at or intent.entry.occurred_at)
-        raised_at = max(source_recorded, self._clock())
-        lateness = raised_at - source_recorded
-        deadline = ack_deadline(Urgency(intent.urgency), raised_at, self._calendar)
-        if intent.deliver_by is not None:
-            deadline = max(deadline, intent.deliver_by)
-        return Alert(
-            alert_id=alert_id or intent.alert_id,
-            rule_id=intent.rule_id,
-            requirements=list(intent.requirements),
-            child_id=str(child.id),
-            nhs_number=child.nhs_number,
-            recipient=target,
-            urgency=intent.urgency,
-            headline=intent.headline,
-            content=content,
-            decision=record,
-            raised_at=raised_at.isoformat(),
-            deliver_by=intent.deliver_by.isoformat() if intent.deliver_by else None,
-            ack_deadline=deadline.astimezone(UTC).isoformat(),  # UTC: compared as text
-            escalation_level=level,
-            escalates=escalates,
-            state=RAISED if content is not None else REFUSED,
-            occurrence_id=intent.occurrence_id,
-            slot=intent.slot,
-            route_rank=rank(target.route),
-            routing={
-                "route": target.route,
-                "slot": intent.slot,
-                "occurrence": intent.occurrence_key,
-                "unresolved": [{"kind": k, "reason": r} for k, r in intent.unresolved],
-                "source_recorded_at": source_recorded.isoformat(),
-                "source_lateness_seconds": int(lateness.total_seconds()),
-            },
-        )
-
     # Auditing ---------------------------------------------------------------------------
 
     def audit_pending(self) -> int:
@@ -393,7 +318,7 @@ class AlertRaiser:
                     kind = "alert-unrouted"
                 if alert.escalation_level:
                     kind = "alert-escalated"
-                items.append((kind, _audit_payload(alert)))
+                items.append((kind, audit_payload(alert)))
             self._audit.append_batch(items, keys=[f"alert:{a.alert_id}" for a in pending])
             self._store.mark("audited", [a.alert_id for a in pending])
             total += len(pending)
@@ -458,85 +383,9 @@ class AlertRaiser:
 
     def _escalation(self, alert: Alert, number: int, level: EscalationLevel) -> Alert | None:
         child = self._app.get_child(UUID(alert.child_id))
-        entry = _entry_of(alert, child)
-        if entry is None:
+        intent = escalation_intent(
+            alert, child, number, level, self._organisations, self._context.operator_email
+        )
+        if intent is None:
             return None  # the entry was withdrawn (identity unlinked): nothing left to escalate
-        recipient = self._escalation_recipient(alert.recipient, child, level)
-        unresolved: tuple[tuple[str, str], ...] = ()
-        if recipient is None:
-            # Nobody to escalate to (no manager's address, no authority): the hub duty
-            # operator is told instead, so an unacknowledged concern never goes quiet.
-            kind = f"escalation-{level.value}"
-            reason = (
-                "no escalation address is known for the recipient's organisation"
-                if level is EscalationLevel.TEAM_MANAGER
-                else "no local authority duty team is known for the child"
-            )
-            recipient = unrouted(kind, self._context.operator_email)
-            unresolved = ((kind, reason),)
-        alert_id = str(uuid.uuid5(ALERT_NAMESPACE, f"escalation|{alert.alert_id}|{number}"))
-        intent = AlertIntent(
-            rule_id=alert.rule_id,
-            requirements=tuple(alert.requirements),
-            child_id=alert.child_id,
-            entry=entry,
-            recipient=recipient,
-            urgency=Urgency.URGENT.value,
-            headline=f"Not acknowledged in time (escalation {number}): {alert.headline}",
-            occurrence=f"escalation|{alert.alert_id}|{number}",
-            slot=f"escalation-{number}",
-            unresolved=unresolved,
-        )
-        return self._shape(intent, child, alert_id, number, alert.alert_id)
-
-    def _escalation_recipient(
-        self, original: Recipient, child: Child, level: EscalationLevel
-    ) -> Recipient | None:
-        if level is EscalationLevel.TEAM_MANAGER:
-            if not original.escalation_email:
-                return None
-            return replace(
-                original,
-                kind=f"{original.kind}-manager",
-                name=None,
-                email=original.escalation_email,
-                escalation_email=None,
-            )
-        authority = (child.responsible_authority or {}).get("code") or original.organisation
-        organisation = self._organisations.get(authority)
-        if organisation is None or organisation.type != "local-authority":
-            return None
-        responsible = (child.responsible_authority or {}).get("code") == authority
-        return Recipient(
-            kind="duty-team",
-            role="social-worker",
-            organisation=authority,
-            organisation_type="local-authority",
-            relationship="responsible-authority" if responsible else "front-door",
-            name=None,
-            email=organisation.email or None,
-            escalation_email=None,
-        )
-
-
-def _entry_of(alert: Alert, child: Child) -> ChronologyEntry | None:
-    event_id = alert.decision.get("event_id")
-    return next((e for e in child.entries if e.event_id == event_id), None)
-
-
-def _audit_payload(alert: Alert) -> dict[str, Any]:
-    return {
-        **alert.decision,
-        "alert_id": alert.alert_id,
-        "rule_id": alert.rule_id,
-        "requirements": alert.requirements,
-        "alert_recipient": asdict(alert.recipient),
-        "urgency": alert.urgency,
-        "headline": alert.headline,
-        "raised_at": alert.raised_at,
-        "deliver_by": alert.deliver_by,
-        "ack_deadline": alert.ack_deadline,
-        "escalation_level": alert.escalation_level,
-        "escalates": alert.escalates,
-        "routing": alert.routing,
-    }
+        return self._shaper.shape(intent, child, number, alert.alert_id)
