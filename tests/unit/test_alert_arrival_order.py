@@ -99,8 +99,11 @@ def _records(agency: str, path: Path) -> list[Record]:
 @pytest.fixture(scope="module")
 def day(tmp_path_factory: pytest.TempPathFactory) -> Day:
     """A generated population with a baseline and one day of every agency's feeds."""
-    out = tmp_path_factory.mktemp("generated")
-    config = GeneratorConfig(3000, 1, 11, DAY, 0.0)
+    return _generated(tmp_path_factory.mktemp("generated"), GeneratorConfig(3000, 1, 11, DAY))
+
+
+def _generated(out: Path, config: GeneratorConfig) -> Day:
+    """Generate ``config`` into ``out`` and read back its baseline and daily records."""
     generate(config, out, now=datetime(2026, 12, 1, tzinfo=UTC))
     baseline = _records("csc", out / "baseline" / "cp-plans.csv")
     records = [
@@ -254,21 +257,8 @@ def test_any_arrival_order_and_batching_raises_the_same_alerts(
 @pytest.fixture(scope="module")
 def three_days(tmp_path_factory: pytest.TempPathFactory) -> Day:
     """A generated population with a baseline and three days of every agency's feeds."""
-    out = tmp_path_factory.mktemp("generated-3")
-    generate(
-        GeneratorConfig(3000, 3, 5, date(2026, 11, 16), 0.0),
-        out,
-        now=datetime(2026, 12, 1, tzinfo=UTC),
-    )
-    baseline = _records("csc", out / "baseline" / "cp-plans.csv")
-    records = [
-        record
-        for day_dir in sorted(out.glob("day-*"))
-        for agency, name in DAY_FILES
-        if (day_dir / name).exists()
-        for record in _records(agency, day_dir / name)
-    ]
-    return Day(out / "reference", baseline, records)
+    config = GeneratorConfig(3000, 3, 5, date(2026, 11, 16))
+    return _generated(tmp_path_factory.mktemp("generated-3"), config)
 
 
 @pytest.mark.parametrize("order", [_plans_last, _reversed])
