@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 
+from hub.application.born_together import check_born_together, settle_doubts
 from hub.application.facts import AgencyFact, SubjectRef
 from hub.application.resolver import Resolution, identifier_index, resolve
 from hub.application.transcodings import (
@@ -307,6 +308,7 @@ class HubApplication(Application[UUID]):
                 )
             )
             bucket.note(child.id, child.demographics)
+            check_born_together(uow, bucket, child)
         reference = demographics.household_reference
         if reference and reference not in child.households:
             self._join_household(uow, child, reference, as_of)
@@ -503,11 +505,35 @@ class HubApplication(Application[UUID]):
             if index is not None and index.child_id == child_id:
                 index.release(reason)
             withdrawn = child.unlink_identifier(key, by, reason)
+            settle_doubts(uow, child_id)
             self._save(uow, None)
         except BaseException:
             uow.discard()
             raise
         return withdrawn
+
+    def doubted_children(self) -> list[Child]:
+        """Children with links made on demographics alone that a person must check."""
+        try:
+            queue: ResolutionQueue = self.repository.get(QUEUE_ID)
+        except AggregateNotFoundError:
+            return []
+        return [self.get_child(UUID(child_id)) for child_id in queue.doubted_children()]
+
+    def settle_identity_doubts(self, child_id: UUID, by: str, reason: str) -> Child:
+        """A person checked the child's doubted links and keeps those still linked."""
+        uow = UnitOfWork(self)
+        try:
+            child = uow.get(Child, child_id)
+            if child is None:
+                raise ChildNotFoundError(str(child_id))
+            child.settle_identity_doubts(by, reason)
+            settle_doubts(uow, child_id)
+            self._save(uow, None)
+        except BaseException:
+            uow.discard()
+            raise
+        return child
 
     def _open_case_for_update(self, uow: UnitOfWork, case_id: UUID) -> ResolutionCase:
         case = uow.get(ResolutionCase, case_id)

@@ -10,7 +10,9 @@ measures resolution and the store, on embedded SQLite or in memory).
 
 Each record's true child is known, so the bench counts, in arrival order:
 
-- *wrong merges*: records linked to a hub child that is another child's (must be 0);
+- *wrong merges*: records linked to a hub child that is another child's (must be 0),
+  and how many of them the hub put to a person by the end, when a child born with the
+  one linked (a twin) became known (``hub.application.born_together``);
 - *missed links sent to the queue*: records of a child the hub already knew, held for a
   person; and records of a child not yet known, held too;
 - *new children wrongly created*: records of a known child that started a second child;
@@ -99,6 +101,8 @@ class Tally:
     missed_links_queued: int = 0
     unknown_children_queued: int = 0
     wrong_new_children: int = 0
+    wrong_merges_doubted: int = 0  # later put to a person, when a twin became known
+    doubted_links: int = 0  # records whose demographic link was put to a person
     by_case: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
     @property
@@ -114,6 +118,9 @@ class Tally:
         return [
             f"{self.label}:",
             f"  wrong merges (records linked to another child): {self.wrong_merges:,}",
+            f"    of which put to a person when a twin became known: "
+            f"{self.wrong_merges_doubted:,} (records whose link was put to a person: "
+            f"{self.doubted_links:,})",
             f"  missed links sent to the identity queue (child already known): "
             f"{self.missed_links_queued:,} ({self.missed_links_queued / records:.2%} of records)",
             f"  records of children not yet known, held in the queue: "
@@ -221,9 +228,16 @@ def run_records(
             ]
             app.ingest(messages, None)
         seconds = time.perf_counter() - began
+        doubted = {
+            event_id
+            for child in app.doubted_children()
+            for doubt in child.identity_doubts()
+            for entries in doubt["links"].values()
+            for event_id in entries
+        }
     finally:
         app.close()
-    return tally(records, seen, label, seconds)
+    return tally(records, seen, label, seconds, doubted)
 
 
 def _application(resolver: Resolver, store: str, root: Path) -> HubApplication:
@@ -239,10 +253,19 @@ def _application(resolver: Resolver, store: str, root: Path) -> HubApplication:
 
 
 def tally(
-    records: list[BenchRecord], seen: dict[int, Resolution], label: str, seconds: float
+    records: list[BenchRecord],
+    seen: dict[int, Resolution],
+    label: str,
+    seconds: float,
+    doubted: set[str] | None = None,
 ) -> Tally:
-    """Compare each record's resolution with the truth, in the order the hub resolved them."""
+    """Compare each record's resolution with the truth, in the order the hub resolved them.
+
+    ``doubted``: event ids of records whose link the hub put to a person by the end.
+    """
     result = Tally(label, len(records), seconds)
+    doubted = doubted or set()
+    result.doubted_links = len(doubted)
     owner: dict[UUID, str] = {}
     known: dict[str, set[UUID]] = defaultdict(set)
     for record in records:
@@ -279,6 +302,7 @@ def tally(
         if owner.get(child_id) != truth:
             result.wrong_merges += 1
             counts["wrong_merge"] += 1
+            result.wrong_merges_doubted += record.fact.event_id in doubted
         known[truth].add(child_id)
     return result
 

@@ -1,4 +1,4 @@
-"""``hub identity queue|link|new|unlink``: the manual identity resolution queue."""
+"""``hub identity queue|link|new|doubts|settle|unlink``: identity decisions a person makes."""
 
 from __future__ import annotations
 
@@ -40,6 +40,20 @@ def register(subparsers: Any) -> None:
     new.add_argument("case_id", type=UUID)
     new.add_argument("--reason", required=True)
     new.set_defaults(func=new_child)
+
+    doubts = commands.add_parser(
+        "doubts",
+        help="links made on demographics alone to a child since found to have a twin",
+    )
+    doubts.add_argument("--json", action="store_true")
+    doubts.set_defaults(func=show_doubts)
+
+    settle = commands.add_parser(
+        "settle", help="the child's doubted links were checked: keep those still linked"
+    )
+    settle.add_argument("child_id", type=UUID)
+    settle.add_argument("--reason", required=True, help="why (recorded in the audit trail)")
+    settle.set_defaults(func=settle_doubts)
 
     unlink = commands.add_parser("unlink", help="undo a wrong identifier link")
     unlink.add_argument("child_id", type=UUID)
@@ -110,6 +124,68 @@ def show_queue(args: argparse.Namespace) -> int:
         )
         print(f"{row['case_id']}  {row['agency']:<22} {row['reason']}; candidates: {candidates}")
     print(f"{len(rows)} open identity cases")
+    return 0
+
+
+def show_doubts(args: argparse.Namespace) -> int:
+    """Children whose links made on demographics alone must be checked, through the policy.
+
+    Each child listed is a disclosure about that child (kind ``identity-doubt``), decided
+    and audited like a candidate in the queue; a refused child is counted, not named.
+    """
+    settings = Settings.from_env()
+    app = build_application(settings)
+    policy = load_policy()
+    audit = open_audit_log(settings)
+    recipient = operator()
+    rows: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    withheld = 0
+    for child in app.doubted_children():
+        entry = ChronologyEntry.from_hub(
+            f"identity-doubt/{child.id}", "identity-doubt", source_reference=str(child.id)
+        )
+        decision = decide(policy, recipient, "operations", entry, ChildFacts())
+        records.append(
+            disclosure_record(
+                policy, recipient, "operations", child.id, entry.event_id, entry.kind, [], decision
+            )
+        )
+        if decision.disclose is Disclosure.REFUSE:
+            withheld += 1
+            continue
+        for doubt in child.identity_doubts():
+            rows.append(
+                {
+                    "child_id": str(child.id),
+                    "born_with": doubt["born_with"],
+                    "reason": doubt["reason"],
+                    "links": doubt["links"],
+                }
+            )
+    if records:
+        audit.append("disclosure", records)
+    audit.close()
+    if args.json:
+        print(json.dumps({"doubts": rows, "withheld_children": withheld}, indent=2))
+        return 0
+    for row in rows:
+        print(f"{row['child_id']}  born with {row['born_with']}: {row['reason']}")
+        for key, entries in row["links"].items():
+            print(f"    {key or '(record with no identifier)'}: {len(entries)} entries")
+    refused = f"; {withheld} withheld by the policy" if withheld else ""
+    print(f"{len(rows)} identity doubts{refused}")
+    return 0
+
+
+def settle_doubts(args: argparse.Namespace) -> int:
+    app = build_application(Settings.from_env())
+    try:
+        child = app.settle_identity_doubts(args.child_id, _who(), args.reason)
+    except HubError as error:
+        print(f"refused: {type(error).__name__}: {error}")
+        return 2
+    print(f"child {child.id}: identity doubts settled; links still held are kept")
     return 0
 
 

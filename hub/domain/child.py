@@ -86,10 +86,18 @@ class Child(Aggregate):
                 aggregate.identifiers[kind] = value
             else:
                 aggregate.identifiers[self.key] = self.key
+            if self.basis == "demographics":
+                # The entry recorded next is the record that brought this identifier.
+                aggregate._identity_state("pending_demographic_keys", list).append(self.key)
 
     def unlink_identifier(self, key: str, by: str, reason: str) -> list[ChronologyEntry]:
-        """Remove a wrong link; entries that arrived through it are withdrawn and returned."""
-        withdrawn = [e for e in self.entries if e.resolved_via == key]
+        """Remove a wrong link; entries that arrived through it are withdrawn and returned.
+
+        That includes the record whose demographics linked the identifier in the first
+        place, and settles any doubt about the link.
+        """
+        brought = set(self.demographic_links().get(key, ()))
+        withdrawn = [e for e in self.entries if e.resolved_via == key or e.event_id in brought]
         self._identifier_unlinked(key=key, by=by, reason=reason)
         for entry in withdrawn:
             self._entry_withdrawn(event_id=entry.event_id, reason=f"identifier unlinked: {reason}")
@@ -101,6 +109,60 @@ class Child(Aggregate):
         slot = kind if kind in ("nhs", "upn") else key
         if self.identifiers.get(slot) in (value, key):
             del self.identifiers[slot]
+        self.demographic_links().pop(key, None)
+        doubts = self.identity_doubts()
+        for doubt in doubts:
+            doubt["links"].pop(key, None)
+        doubts[:] = [doubt for doubt in doubts if doubt["links"]]
+
+    # Links made on demographics alone, and doubts about them ---------------------------------
+
+    def _identity_state(self, name: str, kind: type[Any]) -> Any:
+        """State added after children were first stored: absent from older snapshots."""
+        return self.__dict__.setdefault(name, kind())
+
+    def demographic_links(self) -> dict[str, list[str]]:
+        """Identifier (or ``""`` for a record without one) -> ids of the entries it brought."""
+        links: dict[str, list[str]] = self._identity_state("demographic_link_entries", dict)
+        return links
+
+    def identity_doubts(self) -> list[dict[str, Any]]:
+        """Open doubts: links made on demographics alone, since found to be uncertain."""
+        doubts: list[dict[str, Any]] = self._identity_state("open_identity_doubts", list)
+        return doubts
+
+    def doubt_demographic_links(self, born_with: UUID, reason: str) -> bool:
+        """Put this child's links made on demographics alone to a person; True if any were."""
+        doubted: set[str] = self._identity_state("doubted_links", set)
+        links = {
+            key: entries
+            for key, entries in self.demographic_links().items()
+            if key not in doubted and key in self._still_linked()
+        }
+        if not links:
+            return False
+        self._identity_doubted(born_with=str(born_with), links=links, reason=reason)
+        return True
+
+    def _still_linked(self) -> set[str]:
+        return {"", *self.identifier_keys()}
+
+    @event("IdentityDoubted")
+    def _identity_doubted(self, born_with: str, links: dict[str, list[str]], reason: str) -> None:
+        copied = {key: list(entries) for key, entries in links.items()}
+        self._identity_state("doubted_links", set).update(copied)
+        self.identity_doubts().append({"born_with": born_with, "links": copied, "reason": reason})
+
+    def settle_identity_doubts(self, by: str, reason: str) -> bool:
+        """A person has checked the doubted links (kept, or unlinked one by one)."""
+        if not self.identity_doubts():
+            return False
+        self._identity_doubts_settled(by=by, reason=reason)
+        return True
+
+    @event("IdentityDoubtsSettled")
+    def _identity_doubts_settled(self, by: str, reason: str) -> None:
+        self.identity_doubts().clear()
 
     def has_identifier(self, key: str) -> bool:
         return self._has_key(key)
@@ -170,6 +232,15 @@ class Child(Aggregate):
             assert isinstance(aggregate, Child)
             aggregate.entries.append(ChronologyEntry.from_dict(self.entry))
             aggregate.event_ids.add(self.entry["event_id"])
+            aggregate._note_how_linked(self.entry)
+
+    def _note_how_linked(self, entry: dict[str, Any]) -> None:
+        pending: list[str] = self._identity_state("pending_demographic_keys", list)
+        if entry.get("resolved_via") == "demographics":
+            links = self.demographic_links()
+            for key in pending or [""]:
+                links.setdefault(key, []).append(entry["event_id"])
+        pending.clear()
 
     @event("EntryWithdrawn")
     def _entry_withdrawn(self, event_id: str, reason: str) -> None:

@@ -214,6 +214,22 @@ def _review_reason(exact: list[ScoredCandidate], scored: list[ScoredCandidate]) 
     return f"{len(scored)} children nearly match ({listed})"
 
 
+def born_together(one: Demographics, other: Demographics) -> bool:
+    """Two children born the same day, at the same home, with the same (or a near) surname.
+
+    The hub holds each child once, so two children it holds like this are a multiple
+    birth (twins, triplets), whether or not any record said so; or one child held twice,
+    which a person must look at too. Either way, a link to one of them made on
+    demographics alone may belong to the other.
+    """
+    if not one.date_of_birth or one.date_of_birth != other.date_of_birth:
+        return False
+    if not _same_home(one, other):
+        return False
+    family = likeness(one.family_name, other.family_name)
+    return family is Likeness.SAME or family.near
+
+
 def birth_date_relation(record: str | None, candidate: str | None) -> BirthDate:
     """Whether two ISO dates of birth are the same, transposed, a day apart or different."""
     if not record or not candidate:
@@ -253,7 +269,7 @@ def _has_home(subject: Demographics) -> bool:
     return bool(subject.household_reference or subject.postcode)
 
 
-def _postcode_key(postcode: str | None) -> str:
+def postcode_key(postcode: str | None) -> str:
     return "".join((postcode or "").upper().split())
 
 
@@ -262,5 +278,5 @@ def _same_home(subject: Demographics, candidate: Demographics) -> bool:
         subject.household_reference == candidate.household_reference
     ):
         return True
-    key = _postcode_key(subject.postcode)
-    return bool(key) and key == _postcode_key(candidate.postcode)
+    key = postcode_key(subject.postcode)
+    return bool(key) and key == postcode_key(candidate.postcode)

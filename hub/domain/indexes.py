@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from hub.domain.identity import Candidate, Demographics
+from hub.domain.identity import Candidate, Demographics, postcode_key
 
 # For in-memory stores in tests only; a real store's secret comes from its key.
 DEVELOPMENT_SECRET = b"hub-index-ids-development-only"
@@ -124,8 +125,27 @@ class BirthDateIndex(Aggregate):
             aggregate.children[self.child_id] = self.fields
 
     def candidates(self) -> list[Candidate]:
+        return self._candidates(self.children.items())
+
+    def others_at_home(self, child_id: UUID, demographics: Demographics) -> list[Candidate]:
+        """Other children born this day whose postcode or household is the given child's."""
+        homes = {demographics.household_reference, postcode_key(demographics.postcode)} - {None, ""}
+        if not homes:
+            return []
+        me = str(child_id)
+        return self._candidates(
+            (other, fields)
+            for other, fields in self.children.items()
+            if other != me
+            and (
+                fields.get("household_reference") in homes
+                or postcode_key(fields.get("postcode")) in homes
+            )
+        )
+
+    def _candidates(self, children: Iterable[tuple[str, dict[str, str | None]]]) -> list[Candidate]:
         found = []
-        for child_id, fields in self.children.items():
+        for child_id, fields in children:
             known = {name: value for name, value in fields.items() if name != "multiple_birth"}
             demographics = Demographics(
                 date_of_birth=self.date_of_birth,

@@ -3,7 +3,8 @@
 A ``ResolutionCase`` holds one subject of one agency event, the candidates it
 was scored against, and, once a person decides, which child it belongs to (or
 that it is a new child) with who decided and why. The ``ResolutionQueue``
-lists the open cases.
+lists the open cases, and the children whose links made on demographics alone a
+person must check since a child born with them became known (``Child.identity_doubts``).
 """
 
 from __future__ import annotations
@@ -94,3 +95,26 @@ class ResolutionQueue(Aggregate):
     @event("CaseRemoved")
     def _removed(self, case_id: str) -> None:
         self.open_cases.remove(case_id)
+
+    # Children whose links made on demographics alone a person must check ---------------------
+
+    def doubted_children(self) -> list[str]:
+        """Children with open identity doubts, oldest first (absent from older snapshots)."""
+        found: list[str] = self.__dict__.setdefault("doubted", [])
+        return found
+
+    def add_doubt(self, child_id: UUID) -> None:
+        if str(child_id) not in self.doubted_children():
+            self._doubt_added(child_id=str(child_id))
+
+    @event("DoubtAdded")
+    def _doubt_added(self, child_id: str) -> None:
+        self.doubted_children().append(child_id)
+
+    def remove_doubt(self, child_id: UUID) -> None:
+        if str(child_id) in self.doubted_children():
+            self._doubt_removed(child_id=str(child_id))
+
+    @event("DoubtRemoved")
+    def _doubt_removed(self, child_id: str) -> None:
+        self.doubted_children().remove(child_id)

@@ -1,0 +1,150 @@
+"""Twins found late: a link made on demographics alone is put to a person when a twin appears.
+
+The case the identity bench found: the hub knows Ana from her school; an A&E system
+registers her twin Anna with a typo ("Ana") and no NHS number, which matches Ana
+exactly and is linked to her. Only when the school's record of Anna arrives does the
+hub hold two children born the same day at the same home with the same surname. From
+then on both are held as one of a multiple birth, and the earlier link is a doubt a
+person answers (unlink, which withdraws the entry, or settle, which keeps it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+
+from hub.application.facts import AgencyFact, SubjectRef
+from hub.application.hub_app import HubApplication, InboundMessage
+from hub.domain.chronology import ChronologyEntry
+from hub.domain.identity import Demographics
+
+WHEN = "2026-11-02T10:00:00+00:00"
+
+
+def _fact(
+    reference: str, agency: str, keys: tuple[str, ...], given: str, postcode: str = "EQ1 2ZF"
+) -> AgencyFact:
+    entry = ChronologyEntry(
+        event_id=f"event-{reference}",
+        agency=agency,
+        kind="unscheduled-care-arrival" if agency == "EMERGENCY_CARE" else "school-absence",
+        occurred_at=WHEN,
+        recorded_at=WHEN,
+        summary="record",
+        source_organisation="ORG",
+        source_reference=reference,
+    )
+    demographics = Demographics(given, "Chapman", "2013-07-21", postcode)
+    return AgencyFact(
+        event_id=entry.event_id,
+        agency=agency,
+        subjects=(SubjectRef(keys=keys, demographics=demographics),),
+        entry=entry,
+    )
+
+
+ANA_AT_SCHOOL = _fact("ana-school", "SCHOOL", ("upn/N992374917094",), "Ana")
+ANNA_AT_AE_AS_ANA = _fact("anna-ae", "EMERGENCY_CARE", ("local/EMERGENCY_CARE/RXX01/ae-1",), "Ana")
+ANNA_AT_SCHOOL = _fact("anna-school", "SCHOOL", ("upn/R992337917399",), "Anna")
+
+
+@pytest.fixture
+def app() -> Iterator[HubApplication]:
+    hub = HubApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield hub
+    hub.close()
+
+
+def _ingest(app: HubApplication, *facts: AgencyFact) -> None:
+    app.ingest([InboundMessage("t", 0, n, b"", fact) for n, fact in enumerate(facts)], None)
+
+
+def _entry_ids(app: HubApplication, child_id: UUID) -> list[str]:
+    return [entry.event_id for entry in app.get_child(child_id).chronology()]
+
+
+def test_the_twin_arriving_puts_the_earlier_demographic_link_to_a_person(
+    app: HubApplication,
+) -> None:
+    """The typo'd A&E record was linked to Ana; Anna's arrival makes it a doubt on Ana."""
+    _ingest(app, ANA_AT_SCHOOL, ANNA_AT_AE_AS_ANA)
+    ana = app.find_child("upn/N992374917094")
+    assert ["event-ana-school", "event-anna-ae"] == _entry_ids(app, ana.id)
+    assert [] == app.doubted_children()
+
+    _ingest(app, ANNA_AT_SCHOOL)
+    anna = app.find_child("upn/R992337917399")
+    assert anna.id != ana.id
+    [doubted] = app.doubted_children()
+    assert doubted.id == ana.id
+    [doubt] = doubted.identity_doubts()
+    assert doubt["born_with"] == str(anna.id)
+    assert {"local/EMERGENCY_CARE/RXX01/ae-1": ["event-anna-ae"]} == doubt["links"]
+    assert app.get_child(ana.id).demographics.multiple_birth
+    assert app.get_child(anna.id).demographics.multiple_birth
+
+
+def test_after_the_twin_is_known_an_exact_match_waits_for_a_person(app: HubApplication) -> None:
+    """With a twin Zara known, a hospital's record "Ana" is no longer linked on names.
+
+    Zara's name is nothing like Ana's, so only the multiple birth holds the record back.
+    """
+    zara = _fact("zara-school", "SCHOOL", ("upn/R992337917399",), "Zara")
+    _ingest(app, ANA_AT_SCHOOL, zara)
+    again = _fact("ae-2", "EMERGENCY_CARE", ("local/EMERGENCY_CARE/RYY02/ae-9",), "Ana")
+    _ingest(app, again)
+    ana = app.find_child("upn/N992374917094")
+    assert "event-ae-2" not in _entry_ids(app, ana.id)
+    [case] = app.open_cases()
+    assert "multiple birth" in case.reason
+
+
+def test_unlinking_the_doubted_identifier_withdraws_the_record_it_brought(
+    app: HubApplication,
+) -> None:
+    """The person finds the record was Anna's: the entry leaves Ana's chronology, the doubt goes."""
+    _ingest(app, ANA_AT_SCHOOL, ANNA_AT_AE_AS_ANA, ANNA_AT_SCHOOL)
+    ana = app.find_child("upn/N992374917094")
+    withdrawn = app.unlink_identifier(
+        ana.id, "local/EMERGENCY_CARE/RXX01/ae-1", "operator:test", "it was her twin"
+    )
+    assert ["event-anna-ae"] == [entry.event_id for entry in withdrawn]
+    assert ["event-ana-school"] == _entry_ids(app, ana.id)
+    assert [] == app.doubted_children()
+    assert [] == app.get_child(ana.id).identity_doubts()
+
+
+def test_a_settled_doubt_stays_settled(app: HubApplication) -> None:
+    """Kept by a person, the link is not doubted again when the child's details change."""
+    _ingest(app, ANA_AT_SCHOOL, ANNA_AT_AE_AS_ANA, ANNA_AT_SCHOOL)
+    ana = app.find_child("upn/N992374917094")
+    app.settle_identity_doubts(ana.id, "operator:test", "hospital confirmed it was Ana")
+    assert [] == app.doubted_children()
+    moved = _fact("ana-moved", "SCHOOL", ("upn/N992374917094",), "Ana", postcode="EQ9 9ZZ")
+    _ingest(app, moved)
+    assert [] == app.doubted_children()
+    assert "event-anna-ae" in _entry_ids(app, ana.id)
+
+
+def test_children_born_the_same_day_at_one_home_with_other_surnames_are_not_twins(
+    app: HubApplication,
+) -> None:
+    """Same date of birth and postcode, another family: no flag and no doubt."""
+    other = AgencyFact(
+        event_id="event-other",
+        agency="SCHOOL",
+        subjects=(
+            SubjectRef(
+                keys=("upn/A123456789012",),
+                demographics=Demographics("Ana", "Okafor", "2013-07-21", "EQ1 2ZF"),
+            ),
+        ),
+        entry=ANA_AT_SCHOOL.entry.__class__(
+            **{**ANA_AT_SCHOOL.entry.__dict__, "event_id": "event-other"}
+        ),
+    )
+    _ingest(app, ANA_AT_SCHOOL, ANNA_AT_AE_AS_ANA, other)
+    assert [] == app.doubted_children()
+    assert not app.get_child(app.find_child("upn/N992374917094").id).demographics.multiple_birth
