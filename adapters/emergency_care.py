@@ -1,48 +1,81 @@
-"""A&E adapter: HL7 v2 ADT A04 (registration) and A03 (discharge) -> ``EmergencyAttendance``."""
+"""A&E adapter: HL7 v2 ADT (A01/A04, A08, A03, A11, A13) -> ``EmergencyAttendance`` (v3).
+
+MSH, EVN, PID, PD1 and PV1 are read by position with the standard data types (HD, CX,
+XPN, XAD, XON, PL, TS); ``ZSG`` is our local Z-segment (docs/native-formats.md) and is
+optional: without it the attendance carries no safeguarding flags. Every date-time is
+read exactly at its precision and offset (``adapters.hl7_time``); one without an offset
+is the sending facility's local time, in the zone ``HUB_AE_TIME_ZONE`` names
+(``Europe/London`` by default).
+
+Record references: an arrival (A01/A04) is ``<site>/<visit>/<trigger>`` and a discharge
+``<site>/<visit>/A03``, one of each per visit, so a re-sent one is recognised. An update
+or a cancellation is ``<site>/<visit>/<trigger>/<digest>``, the digest taken over the
+message without its control id and creation time: each distinct update is published
+once, and an identical re-send (even with a new control id) is recognised.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters import fields as f
 from adapters.envelope import envelope, message_key, subject
-from adapters.hl7 import Hl7Message, split_messages
+from adapters.hl7 import Hl7Message, read_file
+from adapters.hl7_tables import (
+    CATEGORIES,
+    DISCHARGE_DISPOSITION,
+    EMERGENCY_CLASS,
+    EVENT_REASON,
+    FINE_DISPOSITION,
+    SEX,
+    SITE_TYPES,
+    TRIGGERS,
+)
+from adapters.hl7_time import DEFAULT_TIME_ZONE, time_zone
 from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
 
 AGENCY = "EMERGENCY_CARE"
 SCHEMA = "EmergencyAttendance"
-
-TRIGGERS = {"A04": "REGISTERED", "A03": "DISCHARGED"}
-SITE_TYPES = {"ED": "EMERGENCY_DEPARTMENT", "MIU": "MINOR_INJURY_UNIT", "WIC": "WALK_IN_CENTRE"}
-CATEGORIES = {
-    "first": "FIRST",
-    "unplanned-follow-up": "UNPLANNED_FOLLOW_UP",
-    "planned-follow-up": "PLANNED_FOLLOW_UP",
-}
-DISPOSITIONS = {
-    "home": "HOME",
-    "admitted": "ADMITTED",
-    "transferred": "TRANSFERRED",
-    "left-before-treatment": "LEFT_BEFORE_TREATMENT",
-    "self-discharge": "SELF_DISCHARGE",
-    "referred-to-social-care": "REFERRED_TO_SOCIAL_CARE",
-}
+TIME_ZONE_VARIABLE = "HUB_AE_TIME_ZONE"
+_VERSION = re.compile(r"2\.[3-9](\.\d+)?")
+_ONE_PER_VISIT = frozenset({"A01", "A04", "A03"})
+_SINGLE = ("MSH", "EVN", "PID", "PD1", "PV1", "ZSG")
+_UNIDENTIFYING = frozenset({"MSH-7", "MSH-10"})  # a re-send may change these, nothing else
 
 
-def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:
-    """Read an HL7 batch; every message becomes an event or a rejection, never nothing."""
+def sending_time_zone() -> ZoneInfo:
+    """The sending facility's time zone, for date-times sent without an offset."""
+    return time_zone(os.environ.get(TIME_ZONE_VARIABLE) or DEFAULT_TIME_ZONE)
+
+
+def parse_file(
+    path: Path, *, now: datetime | None = None, zone: ZoneInfo | None = None
+) -> ParsedExport:
+    """Read an HL7 file; every message becomes an event or a rejection, never nothing."""
     now = now or datetime.now(UTC)
+    zone = zone or sending_time_zone()
     export = ParsedExport()
-    for message in split_messages(path.read_text(encoding="utf-8")):
+    hl7_file = read_file(path.read_text(encoding="utf-8"))
+    for line, problem in hl7_file.envelope_problems:
+        export.rejected.append(
+            RejectedRecord(str(path), f"line {line}", problem.field_name, problem.reason)
+        )
+    for message in hl7_file.messages:
         try:
-            export.events.append(_event(message, now=now))
+            if message.problem is not None:
+                raise message.problem
+            export.events.append(_event(message, now=now, zone=zone))
         except FieldError as error:
             export.rejected.append(
                 RejectedRecord(
                     file=str(path),
-                    location=f"line {message.line}",
+                    location=f"line {_line(message, error.field_name)}",
                     field=error.field_name,
                     reason=error.reason,
                     record_reference=_reference_or_none(message),
@@ -51,84 +84,165 @@ def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:
     return export
 
 
-def _event(message: Hl7Message, *, now: datetime) -> OutboundEvent:
-    message.require_segment("MSH")
-    message.require_segment("PID")
-    message.require_segment("PV1")
-    message.require_segment("ZSG")
-    trigger = f.one_of("MSH-9", message.get("MSH-9", 2), {k: k for k in TRIGGERS})
-    site_code = f.required("MSH-4", message.get("MSH-4"))
-    visit = f.required("PV1-19", message.get("PV1-19"))
-    reference = f"{site_code}/{visit}/{trigger}"
+def _event(message: Hl7Message, *, now: datetime, zone: ZoneInfo) -> OutboundEvent:
+    for segment_id in ("MSH", "EVN", "PID", "PV1"):
+        message.require_segment(segment_id)
+    message.require_single(*_SINGLE)
+    trigger = _trigger(message)
+    site_code = f.required("MSH-4", message.get("MSH-4", 1))
+    visit = f.required("PV1-19", message.get("PV1-19", 1))
+    patient_class = f.required("PV1-2", message.get("PV1-2"))
+    if patient_class != EMERGENCY_CLASS:
+        raise FieldError("PV1-2", f"patient class {patient_class!r} is not E (emergency)")
 
-    nhs_number, mrn = _identifiers(message)
-    arrival = f.hl7_datetime("PV1-44", message.get("PV1-44"), now=now)
-    discharge_time = discharge_status = None
-    occurred_at = arrival
-    if trigger == "A03":
-        discharge_time = f.hl7_datetime("PV1-45", message.get("PV1-45"), now=now)
-        discharge_status = f.one_of("PV1-36", message.get("PV1-36"), DISPOSITIONS)
+    def when(ref: str, text: str | None = None) -> datetime:
+        value = message.get(ref, 1) if text is None else text
+        return f.hl7_datetime(ref, value, now=now, zone=zone)
+
+    attendance_event, _ = TRIGGERS[trigger]
+    arrival = when("PV1-44")
+    recorded_ref = "EVN-2" if message.get("EVN-2", 1) else "MSH-7"
+    recorded_at = when(recorded_ref)
+    occurred_ref = "EVN-6" if message.get("EVN-6", 1) else recorded_ref
+    occurred_at = arrival if attendance_event == "REGISTERED" else when(occurred_ref)
+    discharge_time = None
+    if message.get("PV1-45", 1):
+        discharge_time = when("PV1-45")
         if discharge_time < arrival:
             raise FieldError("PV1-45", "discharge time is before arrival time")
+    if trigger == "A03":
+        if discharge_time is None:
+            raise FieldError("PV1-45", "required field is missing")
         occurred_at = discharge_time
-    recorded_text = message.get("EVN-2") or message.get("MSH-7")
-    recorded_at = f.hl7_datetime("EVN-2", recorded_text, now=now)
+    cancellation_reason = None
+    if attendance_event.endswith("_CANCELLED"):
+        code = f.optional(message.get("EVN-4", 1))
+        cancellation_reason = (
+            "no reason given" if code is None else f.one_of("EVN-4", code, EVENT_REASON)
+        )
 
-    date_of_birth = f.hl7_date("PID-7", message.get("PID-7"), now=now)
+    nhs_number, local_id = _identifiers(message)
     subject_fields = subject(
         nhs_number=nhs_number,
-        local_id=mrn,
+        local_id=local_id,
         given_name=f.optional(message.get("PID-5", 2)),
-        family_name=f.optional(message.get("PID-5", 1)),
-        date_of_birth=date_of_birth,
-        sex=f.optional(message.get("PID-8")),
+        family_name=f.optional(message.get("PID-5", 1).split("&")[0]),
+        date_of_birth=f.hl7_date("PID-7", message.get("PID-7", 1), now=now),
+        sex=_sex(message),
         postcode=f.optional(message.get("PID-11", 5)),
     )
-    labels = [label for label in message.get("ZSG-6").split("~") if label]
+    zsg = message.has("ZSG")
     record: dict[str, Any] = {
         "envelope": envelope(
             agency=AGENCY,
-            source_system=f.required("MSH-3", message.get("MSH-3")),
+            source_system=f.required("MSH-3", message.get("MSH-3", 1)),
             source_organisation=site_code,
-            record_reference=reference,
+            record_reference=_reference(message, site_code, visit, trigger),
             occurred_at=occurred_at,
             recorded_at=recorded_at,
             subject_fields=subject_fields,
-            sensitivity_labels=labels,
+            sensitivity_labels=[r[0] for r in message.repetitions("ZSG-6") if r[0]],
         ),
-        "attendance_event": TRIGGERS[trigger],
+        "attendance_event": attendance_event,
+        "trigger_event": trigger,
         "site_code": site_code,
-        "site_name": f.required("PV1-3.9", message.get("PV1-3", 9)),
-        "site_type": f.one_of("PV1-3.1", message.get("PV1-3", 1), SITE_TYPES),
+        "site_name": f.optional(message.get("PV1-3", 9)) or site_code,
+        "site_type": SITE_TYPES.get(message.get("PV1-3", 1)),
         "attendance_reference": visit,
         "arrival_time": arrival,
-        "attendance_category": f.one_of("ZSG-1", message.get("ZSG-1"), CATEGORIES),
-        "injury": f.yes_no("ZSG-2", message.get("ZSG-2")),
-        "safeguarding_concern_raised": f.yes_no("ZSG-3", message.get("ZSG-3")),
-        "suspected_non_accidental_injury": f.yes_no("ZSG-4", message.get("ZSG-4")),
-        "examination_refused": f.yes_no("ZSG-5", message.get("ZSG-5")),
-        "discharge_status": discharge_status,
+        "attendance_category": _category(message) if zsg else None,
+        "injury": _flag(message, "ZSG-2"),
+        "safeguarding_concern_raised": _flag(message, "ZSG-3"),
+        "suspected_non_accidental_injury": _flag(message, "ZSG-4"),
+        "examination_refused": _flag(message, "ZSG-5"),
+        **_disposition(message),
         "discharge_time": discharge_time,
-        "registered_gp_practice": f.optional(message.get("PD1-3", 3)),
+        "cancellation_reason": cancellation_reason,
+        "registered_gp_practice": f.optional(message.get("PD1-3", 10)),
         "registered_gp_practice_name": f.optional(message.get("PD1-3", 1)),
         **_multiple_birth(message),
     }
     return OutboundEvent(SCHEMA, record, message_key(AGENCY, site_code, subject_fields))
 
 
-def _identifiers(message: Hl7Message) -> tuple[str | None, str]:
-    """NHS number (optional, check digit verified) and the site's MRN (required) from PID-3."""
+def _trigger(message: Hl7Message) -> str:
+    """MSH-9 is ``ADT^<trigger>[^<structure>]``; EVN-1, when sent, names the same trigger."""
+    version = f.required("MSH-12", message.get("MSH-12", 1))
+    if not _VERSION.fullmatch(version):
+        raise FieldError("MSH-12", f"HL7 version {version!r} is not 2.3 or later")
+    kind = message.get("MSH-9", 1)
+    if kind != "ADT":
+        raise FieldError("MSH-9", f"message type {kind!r} is not ADT")
+    trigger = f.one_of("MSH-9", message.get("MSH-9", 2), {k: k for k in TRIGGERS})
+    structure = message.get("MSH-9", 3)
+    if structure and structure != TRIGGERS[trigger][1]:
+        raise FieldError(
+            "MSH-9", f"{trigger} has structure {TRIGGERS[trigger][1]}, not {structure}"
+        )
+    evn_trigger = message.get("EVN-1")
+    if evn_trigger and evn_trigger != trigger:
+        raise FieldError("EVN-1", f"{evn_trigger!r} does not match MSH-9 trigger {trigger}")
+    return trigger
+
+
+def _identifiers(message: Hl7Message) -> tuple[str | None, str | None]:
+    """The NHS number (CX type NH, authority NHS; check digit verified) and a local id.
+
+    Any other identifier type (MR, PI, PT, AN...) is a local id of the site; the medical
+    record number is preferred, then the first other one, named with its type.
+    """
     nhs_number: str | None = None
-    mrn: str | None = None
-    for repetition in message.repetitions("PID-3"):
-        components = repetition.split("^")
-        value = components[0]
+    local: dict[str, str] = {}
+    for components in message.repetitions("PID-3"):
+        value = components[0].strip()
+        authority = components[3].split("&")[0] if len(components) > 3 else ""
         kind = components[4] if len(components) > 4 else ""
-        if kind == "NH":
+        if not value:
+            continue
+        if kind == "NH" and authority.upper() == "NHS":
             nhs_number = f.nhs_number("PID-3", value)
-        elif kind == "MR":
-            mrn = value
-    return nhs_number, f.required("PID-3 (MR)", mrn)
+        elif kind:
+            local.setdefault(kind, value)
+        else:
+            raise FieldError("PID-3", "identifier has no type (CX.5), e.g. MR, NH, PI")
+    if not local and nhs_number is None:
+        raise FieldError("PID-3", "no patient identifier")
+    if "MR" in local:
+        return nhs_number, local["MR"]
+    if local:
+        kind, value = next(iter(local.items()))
+        return nhs_number, f"{kind}:{value}"
+    return nhs_number, None
+
+
+def _sex(message: Hl7Message) -> str | None:
+    text = f.optional(message.get("PID-8"))
+    if text is None:
+        return None
+    if text not in SEX:
+        raise FieldError("PID-8", f"{text!r} is not in HL7 table 0001 ({', '.join(SEX)})")
+    return text
+
+
+def _category(message: Hl7Message) -> str | None:
+    text = f.optional(message.get("ZSG-1"))
+    return None if text is None else f.one_of("ZSG-1", text, CATEGORIES)
+
+
+def _flag(message: Hl7Message, ref: str) -> bool:
+    """A ZSG flag: ``Y`` or ``N``; absent (no ZSG, or an empty field) is not flagged."""
+    text = f.optional(message.get(ref))
+    return False if text is None else f.yes_no(ref, text)
+
+
+def _disposition(message: Hl7Message) -> dict[str, Any]:
+    """PV1-36 from table 0112, refined by our ZSG-7 when sent."""
+    code = f.optional(message.get("PV1-36"))
+    status = None if code is None else f.one_of("PV1-36", code, DISCHARGE_DISPOSITION)
+    fine = f.optional(message.get("ZSG-7"))
+    if fine is not None:
+        status = f.one_of("ZSG-7", fine, FINE_DISPOSITION)
+    return {"discharge_status": status, "discharge_disposition_code": code}
 
 
 def _multiple_birth(message: Hl7Message) -> dict[str, Any]:
@@ -143,6 +257,39 @@ def _multiple_birth(message: Hl7Message) -> dict[str, Any]:
     return {"multiple_birth": multiple, "birth_order": order}
 
 
+def _reference(message: Hl7Message, site: str, visit: str, trigger: str) -> str:
+    base = f"{site}/{visit}/{trigger}"
+    if trigger in _ONE_PER_VISIT:
+        return base
+    return f"{base}/{_digest(message)}"
+
+
+def _digest(message: Hl7Message) -> str:
+    """What the message says, without what a re-send of it may change (MSH-7, MSH-10)."""
+    d = message.delimiters
+    parts = []
+    for segment in message.segments:
+        values = list(segment.fields)
+        if values[0] == "MSH":
+            for ref in _UNIDENTIFYING:
+                index = int(ref.split("-")[1]) - 1
+                if index < len(values):
+                    values[index] = ""
+        parts.append(d.field.join(values).rstrip(d.field))
+    return hashlib.sha256("\r".join(parts).encode()).hexdigest()[:16]
+
+
+def _line(message: Hl7Message, field_name: str) -> int:
+    """The line of the segment a field belongs to (the message's first line otherwise)."""
+    segment_id = field_name[:3]
+    return message.line_of(segment_id) if segment_id.isalnum() else message.line
+
+
 def _reference_or_none(message: Hl7Message) -> str | None:
-    site, visit, trigger = message.get("MSH-4"), message.get("PV1-19"), message.get("MSH-9", 2)
+    """The message's reference as far as it can be read, for the rejection report."""
+    try:
+        site, visit = message.get("MSH-4", 1), message.get("PV1-19", 1)
+        trigger = message.get("MSH-9", 2)
+    except FieldError:
+        return None
     return f"{site}/{visit}/{trigger}" if site and visit and trigger else None

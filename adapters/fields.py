@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from adapters import hl7_time
 from adapters.records import FieldError
 from hub.domain.identifiers import nhs_number_is_valid, normalise_nhs_number, upn_is_valid
 
@@ -64,23 +66,15 @@ def iso_datetime(field_name: str, value: str | None, *, now: datetime) -> dateti
 
 
 def hl7_date(field_name: str, value: str | None, *, now: datetime) -> date:
-    text = required(field_name, value)
-    try:
-        parsed = datetime.strptime(text[:8], "%Y%m%d").date()
-    except ValueError:
-        raise FieldError(field_name, f"not an HL7 date (YYYYMMDD): {text!r}") from None
+    """An HL7 DT (``YYYYMMDD``, or a DTM whose date is taken), not in the future."""
+    parsed = hl7_time.parse_date(field_name, required(field_name, value))
     return not_in_future_date(field_name, parsed, now=now)
 
 
-def hl7_datetime(field_name: str, value: str | None, *, now: datetime) -> datetime:
-    text = required(field_name, value)
-    for layout in ("%Y%m%d%H%M%S", "%Y%m%d%H%M"):
-        try:
-            parsed = datetime.strptime(text[: len(layout) + 2], layout).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-        return not_in_future(field_name, parsed, now=now)
-    raise FieldError(field_name, f"not an HL7 date-time (YYYYMMDDHHMM[SS]): {text!r}")
+def hl7_datetime(field_name: str, value: str | None, *, now: datetime, zone: ZoneInfo) -> datetime:
+    """An HL7 DTM of any precision, as the UTC instant it states (``adapters.hl7_time``)."""
+    parsed = hl7_time.parse_dtm(field_name, required(field_name, value), zone)
+    return not_in_future(field_name, parsed, now=now)
 
 
 def not_in_future(field_name: str, value: datetime, *, now: datetime) -> datetime:

@@ -30,7 +30,12 @@ class AgencyAdapter:
 ADAPTERS = {
     adapter.name: adapter
     for adapter in (
-        AgencyAdapter("ae", "HL7 v2 ADT A04/A03", emergency_care.parse_file, topics.EMERGENCY_CARE),
+        AgencyAdapter(
+            "ae",
+            "HL7 v2 ADT A01/A03/A04/A08/A11/A13",
+            emergency_care.parse_file,
+            topics.EMERGENCY_CARE,
+        ),
         AgencyAdapter(
             "police", "domestic abuse notification JSON", police.parse_file, topics.POLICE
         ),

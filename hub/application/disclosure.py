@@ -60,7 +60,8 @@ class DisclosureService:
         shown: list[dict[str, Any]] = []
         records: list[dict[str, Any]] = []
         grant = active_grant(self._audit, recipient.id, str(child.id))
-        for entry in child.chronology():
+        # Entries their source withdrew are shown too, marked withdrawn with the reason.
+        for entry in child.chronology(with_withdrawn=True):
             if grant is not None:
                 decision = decide_under_break_glass(self._policy, recipient, entry, grant.case_id)
             else:

@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identity import Demographics
+from hub.domain.withdrawal import Update, Withdrawal
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,7 @@ class AgencyFact:
     household_fanout: str | None = None
     plan_change: PlanChange | None = None
     professionals: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    # An update joins the chronology only if it changes what it updates.
+    update: Update | None = None
+    # A cancellation: the agency withdraws earlier entries instead of adding ``entry``.
+    withdrawal: Withdrawal | None = None

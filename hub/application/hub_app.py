@@ -268,7 +268,12 @@ class HubApplication(Application[UUID]):
         # Effects first (plan, looked-after, professionals), so that whatever reads the
         # chronology as of this entry (alert rules) sees the child as the record left it.
         self._apply_effects(child, fact)
-        child.record_entry(entry.resolved(via, details))
+        if fact.withdrawal is not None:
+            child.withdraw(fact.withdrawal)
+        elif fact.update is not None:
+            child.record_update(entry.resolved(via, details), fact.update)
+        else:
+            child.record_entry(entry.resolved(via, details))
 
     def _link_subject(
         self,

@@ -2,7 +2,8 @@
 
 Everything known about a child is an event on this aggregate, so nothing is
 ever lost (requirement C1): entries are appended, corrections are further
-events (an entry withdrawn after an identity unlink says why).
+events (an entry withdrawn after an identity unlink says why; an entry its agency
+cancelled stays in the chronology, marked withdrawn with the reason).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identity import Demographics
+from hub.domain.withdrawal import Update, Withdrawal
 
 MOVABLE_DETAILS = frozenset({"postcode", "household_reference"})
 CHILD_NAMESPACE = UUID("4d3a7a52-2b7e-5d0b-9c51-0c6a1f0e9b11")
@@ -230,9 +232,57 @@ class Child(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Child)
-            aggregate.entries.append(ChronologyEntry.from_dict(self.entry))
+            entry = ChronologyEntry.from_dict(self.entry)
             aggregate.event_ids.add(self.entry["event_id"])
             aggregate._note_how_linked(self.entry)
+            # Most children have no withdrawals: read without creating the attribute.
+            for data in aggregate.__dict__.get("withdrawals", ()):
+                withdrawal = Withdrawal.from_dict(data)
+                if withdrawal.covers(entry):  # the cancellation reached the hub first
+                    aggregate.withdrawn_entries.append(withdrawal.mark(entry))
+                    return
+            aggregate.entries.append(entry)
+
+    def record_update(self, entry: ChronologyEntry, update: Update) -> bool:
+        """Record an update only if it changes what the chronology says (``Update``)."""
+        if entry.event_id in self.event_ids or not update.changes(entry, self.entries):
+            return False
+        return self.record_entry(entry)
+
+    def withdraw(self, withdrawal: Withdrawal) -> list[ChronologyEntry]:
+        """An agency withdrew its entries: they are kept, marked, out of the active chronology.
+
+        Returns the entries withdrawn now (none when the withdrawal was already recorded).
+        """
+        if withdrawal.event_id in self.event_ids:
+            return []
+        covered = [e for e in self.entries if withdrawal.covers(e)]
+        self.trigger_event(self.EntriesWithdrawn, withdrawal=withdrawal.to_dict())
+        return covered
+
+    class EntriesWithdrawn(Aggregate.Event):
+        """The source withdrew entries (a cancellation): each is kept, marked with why."""
+
+        withdrawal: dict[str, Any]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Child)
+            withdrawal = Withdrawal.from_dict(self.withdrawal)
+            aggregate.event_ids.add(withdrawal.event_id)
+            aggregate.__dict__.setdefault("withdrawals", []).append(dict(self.withdrawal))
+            kept = []
+            for entry in aggregate.entries:
+                if withdrawal.covers(entry):
+                    aggregate.withdrawn_entries.append(withdrawal.mark(entry))
+                else:
+                    kept.append(entry)
+            aggregate.entries = kept
+
+    @property
+    def withdrawn_entries(self) -> list[ChronologyEntry]:
+        """Entries their source withdrew, marked (a snapshot from before they existed has none)."""
+        found: list[ChronologyEntry] = self.__dict__.setdefault("_withdrawn_entries", [])
+        return found
 
     def _note_how_linked(self, entry: dict[str, Any]) -> None:
         pending: list[str] = self._identity_state("pending_demographic_keys", list)
@@ -247,9 +297,13 @@ class Child(Aggregate):
         self.entries = [e for e in self.entries if e.event_id != event_id]
         self.event_ids.discard(event_id)
 
-    def chronology(self) -> list[ChronologyEntry]:
-        """Entries in the order things happened (then the order they were recorded)."""
-        return sorted(self.entries, key=lambda e: (e.occurred_at, e.recorded_at, e.event_id))
+    def chronology(self, *, with_withdrawn: bool = False) -> list[ChronologyEntry]:
+        """Entries in the order things happened (then the order they were recorded).
+
+        ``with_withdrawn`` adds the entries their source withdrew, each marked so.
+        """
+        entries = self.entries + self.withdrawn_entries if with_withdrawn else self.entries
+        return sorted(entries, key=lambda e: (e.occurred_at, e.recorded_at, e.event_id))
 
     # Plans and status (C2, C4) --------------------------------------------------------------
 

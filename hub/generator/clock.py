@@ -1,8 +1,9 @@
 """Time in England: local (GMT/BST) wall-clock times, and the formats the feeds use.
 
-CSV and JSON feeds carry local time with its offset (``+00:00`` or ``+01:00``); HL7 carries
-UTC. British Summer Time runs from 01:00 UTC on the last Sunday in March to 01:00 UTC on
-the last Sunday in October.
+CSV and JSON feeds carry local time with its offset (``+00:00`` or ``+01:00``), and HL7 the
+same local time with its offset as HL7 writes it (``+0000`` or ``+0100``). British Summer
+Time runs from 01:00 UTC on the last Sunday in March to 01:00 UTC on the last Sunday in
+October.
 """
 
 from __future__ import annotations
@@ -63,5 +64,5 @@ def iso(instant: datetime) -> str:
 
 
 def hl7(instant: datetime) -> str:
-    """HL7 date-time in UTC: ``YYYYMMDDHHMMSS``."""
-    return instant.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    """HL7 date-time in England's local time with its offset: ``YYYYMMDDHHMMSS+ZZZZ``."""
+    return to_local(instant).strftime("%Y%m%d%H%M%S%z")

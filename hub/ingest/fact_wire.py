@@ -17,6 +17,7 @@ from typing import Any
 from hub.application.facts import AgencyFact, PlanChange, SubjectRef
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identity import Demographics
+from hub.domain.withdrawal import Update, Withdrawal
 
 Flat = tuple[Any, ...]
 
@@ -25,6 +26,8 @@ _DEMOGRAPHIC_FIELDS = tuple(f.name for f in fields(Demographics))
 _PLAN_FIELDS = tuple(f.name for f in fields(PlanChange))
 _SUBJECT_FIELDS = tuple(f.name for f in fields(SubjectRef))
 _FACT_FIELDS = tuple(f.name for f in fields(AgencyFact))
+_UPDATE_FIELDS = tuple(f.name for f in fields(Update))
+_WITHDRAWAL_FIELDS = tuple(f.name for f in fields(Withdrawal))
 
 _new = object.__new__
 
@@ -49,6 +52,12 @@ def flatten(fact: AgencyFact) -> Flat:
         if fact.plan_change is None
         else tuple(getattr(fact.plan_change, name) for name in _PLAN_FIELDS),
         fact.professionals,
+        None
+        if fact.update is None
+        else tuple(getattr(fact.update, name) for name in _UPDATE_FIELDS),
+        None
+        if fact.withdrawal is None
+        else tuple(getattr(fact.withdrawal, name) for name in _WITHDRAWAL_FIELDS),
     )
 
 
@@ -61,7 +70,17 @@ def _build(cls: type[Any], names: tuple[str, ...], values: tuple[Any, ...]) -> A
 
 def unflatten(flat: Flat) -> AgencyFact:
     """The fact ``flatten`` was given (equal to it, field for field)."""
-    event_id, agency, subjects, entry, household_fanout, plan_change, professionals = flat
+    (
+        event_id,
+        agency,
+        subjects,
+        entry,
+        household_fanout,
+        plan_change,
+        professionals,
+        update,
+        withdrawal,
+    ) = flat
     return _build(  # type: ignore[no-any-return]
         AgencyFact,
         _FACT_FIELDS,
@@ -80,6 +99,8 @@ def unflatten(flat: Flat) -> AgencyFact:
             household_fanout,
             None if plan_change is None else _build(PlanChange, _PLAN_FIELDS, plan_change),
             professionals,
+            None if update is None else _build(Update, _UPDATE_FIELDS, update),
+            None if withdrawal is None else _build(Withdrawal, _WITHDRAWAL_FIELDS, withdrawal),
         ),
     )
 

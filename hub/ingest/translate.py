@@ -15,6 +15,7 @@ from hub.application.facts import AgencyFact, PlanChange, SubjectRef
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identifiers import nhs_number_is_valid
 from hub.domain.identity import Demographics
+from hub.domain.withdrawal import Update, Withdrawal
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -107,40 +108,61 @@ def _single_subject(record: dict[str, Any]) -> tuple[SubjectRef, ...]:
     return (SubjectRef(keys=keys, demographics=demographics),)
 
 
+_ATTENDANCE_KINDS = {
+    "REGISTERED": "unscheduled-care-arrival",
+    "UPDATED": "unscheduled-care-update",
+    "DISCHARGED": "unscheduled-care-discharge",
+    "REGISTRATION_CANCELLED": "unscheduled-care-registration-cancelled",
+    "DISCHARGE_CANCELLED": "unscheduled-care-discharge-cancelled",
+}
+# What each cancellation withdraws of the same attendance.
+_CANCELS = {
+    "REGISTRATION_CANCELLED": (
+        "unscheduled-care-arrival",
+        "unscheduled-care-update",
+        "unscheduled-care-discharge",
+    ),
+    "DISCHARGE_CANCELLED": ("unscheduled-care-discharge",),
+}
+_ATTENDANCE_FLAGS = (
+    ("injury", "injury"),
+    ("safeguarding_concern_raised", "safeguarding concern raised"),
+    ("suspected_non_accidental_injury", "suspected non-accidental injury"),
+    ("examination_refused", "fuller examination refused"),
+)
+# An update (HL7 A08) is a new chronology entry when it changes a safeguarding flag.
+_ATTENDANCE_UPDATE = Update("attendance_reference", tuple(name for name, _ in _ATTENDANCE_FLAGS))
+
+
 def _emergency_attendance(record: dict[str, Any]) -> AgencyFact:
-    registered = record["attendance_event"] == "REGISTERED"
+    event = record["attendance_event"]
     subjects = _single_subject(record)
     if record.get("multiple_birth"):  # HL7 PID-24 (v2 of the schema)
         subjects = tuple(
             replace(s, demographics=replace(s.demographics, multiple_birth=True)) for s in subjects
         )
-    flags = [
-        label
-        for label, on in (
-            ("injury", record["injury"]),
-            ("safeguarding concern raised", record["safeguarding_concern_raised"]),
-            ("suspected non-accidental injury", record["suspected_non_accidental_injury"]),
-            ("fuller examination refused", record["examination_refused"]),
-        )
-        if on
-    ]
-    place = f"{record['site_name']} ({_words(record['site_type'])})"
-    if registered:
-        summary = f"Arrived at {place}; {_words(record['attendance_category'])} attendance"
-    else:
+    flags = [label for name, label in _ATTENDANCE_FLAGS if record[name]]
+    site_type = record["site_type"]
+    place = record["site_name"] + (f" ({_words(site_type)})" if site_type else "")
+    category = record["attendance_category"]
+    if event == "REGISTERED":
+        summary = f"Arrived at {place}" + (f"; {_words(category)} attendance" if category else "")
+    elif event == "UPDATED":
+        summary = f"Attendance at {place} updated"
+    elif event == "DISCHARGED":
         summary = f"Discharged from {place}: {_words(record['discharge_status'] or 'unknown')}"
-    if flags:
+    else:
+        what = "arrival" if event == "REGISTRATION_CANCELLED" else "discharge"
+        summary = f"Cancelled {what} at {place}: {record['cancellation_reason']}"
+    if flags and event in ("REGISTERED", "UPDATED", "DISCHARGED"):
         summary += "; " + "; ".join(flags)
     details = {
         "site_code": record["site_code"],
-        "site_type": record["site_type"],
+        "site_type": site_type,
         "attendance_reference": record["attendance_reference"],
         "arrival_time": _iso(record["arrival_time"]),
-        "attendance_category": record["attendance_category"],
-        "injury": record["injury"],
-        "safeguarding_concern_raised": record["safeguarding_concern_raised"],
-        "suspected_non_accidental_injury": record["suspected_non_accidental_injury"],
-        "examination_refused": record["examination_refused"],
+        "attendance_category": category,
+        **{name: record[name] for name, _ in _ATTENDANCE_FLAGS},
         "discharge_status": record["discharge_status"],
         "discharge_time": _iso(record["discharge_time"]),
     }
@@ -150,13 +172,28 @@ def _emergency_attendance(record: dict[str, Any]) -> AgencyFact:
             "code": record["registered_gp_practice"],
             "name": record["registered_gp_practice_name"],
         }
-    kind = "unscheduled-care-arrival" if registered else "unscheduled-care-discharge"
+    envelope = record["envelope"]
+    withdrawal = None
+    if event in _CANCELS:
+        withdrawal = Withdrawal(
+            event_id=str(envelope["event_id"]),
+            agency=envelope["source_agency"],
+            source_organisation=envelope["source_organisation"],
+            source_reference=envelope["record_reference"],
+            detail="attendance_reference",
+            value=record["attendance_reference"],
+            kinds=_CANCELS[event],
+            reason=f"{_words(event)}: {record['cancellation_reason']}",
+            recorded_at=envelope["recorded_at"].isoformat(),
+        )
     return AgencyFact(
-        event_id=str(record["envelope"]["event_id"]),
-        agency=record["envelope"]["source_agency"],
+        event_id=str(envelope["event_id"]),
+        agency=envelope["source_agency"],
         subjects=subjects,
-        entry=_entry(record, kind, summary, details),
+        entry=_entry(record, _ATTENDANCE_KINDS[event], summary, details),
         professionals=professionals,
+        update=_ATTENDANCE_UPDATE if event == "UPDATED" else None,
+        withdrawal=withdrawal,
     )
 
 

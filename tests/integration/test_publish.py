@@ -105,7 +105,7 @@ def test_publish_command_reports_rejects_and_exits_nonzero(
     captured = capsys.readouterr()
     assert status == 1
     assert "2 published" in captured.out
-    assert f"{path}:line 7: PID-3:" in captured.err
+    assert f"{path}:line 9: PID-3:" in captured.err
     [line] = rejects.read_text().splitlines()
     assert json.loads(line)["field"] == "PID-3"
 

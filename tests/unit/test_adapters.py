@@ -45,12 +45,12 @@ def test_hl7_accepts_newline_separated_segments(tmp_path: Path) -> None:
 
 
 def test_hl7_bad_check_digit_is_reported_with_line_and_field(tmp_path: Path) -> None:
-    """A message with an invalid NHS number is rejected with its line and field; others go on."""
+    """A message with an invalid NHS number is rejected at its PID line, with the field."""
     text = native.HL7_GOOD_A04 + native.HL7_BAD_NHS + native.HL7_GOOD_A03
     export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text))
     assert len(export.events) == 2
     [rejected] = export.rejected
-    assert (rejected.location, rejected.field) == ("line 7", "PID-3")
+    assert ("line 9", "PID-3") == (rejected.location, rejected.field)
     assert "modulus-11" in rejected.reason
     assert "9434765918" not in rejected.describe()
 

@@ -163,10 +163,12 @@ def test_a_hung_helper_is_given_up_on(values: list[bytes], monkeypatch: pytest.M
     """A slice not back within the timeout is decoded by the worker; later ones too."""
     from hub.ingest import decoder_process
 
-    monkeypatch.setattr(decoder_process, "HELPER_TIMEOUT_S", 0.5)
     decoder = DecoderProcess(1)
     try:
-        decoder.submit(values[:5]).get(0)  # the helper is up
+        # The helper is up (under the default timeout: starting it can take seconds on a
+        # busy machine); only then is the timeout shortened for the hung slice.
+        decoder.submit(values[:5]).get(0)
+        monkeypatch.setattr(decoder_process, "HELPER_TIMEOUT_S", 0.5)
         helper = next(iter(decoder._executor._processes))  # type: ignore[union-attr]
         os.kill(helper, signal.SIGSTOP)
         stuck = decoder.submit(values[:50])

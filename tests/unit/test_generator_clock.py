@@ -18,9 +18,9 @@ def test_winter_dates_carry_the_gmt_offset() -> None:
     assert clock.iso(clock.local(date(2026, 11, 23), 9 * 60)) == "2026-11-23T09:00:00+00:00"
 
 
-def test_hl7_times_are_utc() -> None:
-    """09:00 BST is 08:00 UTC in HL7."""
-    assert clock.hl7(clock.local(date(2026, 7, 1), 9 * 60)) == "20260701080000"
+def test_hl7_times_carry_the_local_offset() -> None:
+    """09:00 BST is written as local time with its offset, as HL7 v2.5.1 DTM allows."""
+    assert "20260701090000+0100" == clock.hl7(clock.local(date(2026, 7, 1), 9 * 60))
 
 
 def test_today_in_england_follows_local_midnight() -> None:

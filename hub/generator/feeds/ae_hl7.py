@@ -1,5 +1,9 @@
 """A&E feed: HL7 v2.5.1 ADT A04 at registration and A03 at discharge, per site and visit.
 
+Valid v2.5.1 (checked by hl7apy in strict mode in the tests): every TS carries its offset,
+the GP practice code is in PD1-3's XON.10, PV1-36 is from table 0112, and our finer
+disposition goes in ZSG-7 of our local ZSG segment.
+
 Each site registers a child once (its MRN, its spelling of the name); the NHS number is in
 about 90% of messages (a trace after registration sometimes adds it to the A03).
 """
@@ -10,6 +14,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from adapters.hl7_tables import DISPOSITION_CODE
 from hub.generator import clock
 from hub.generator.activity.visits import Visit
 from hub.generator.feeds.identity import Habits, RecordedPerson, record_person
@@ -102,7 +107,7 @@ class AeFeed:
         pv1[19] = visit.visit_number
         pv1[44] = clock.hl7(visit.arrival)
         if discharged and visit.discharge is not None:
-            pv1[36] = visit.disposition
+            pv1[36] = DISPOSITION_CODE[visit.disposition]
             pv1[45] = clock.hl7(visit.discharge)
         segments = [
             f"MSH|^~\\&|{site.system}|{site.code}|HUB|HUB|{clock.hl7(recorded)}||"
@@ -114,13 +119,17 @@ class AeFeed:
             + _multiple_birth_fields(self.world, child),
         ]
         if person.nhs_number is not None:
-            segments.append(f"PD1|||{household.gp_practice.name}^^{household.gp_practice.code}")
+            practice = household.gp_practice
+            segments.append(f"PD1|||{practice.name}^^^^^^^^^{practice.code}")
         segments.append("|".join(pv1).rstrip("|"))
         if discharged:
             flags = (visit.injury, visit.concern, visit.nai, visit.refused)
         else:
             flags = (visit.injury, visit.concern_at_arrival, False, False)
-        segments.append(f"ZSG|{visit.category}|" + "|".join(yn(flag) for flag in flags))
+        zsg = f"ZSG|{visit.category}|" + "|".join(yn(flag) for flag in flags)
+        if discharged:
+            zsg += f"||{visit.disposition}"  # ZSG-6 (labels) empty, ZSG-7 the finer disposition
+        segments.append(zsg)
         text = SEGMENT_END.join(segments) + SEGMENT_END
         reference = f"{site.code}/{visit.visit_number}/{trigger}"
         return Message(recorded, text, reference, visit.child_id)
