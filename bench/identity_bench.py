@@ -1,0 +1,417 @@
+"""``hub bench identity``: how the hub's identity rule does on a population with hard cases.
+
+The generator builds a population (default 50,000 children) with identity hard cases
+(``hub generate --hard-cases``: near-name twins and triplets, misspellings, nicknames,
+transposed birth dates, surname changes) besides the agencies' everyday slips. Each
+agency system that knows a child registers them once, as the generator's feeds do, and
+sends one or two records; every record is an ``AgencyFact`` applied by
+``HubApplication.ingest``, the code the worker runs (no Kafka and no Avro decoding: this
+measures resolution and the store, on embedded SQLite or in memory).
+
+Each record's true child is known, so the bench counts, in arrival order:
+
+- *wrong merges*: records linked to a hub child that is another child's (must be 0);
+- *missed links sent to the queue*: records of a child the hub already knew, held for a
+  person; and records of a child not yet known, held too;
+- *new children wrongly created*: records of a known child that started a second child;
+- the share resolved automatically (linked or new, not queued), and records per second.
+
+The same records then go through a baseline, identifier-only resolution (no
+demographics at all), in the same run. It prints figures and never asserts them.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import UUID
+
+from adapters.envelope import event_id, normalise_postcode
+from hub.application.facts import AgencyFact, SubjectRef
+from hub.application.hub_app import HubApplication, InboundMessage
+from hub.application.resolver import Resolution, resolve, resolve_by_identifiers_only
+from hub.application.unit_of_work import UnitOfWork
+from hub.bootstrap import store_env
+from hub.config import Settings
+from hub.domain.child import Child
+from hub.domain.chronology import ChronologyEntry
+from hub.domain.identity import Demographics, Outcome
+from hub.domain.indexes import IndexIds
+from synthetic.config import GeneratorConfig
+from synthetic.feeds import ae_hl7, cp_csv, police_json
+from synthetic.feeds.identity import Habits, RecordedPerson, record_person
+from synthetic.model import Child as TrueChild
+from synthetic.multiple_birth import recorded_multiple_birth
+from synthetic.world import World, build_world
+
+Resolver = Callable[[UnitOfWork, IndexIds, SubjectRef], Resolution]
+
+AGENCY_NAMES = {
+    "ae": "EMERGENCY_CARE",
+    "police": "POLICE",
+    "school": "SCHOOL",
+    "csc": "CHILDRENS_SOCIAL_CARE",
+}
+KINDS = {
+    "ae": "unscheduled-care-arrival",
+    "police": "domestic-abuse-notification",
+    "school": "school-absence",
+    "csc": "cp-status-plan-reviewed",
+}
+HABITS: dict[str, Habits] = {
+    "ae": ae_hl7.HABITS,
+    "police": police_json.HABITS,
+    "csc": cp_csv.HABITS,
+}
+AE_SHARE = 0.5  # children with an A&E registration in the year (6.3M attendances, 12M children)
+POLICE_SHARE = 0.03  # children named in a police notification, besides the at-risk cohort
+SECOND_RECORD = 0.3  # registrations that send a second record (found by the agency's own id)
+POPULATION_DATE = date(2026, 11, 2)  # fixed, so a seed gives the same population on any day
+
+
+@dataclass(frozen=True)
+class BenchRecord:
+    """One agency record, who it is really about, and what makes it hard (if anything)."""
+
+    true_child: str
+    case: str
+    fact: AgencyFact
+
+
+@dataclass
+class Tally:
+    """What one resolver made of the records."""
+
+    label: str
+    records: int = 0
+    seconds: float = 0.0
+    linked_by_identifier: int = 0
+    linked_by_demographics: int = 0
+    new_children: int = 0
+    queued: int = 0
+    wrong_merges: int = 0
+    missed_links_queued: int = 0
+    unknown_children_queued: int = 0
+    wrong_new_children: int = 0
+    by_case: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    @property
+    def automatic_share(self) -> float:
+        return 1 - self.queued / self.records if self.records else 0.0
+
+    @property
+    def records_per_second(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+    def lines(self) -> list[str]:
+        records = max(self.records, 1)
+        return [
+            f"{self.label}:",
+            f"  wrong merges (records linked to another child): {self.wrong_merges:,}",
+            f"  missed links sent to the identity queue (child already known): "
+            f"{self.missed_links_queued:,} ({self.missed_links_queued / records:.2%} of records)",
+            f"  records of children not yet known, held in the queue: "
+            f"{self.unknown_children_queued:,}",
+            f"  new children wrongly created (a known child's record started another): "
+            f"{self.wrong_new_children:,} ({self.wrong_new_children / records:.2%} of records)",
+            f"  resolved automatically: {self.automatic_share:.2%} "
+            f"(linked by identifier {self.linked_by_identifier:,}, "
+            f"by exact demographics {self.linked_by_demographics:,}, "
+            f"new children {self.new_children:,}; queued {self.queued:,})",
+            f"  {self.records_per_second:,.0f} records/s "
+            f"({self.records:,} records in {self.seconds:.1f} s, store writes included)",
+        ]
+
+
+@dataclass(frozen=True)
+class IdentityBenchOptions:
+    children: int = 50_000
+    hard_cases: float = 0.05
+    seed: int = 1
+    batch_size: int = 500
+    store: str = "sqlite"  # or "memory"
+    data_dir: Path | None = None
+    baseline: bool = True
+
+
+@dataclass
+class IdentityBenchResult:
+    options: IdentityBenchOptions
+    children: int
+    records: int
+    hard_case_records: int
+    tallies: list[Tally]
+
+    def lines(self) -> list[str]:
+        options = self.options
+        lines = [
+            f"identity bench: {self.children:,} children (hard-case share {options.hard_cases}), "
+            f"{self.records:,} agency records ({self.hard_case_records:,} of them hard cases), "
+            f"store {options.store}, batches of {options.batch_size}",
+        ]
+        for tally in self.tallies:
+            lines.extend(tally.lines())
+        hub = self.tallies[0]
+        lines.append(f"by case ({hub.label}): records / by identifier / exact / new / queued")
+        lines.append("  / wrong merges / wrong new children")
+        for case in sorted(hub.by_case):
+            c = hub.by_case[case]
+            lines.append(
+                f"  {case:<28} {c['records']:>7,} {c['identifier']:>7,} {c['exact']:>6,} "
+                f"{c['new']:>6,} {c['queued']:>6,} {c['wrong_merge']:>4,} {c['wrong_new']:>5,}"
+            )
+        return lines
+
+
+def run_identity_bench(options: IdentityBenchOptions) -> IdentityBenchResult:
+    """Build the population and its records, and run them through the hub (and the baseline)."""
+    world = build_world(
+        GeneratorConfig(
+            options.children,
+            1,
+            options.seed,
+            POPULATION_DATE,
+            options.hard_cases,
+        )
+    )
+    records = bench_records(world, random.Random(f"identity-bench/{options.seed}"))
+    runs: list[tuple[str, Resolver]] = [("hub rule (identifier, or exact and unique)", resolve)]
+    if options.baseline:
+        runs.append(
+            ("baseline (identifiers only, never demographics)", resolve_by_identifiers_only)
+        )
+    tallies = []
+    with tempfile.TemporaryDirectory(prefix="hub-identity-bench-") as scratch:
+        for number, (label, resolver) in enumerate(runs):
+            root = (options.data_dir or Path(scratch)) / f"run-{number}"
+            tallies.append(run_records(records, resolver, label, options, root))
+    hard = sum(1 for record in records if record.case != "plain")
+    return IdentityBenchResult(options, len(world.children), len(records), hard, tallies)
+
+
+def run_records(
+    records: list[BenchRecord],
+    resolver: Resolver,
+    label: str,
+    options: IdentityBenchOptions,
+    root: Path,
+) -> Tally:
+    """Ingest every record through ``HubApplication`` with ``resolver``; tally against truth."""
+    seen: dict[int, Resolution] = {}
+
+    def observed(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
+        resolution = resolver(uow, ids, subject)
+        seen[id(subject)] = resolution
+        return resolution
+
+    app = _application(observed, options.store, root)
+    try:
+        began = time.perf_counter()
+        for start in range(0, len(records), options.batch_size):
+            batch = records[start : start + options.batch_size]
+            messages = [
+                InboundMessage("bench", 0, start + k, b"", record.fact)
+                for k, record in enumerate(batch)
+            ]
+            app.ingest(messages, None)
+        seconds = time.perf_counter() - began
+    finally:
+        app.close()
+    return tally(records, seen, label, seconds)
+
+
+def _application(resolver: Resolver, store: str, root: Path) -> HubApplication:
+    class BenchHub(HubApplication):
+        @staticmethod
+        def resolve_subject(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
+            return resolver(uow, ids, subject)
+
+    if store == "memory":
+        return BenchHub(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    settings = Settings(data_dir=root, kafka_bootstrap="unused")
+    return BenchHub(env=store_env(settings, worker=True))
+
+
+def tally(
+    records: list[BenchRecord], seen: dict[int, Resolution], label: str, seconds: float
+) -> Tally:
+    """Compare each record's resolution with the truth, in the order the hub resolved them."""
+    result = Tally(label, len(records), seconds)
+    owner: dict[UUID, str] = {}
+    known: dict[str, set[UUID]] = defaultdict(set)
+    for record in records:
+        subject = record.fact.subjects[0]
+        resolution = seen[id(subject)]
+        counts = result.by_case[record.case]
+        counts["records"] += 1
+        truth = record.true_child
+        if resolution.outcome is Outcome.REVIEW:
+            result.queued += 1
+            counts["queued"] += 1
+            if known[truth]:
+                result.missed_links_queued += 1
+            else:
+                result.unknown_children_queued += 1
+            continue
+        if resolution.outcome is Outcome.NEW_CHILD or resolution.child is None:
+            child_id = Child.create_id(first_event_id=record.fact.event_id, subject_index=0)
+            result.new_children += 1
+            counts["new"] += 1
+            if known[truth]:
+                result.wrong_new_children += 1
+                counts["wrong_new"] += 1
+            owner[child_id] = truth
+            known[truth].add(child_id)
+            continue
+        child_id = resolution.child.id
+        if resolution.via == "demographics":
+            result.linked_by_demographics += 1
+            counts["exact"] += 1
+        else:
+            result.linked_by_identifier += 1
+            counts["identifier"] += 1
+        if owner.get(child_id) != truth:
+            result.wrong_merges += 1
+            counts["wrong_merge"] += 1
+        known[truth].add(child_id)
+    return result
+
+
+# The records ----------------------------------------------------------------------------
+
+
+def bench_records(world: World, rng: random.Random) -> list[BenchRecord]:
+    """Every agency's records of the population, in a random (seeded) arrival order."""
+    records: list[BenchRecord] = []
+    multiples = {
+        child.child_id
+        for child in world.children
+        if any(s.startswith("identity-near-name-") for s in child.scenarios)
+    }
+    when = datetime.combine(world.config.start_date, datetime.min.time(), UTC).isoformat()
+    for child in world.children:
+        hard = child.child_id in multiples or bool(child.quirks)
+        household = world.household_of(child)
+        address = household.address
+        agencies = []
+        if rng.random() < (1.0 if hard else AE_SHARE):
+            agencies.append("ae")
+        if child.school_urn:
+            agencies.append("school")
+        if child.on_plan or child.looked_after:
+            agencies.append("csc")
+        if child.at_risk or "police" in child.quirks or rng.random() < POLICE_SHARE:
+            agencies.append("police")
+        for agency in agencies:
+            keys, person = _registration(world, child, agency, rng)
+            case = _case(child, agency, person, multiples)
+            home = address.uprn if agency in ("police", "csc") else None
+            if agency == "school" and world.schools.by_urn[child.school_urn or ""].records_uprn:
+                home = address.uprn
+            for copy in range(2 if rng.random() < SECOND_RECORD else 1):
+                reference = f"{child.child_id}/{agency}/{copy}"
+                fact = _fact(agency, reference, keys, person, address.postcode, home, when)
+                if agency == "ae" and recorded_multiple_birth(world, child)[0]:
+                    fact = _as_multiple_birth(fact)
+                records.append(BenchRecord(child.child_id, case, fact))
+    rng.shuffle(records)
+    return records
+
+
+def _as_multiple_birth(fact: AgencyFact) -> AgencyFact:
+    """The A&E record says the child is one of a multiple birth (HL7 PID-24)."""
+    subjects = tuple(
+        replace(subject, demographics=replace(subject.demographics, multiple_birth=True))
+        for subject in fact.subjects
+    )
+    return replace(fact, subjects=subjects)
+
+
+def _registration(
+    world: World, child: TrueChild, agency: str, rng: random.Random
+) -> tuple[tuple[str, ...], RecordedPerson]:
+    """The identifiers and details one agency's system holds for the child."""
+    start = world.config.start_date
+    if agency == "school":
+        urn = child.school_urn or ""
+        pupil = world.schools.records[(urn, child.child_id)]
+        quirk = child.quirks.get("school")
+        person = RecordedPerson(
+            (quirk.given_name if quirk and quirk.given_name else None) or pupil.forename,
+            pupil.surname,
+            (quirk.date_of_birth if quirk and quirk.date_of_birth else None) or child.dob,
+            None,
+        )
+        keys = [f"upn/{pupil.upn}"] if pupil.upn else []
+        keys.append(f"local/SCHOOL/{urn}/{pupil.local_pupil_id}")
+        return tuple(keys), person
+    person = record_person(child, HABITS[agency], rng, start, agency)
+    keys = []
+    nhs = person.nhs_number
+    if agency == "ae" and rng.random() >= ae_hl7.NHS_AT_REGISTRATION:
+        nhs = None
+    if nhs:
+        keys.append(f"nhs/{nhs}")
+    if agency == "csc" and child.upn and rng.random() < cp_csv.UPN_KNOWN:
+        keys.append(f"upn/{child.upn}")
+    organisation = {"ae": "RXX01", "police": police_json.FORCE, "csc": "LA"}[agency]
+    keys.append(f"local/{AGENCY_NAMES[agency]}/{organisation}/{agency}-{child.child_id}")
+    recorded = RecordedPerson(person.given_name, person.family_name, person.date_of_birth, nhs)
+    return tuple(keys), recorded
+
+
+def _case(child: TrueChild, agency: str, person: RecordedPerson, multiples: set[str]) -> str:
+    """What makes the record hard to resolve, named as the bench prints it."""
+    if child.child_id in multiples:
+        return "near-name multiple birth"
+    quirk = child.quirks.get(agency)
+    if quirk is not None:
+        return f"hard case: {quirk.kind}"
+    if (person.given_name, person.family_name) != (child.given_name, child.family_name):
+        return "agency misspelling"
+    if person.date_of_birth != child.dob:
+        return "agency wrong birth date"
+    return "plain"
+
+
+def _fact(
+    agency: str,
+    reference: str,
+    keys: tuple[str, ...],
+    person: RecordedPerson,
+    postcode: str,
+    household: str | None,
+    when: str,
+) -> AgencyFact:
+    name = AGENCY_NAMES[agency]
+    entry = ChronologyEntry(
+        event_id=str(event_id(name, "BENCH", reference)),
+        agency=name,
+        kind=KINDS[agency],
+        occurred_at=when,
+        recorded_at=when,
+        summary=f"Identity bench record ({KINDS[agency]})",
+        source_organisation="BENCH",
+        source_reference=reference,
+    )
+    demographics = Demographics(
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth.isoformat(),
+        postcode=normalise_postcode(postcode),
+        household_reference=household,
+        nhs_number=person.nhs_number,
+    )
+    return AgencyFact(
+        event_id=entry.event_id,
+        agency=name,
+        subjects=(SubjectRef(keys=keys, demographics=demographics),),
+        entry=entry,
+        household_fanout=household if agency == "police" else None,
+    )
