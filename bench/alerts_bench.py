@@ -1,8 +1,8 @@
 """``hub bench alerts``: latency from an agency's publish to the alert email, under ingest load.
 
-Issue 6 asks that an alert reaches the lead practitioner quickly (goal: p99 under
-one second). The benchmark runs the real pipeline as separate processes on a fresh
-topic prefix and data directory:
+An alert should reach the lead practitioner quickly (goal: p99 under one second;
+requirement F1 in docs/requirements.md). The benchmark runs the real pipeline as
+separate processes on a fresh topic prefix and data directory:
 
     agency topic -> ``hub run`` (event store) -> ``hub alerts run --clock wall``
     (rules, policy, ``hub.alerts``) -> ``hub alerts deliver`` -> SMTP
@@ -31,62 +31,43 @@ time on ``hub.alerts``) and deliver (-> the email's arrival). Nothing is asserte
 
 from __future__ import annotations
 
-import email
-import math
 import os
 import random
-import re
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, TextIO
 
-from aiosmtpd.controller import Controller
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError
+from kafka import KafkaConsumer, KafkaProducer
 
-from adapters import emergency_care, school, social_care
-from adapters.envelope import envelope, message_key, subject
 from adapters.records import OutboundEvent
-from bench.procstat import process_cpu_seconds
-from bench.synthetic_events import FAMILY, GIVEN
+from bench.alerts_events import ORGANISATIONS, SCHOOLS, arrival, authorised_absence, plan_started
+from bench.alerts_load import LOAD_PRODUCER, PROBE_PRODUCER, BackgroundLoad, KafkaBaseline
+from bench.alerts_result import GRACE_SECONDS, AlertsBenchResult
+from bench.alerts_stages import (
+    A1_RULE,
+    Measured,
+    Probe,
+    a1_arrivals,
+    alert_times,
+    stages_of,
+    stored_times,
+)
+from bench.hub_processes import HubProcesses
+from bench.kafka_admin import GroupLag, create_topics, topic_partitions
+from bench.mailbox import TimedMailbox, smtp_server
 from hub import topics
 from hub.alerts.rules_loader import load_alert_rules
-from hub.bootstrap import build_application
-from hub.config import REPO_ROOT, Settings
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
-from synthetic.identifiers import make_upn, new_nhs_number
+from synthetic.people import Person, people
 
-A1_RULE = "a1-attendance-while-on-plan-or-looked-after"
-LA_CODE = "900"
-SITE_CODE = "RXX01"
-SCHOOL_URN = "100001"
-ORGANISATIONS = f"""code,type,name,email,escalation_email
-{LA_CODE},local-authority,Bench Borough,front-door@bench.example.org.uk,duty@bench.example.org.uk
-{SITE_CODE},unscheduled-care,Bench General ED,safeguarding@rxx01.example.nhs.uk,
-{SCHOOL_URN},school,Bench Primary,dsl@100001.example.org.uk,
-"""
-SCHOOLS = f"""urn,name,dsl_name,dsl_email,la_code
-{SCHOOL_URN},Bench Primary,Pat Lead,dsl@100001.example.org.uk,{LA_CODE}
-"""
 WARM_UPS = 2
 RAMP_SECONDS = 3.0  # background load before the first probe
-GRACE_SECONDS = 30.0  # after the last probe, for alerts still on their way
 BASELINE_INTERVAL = 0.1
-NHS_IN_BODY = re.compile(r"NHS number (\d{10})")
 # Hub environment the benchmark must not inherit: it uses its own SQLite store,
 # directory, SMTP server and no webhook.
 NOT_INHERITED = (
@@ -98,661 +79,16 @@ NOT_INHERITED = (
     "HUB_DEFAULT_AUTHORITY",
     "HUB_ALERT_RULES",
 )
-# Agency producer settings (adapters/publisher.py) but linger 0: a probe is one message.
-PROBE_PRODUCER = {"acks": "all", "enable_idempotence": True, "linger_ms": 0}
-LOAD_PRODUCER = {
-    "acks": "all",
-    "enable_idempotence": True,
-    "linger_ms": 20,
-    "batch_size": 256 * 1024,
-}
 
 
-# Results ------------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile (``nan`` for no values)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
-
-
-@dataclass(frozen=True)
-class AlertsBenchResult:
-    """Figures of one run; ``lines()`` is what to print."""
-
-    children: int
-    probe_interval: float
-    background_target: float
-    background_sent: int
-    background_seconds: float
-    probes_sent: int
-    probe_limit_reason: str | None
-    latencies_ms: list[float]  # delivered probes only
-    ack_ms: list[float]  # producer send -> broker ack, per probe
-    other_emails: int  # emails during the probes that match no probe (expected 0)
-    baseline_ms: list[float]
-    stages_ms: dict[str, list[float]]
-    ingest_backlog: int | None  # agency messages not yet committed when the probes ended
-    cpu_percent: dict[str, float]
-    load_average: float | None = None  # 1-minute load average as the probes ended
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def delivered(self) -> int:
-        return len(self.latencies_ms)
-
-    @property
-    def background_rate(self) -> float:
-        return self.background_sent / self.background_seconds if self.background_seconds else 0.0
-
-    def lines(self) -> list[str]:
-        def ms(values: Sequence[float], fraction: float) -> str:
-            value = percentile(values, fraction)
-            return "-" if math.isnan(value) else f"{value:,.0f}"
-
-        missing = self.probes_sent - self.delivered
-        p99 = percentile(self.latencies_ms, 0.99)
-        met = self.delivered > 0 and missing == 0 and p99 < 1000
-        lines = [
-            f"alerts bench: {self.children} children on a CP plan, a probe every "
-            f"{self.probe_interval:g} s",
-            f"  background ingest:  target {self.background_target:,.0f} events/s, sent "
-            f"{self.background_rate:,.0f} events/s ({self.background_sent:,} school absences "
-            f"in {self.background_seconds:.1f} s)",
-            f"  probes sent:        {self.probes_sent} A&E arrivals"
-            + (f" ({self.probe_limit_reason})" if self.probe_limit_reason else ""),
-            f"  alerts delivered:   {self.delivered}"
-            + (f" ({missing} not within {GRACE_SECONDS:.0f} s)" if missing else "")
-            + f"; other emails {self.other_emails}",
-            f"  publish -> email:   p50 {ms(self.latencies_ms, 0.5)} ms, "
-            f"p99 {ms(self.latencies_ms, 0.99)} ms, max {ms(self.latencies_ms, 1.0)} ms "
-            f"(count {self.delivered})",
-        ]
-        for name, values in self.stages_ms.items():
-            lines.append(
-                f"    {name + ':':<32}p50 {ms(values, 0.5):>6} ms, p99 {ms(values, 0.99):>6} ms"
-            )
-        lines.append(
-            f"  probe send -> ack:  p50 {ms(self.ack_ms, 0.5)} ms, p99 {ms(self.ack_ms, 0.99)} ms"
-        )
-        base50 = percentile(self.baseline_ms, 0.5)
-        base99 = percentile(self.baseline_ms, 0.99)
-        lines.append(
-            f"  kafka baseline:     p50 {base50:,.1f} ms, p99 {base99:,.1f} ms ".replace("nan", "-")
-            + f"(produce -> consume, spare topic, {len(self.baseline_ms)} pings)"
-        )
-        if self.delivered and self.baseline_ms:
-            lines.append(
-                f"  ratio hub/baseline: p50 {percentile(self.latencies_ms, 0.5) / base50:,.0f}x, "
-                f"p99 {p99 / base99:,.0f}x"
-            )
-        if self.ingest_backlog is not None:
-            lines.append(
-                f"  ingest backlog when probes ended: {self.ingest_backlog:,} agency messages"
-            )
-        if self.cpu_percent:
-            cpu = ", ".join(f"{name} {value:.0f}%" for name, value in self.cpu_percent.items())
-            lines.append(f"  CPU during probes (of one core; {os.cpu_count()} cores): {cpu}")
-        if self.load_average is not None:
-            lines.append(
-                f"  machine load average (1 min) as the probes ended: {self.load_average:.1f}"
-            )
-        verdict = "met" if met else "NOT met"
-        why = f"p99 {ms(self.latencies_ms, 0.99)} ms" + (
-            f", {missing} probes undelivered" if missing else ""
-        )
-        lines.append(f"  goal p99 < 1000 ms: {verdict} ({why})")
-        lines += [f"  problem: {problem}" for problem in self.problems]
-        return lines
-
-
-# Synthetic children and their events --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BenchChild:
-    serial: int
-    nhs_number: str
-    upn: str
-    given_name: str
-    family_name: str
-    date_of_birth: date
-    postcode: str
-    uprn: str
-
-    @property
-    def worker_email(self) -> str:
-        return f"sw{self.serial:05d}@bench.example.org.uk"
-
-    def subject_fields(self, **identifiers: str | None) -> dict[str, Any]:
-        """The envelope's subject: this child's demographics plus the record's identifiers."""
-        return subject(
-            given_name=self.given_name,
-            family_name=self.family_name,
-            date_of_birth=self.date_of_birth,
-            postcode=self.postcode,
-            **identifiers,
-        )
-
-
-def population(count: int, seed: int) -> list[BenchChild]:
-    rng = random.Random(seed)
-    used: set[str] = set()
-    return [
-        BenchChild(
-            serial=serial,
-            nhs_number=new_nhs_number(rng, used),
-            upn=make_upn(LA_CODE, f"{serial // 1000:04d}", 20, serial % 1000),
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY),
-            date_of_birth=date(2010, 1, 1) + timedelta(days=rng.randrange(3650)),
-            postcode=f"ZZ{serial % 90 + 1} {rng.randrange(10)}AB",
-            uprn=f"9{serial:011d}",
-        )
-        for serial in range(count)
-    ]
-
-
-def plan_started(child: BenchChild, run: str, now: datetime) -> OutboundEvent:
-    started = now.date() - timedelta(days=30)
-    fields = child.subject_fields(
-        nhs_number=child.nhs_number,
-        unique_pupil_number=child.upn,
-        local_id=f"LCS-{child.serial}",
-        household_reference=child.uprn,
-    )
-    record = {
-        "envelope": envelope(
-            agency=social_care.AGENCY,
-            source_system=social_care.SOURCE_SYSTEM,
-            source_organisation=LA_CODE,
-            record_reference=f"{LA_CODE}/LCS-{child.serial}/plan-started/{run}",
-            occurred_at=datetime.combine(started, clock_time(9, 0), tzinfo=UTC),
-            recorded_at=now,
-            subject_fields=fields,
-        ),
-        "status_event": "PLAN_STARTED",
-        "event_date": started,
-        "plan_category": "NEGLECT",
-        "looked_after": False,
-        "responsible_authority": {
-            "code": LA_CODE,
-            "name": "Bench Borough",
-            "office_hours_phone": "0100 000 0001",
-            "out_of_hours_phone": "0100 000 0002",
-        },
-        "lead_social_worker": f"Worker {child.serial}",
-        "lead_social_worker_email": child.worker_email,
-        "team": "Bench Team",
-    }
-    key = message_key(social_care.AGENCY, LA_CODE, fields)
-    return OutboundEvent(social_care.SCHEMA, record, key)
-
-
-def authorised_absence(child: BenchChild, number: int, run: str, now: datetime) -> OutboundEvent:
-    """Code I (illness), no consecutive count: no rule counts it, so it raises nothing."""
-    day = now.date() - timedelta(days=number % 28)
-    session = "AM" if number % 2 else "PM"
-    fields = child.subject_fields(unique_pupil_number=child.upn, household_reference=child.uprn)
-    record = {
-        "envelope": envelope(
-            agency=school.AGENCY,
-            source_system=school.SOURCE_SYSTEM,
-            source_organisation=SCHOOL_URN,
-            record_reference=f"{SCHOOL_URN}/{child.upn}/{run}-{number}/{session}/I",
-            occurred_at=datetime.combine(day, clock_time(8, 45), tzinfo=UTC),
-            recorded_at=now,
-            subject_fields=fields,
-        ),
-        "school_urn": SCHOOL_URN,
-        "school_name": "Bench Primary",
-        "session_date": day,
-        "session": session,
-        "attendance_code": "I",
-        "absence_type": "AUTHORISED",
-        "consecutive_absences": None,
-    }
-    return OutboundEvent(school.SCHEMA, record, message_key(school.AGENCY, SCHOOL_URN, fields))
-
-
-def arrival(child: BenchChild, visit: str, now: datetime) -> OutboundEvent:
-    """An A&E registration with no injury and no concern: only rule A1 fires (on a plan)."""
-    fields = child.subject_fields(
-        nhs_number=child.nhs_number, local_id=f"{SITE_CODE}-{child.serial:07d}"
-    )
-    record = {
-        "envelope": envelope(
-            agency=emergency_care.AGENCY,
-            source_system="EDIS",
-            source_organisation=SITE_CODE,
-            record_reference=f"{SITE_CODE}/{visit}/A04",
-            occurred_at=now,
-            recorded_at=now,
-            subject_fields=fields,
-        ),
-        "attendance_event": "REGISTERED",
-        "site_code": SITE_CODE,
-        "site_name": "Bench General ED",
-        "site_type": "EMERGENCY_DEPARTMENT",
-        "attendance_reference": visit,
-        "arrival_time": now,
-        "attendance_category": "FIRST",
-        "injury": False,
-        "safeguarding_concern_raised": False,
-        "suspected_non_accidental_injury": False,
-        "examination_refused": False,
-        "discharge_status": None,
-        "discharge_time": None,
-        "registered_gp_practice": None,
-        "registered_gp_practice_name": None,
-    }
-    key = message_key(emergency_care.AGENCY, SITE_CODE, fields)
-    return OutboundEvent(emergency_care.SCHEMA, record, key)
-
-
-# The mailbox --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Arrived:
-    at: float  # wall clock, seconds
-    subject: str
-    nhs_number: str | None
-
-
-class TimedMailbox:
-    """An aiosmtpd handler noting when each message arrived, its subject and NHS number."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.messages: list[Arrived] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        at = time.time()
-        message = email.message_from_bytes(envelope.content)
-        body = message.get_payload(decode=True)
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-        found = NHS_IN_BODY.search(text)
-        headline = " ".join(str(message["Subject"] or "").split())  # unfolded
-        arrived = Arrived(at, headline, found.group(1) if found else None)
-        with self._lock:
-            self.messages.append(arrived)
-        return "250 Message accepted for delivery"
-
-    def snapshot(self) -> list[Arrived]:
-        with self._lock:
-            return list(self.messages)
-
-
-# The hub's processes ------------------------------------------------------------------------
-
-
-def _hub_command() -> list[str]:
-    script = Path(sys.executable).with_name("hub")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "hub"]
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-class HubProcesses:
-    """``hub run``, ``hub alerts run --clock wall`` and ``hub alerts deliver`` as subprocesses."""
-
-    COMMANDS: ClassVar[dict[str, list[str]]] = {
-        "worker": ["run"],
-        "raiser": ["alerts", "run", "--clock", "wall"],
-        "delivery": ["alerts", "deliver"],
-    }
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self._env = env
-        self._logs = logs
-        self._processes: dict[str, subprocess.Popen[bytes]] = {}
-        self._files: list[TextIO] = []
-
-    def run_once(self, *arguments: str) -> None:
-        done = subprocess.run(
-            [*_hub_command(), *arguments],
-            env=self._env,
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"hub {' '.join(arguments)} failed: {done.stderr.strip()}")
-
-    def start(self) -> None:
-        for name in self.COMMANDS:
-            self._launch(name)
-
-    def _launch(self, name: str) -> None:
-        out = (self._logs / f"{name}.out").open("a")
-        err = (self._logs / f"{name}.err").open("a")
-        self._files += [out, err]
-        self._processes[name] = subprocess.Popen(
-            [*_hub_command(), *self.COMMANDS[name]],
-            env=self._env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=err,
-        )
-
-    def restart(self, name: str, timeout: float = 20.0) -> None:
-        process = self._processes[name]
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        self._launch(name)
-
-    def logged(self, name: str, text: str) -> bool:
-        path = self._logs / f"{name}.err"
-        return path.exists() and text in path.read_text(encoding="utf-8", errors="replace")
-
-    def exited(self) -> list[str]:
-        return [name for name, process in self._processes.items() if process.poll() is not None]
-
-    def cpu(self) -> dict[str, float]:
-        found = {}
-        for name, process in self._processes.items():
-            seconds = process_cpu_seconds(process.pid)
-            if seconds is not None:
-                found[name] = seconds
-        return found
-
-    def tails(self) -> str:
-        """The end of each process's stderr, to tell why a run failed."""
-        return "\n".join(
-            f"--- {name} stderr:\n{_tail(self._logs / f'{name}.err')}" for name in self._processes
-        )
-
-    def describe_exit(self, name: str) -> str:
-        code = self._processes[name].returncode
-        return (
-            f"{name} exited early (code {code}); stderr tail:\n{_tail(self._logs / f'{name}.err')}"
-        )
-
-    def stop(self, timeout: float = 20.0) -> list[str]:
-        """SIGTERM each process; return a problem for any that exited early or had to be killed."""
-        problems = [self.describe_exit(name) for name in self.exited()]
-        for process in self._processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for name, process in self._processes.items():
-            try:
-                process.wait(max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                problems.append(f"{name} ignored SIGTERM for {timeout:.0f} s and was killed")
-        for handle in self._files:
-            handle.close()
-        return problems
-
-
-# Kafka helpers ------------------------------------------------------------------------------
+def population(count: int, seed: int) -> list[Person]:
+    """The benchmark's children: the same ``count`` and ``seed``, the same people."""
+    return people(count, random.Random(seed))
 
 
 def _unprefixed(name: str) -> str:
     """A topic name without this process's own HUB_TOPIC_PREFIX (the run sets its own)."""
     return name.removeprefix(topics.PREFIX)
-
-
-def _create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hub-bench-alerts")
-    try:
-        brokers = len(admin.describe_cluster().get("brokers", [])) or 1
-        replicas = min(brokers, 3)
-        admin.create_topics(
-            [NewTopic(name, partitions, replicas) for name in names], timeout_ms=30_000
-        )
-    finally:
-        admin.close()
-
-
-def _partitions(consumer: KafkaConsumer, names: list[str]) -> list[TopicPartition]:
-    found = []
-    for name in names:
-        deadline = time.monotonic() + 10
-        numbers = consumer.partitions_for_topic(name)
-        while not numbers and time.monotonic() < deadline:
-            time.sleep(0.2)
-            numbers = consumer.partitions_for_topic(name)
-        found += [TopicPartition(name, number) for number in sorted(numbers or ())]
-    return found
-
-
-class GroupLag:
-    """Messages on some topics past a consumer group's committed offsets."""
-
-    def __init__(self, bootstrap: str, group: str) -> None:
-        self._group = group
-        self._admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hub-bench-alerts")
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="hub-bench-alerts")
-
-    def backlog(self, names: list[str]) -> int | None:
-        """None while the group's coordinator cannot say (a new group, a fresh broker)."""
-        try:
-            committed = self._admin.list_group_offsets({self._group: None}).get(self._group, {})
-        except KafkaError:
-            return None
-        ends: dict[TopicPartition, int] = self._consumer.end_offsets(
-            _partitions(self._consumer, names)
-        )
-        return sum(
-            max(end - (committed[tp].offset if tp in committed else 0), 0)
-            for tp, end in ends.items()
-        )
-
-    def close(self) -> None:
-        self._consumer.close()
-        self._admin.close()
-
-
-# Load, probes and baseline ------------------------------------------------------------------
-
-
-class BackgroundLoad(threading.Thread):
-    """Publishes pre-encoded messages at ``rate`` per second until stopped."""
-
-    def __init__(
-        self, bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]], rate: float
-    ) -> None:
-        super().__init__(name="bench-background", daemon=True)
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap, **LOAD_PRODUCER)
-        self._topic = topic
-        self._messages = messages
-        self._rate = rate
-        self._halt = threading.Event()
-        self.sent = 0
-        self.seconds = 0.0
-
-    def run(self) -> None:
-        started = time.perf_counter()
-        while not self._halt.is_set() and self.sent < len(self._messages) and self._rate > 0:
-            due = min(int((time.perf_counter() - started) * self._rate) + 1, len(self._messages))
-            while self.sent < due:
-                key, value = self._messages[self.sent]
-                self._producer.send(self._topic, key=key, value=value)
-                self.sent += 1
-            self._halt.wait(0.005)
-        self.seconds = time.perf_counter() - started
-        self._producer.flush()
-        self._producer.close()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
-
-
-class KafkaBaseline(threading.Thread):
-    """Pings a spare topic: produce one message, time until this consumer reads it."""
-
-    def __init__(self, bootstrap: str, topic: str, interval: float) -> None:
-        super().__init__(name="bench-baseline", daemon=True)
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap, **PROBE_PRODUCER)
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-        partition = TopicPartition(topic, 0)
-        self._consumer.assign([partition])
-        self._consumer.seek_to_end(partition)
-        self._consumer.position(partition)
-        self._topic = topic
-        self._interval = interval
-        self._halt = threading.Event()
-        self.latencies_ms: list[float] = []
-
-    def run(self) -> None:
-        number = 0
-        while not self._halt.is_set():
-            token = f"{number}".encode()
-            started = time.perf_counter()
-            self._producer.send(self._topic, value=token, partition=0)
-            seen = False
-            while not seen and time.perf_counter() - started < 10:
-                for records in self._consumer.poll(timeout_ms=100).values():
-                    seen = seen or any(record.value == token for record in records)
-            if seen:
-                self.latencies_ms.append((time.perf_counter() - started) * 1000)
-            number += 1
-            self._halt.wait(self._interval)
-        self._producer.close()
-        self._consumer.close()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
-
-
-@dataclass
-class Probe:
-    nhs_number: str
-    event_id: str
-    sent: float
-    acked: float
-
-
-def _a1_arrivals(mailbox: TimedMailbox, headline: str) -> dict[str, float]:
-    """First arrival time of an A1 email per NHS number."""
-    first: dict[str, float] = {}
-    for message in mailbox.snapshot():
-        if message.nhs_number and message.subject.endswith(headline):
-            first.setdefault(message.nhs_number, message.at)
-    return first
-
-
-# Stage breakdown (after the run) ------------------------------------------------------------
-
-
-def _alert_times(bootstrap: str, topic: str, wanted: set[str]) -> dict[str, float]:
-    """When each A1 alert about ``wanted`` NHS numbers was published (record timestamp)."""
-    codec = SingleObjectCodec(default_catalogue())
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    found: dict[str, float] = {}
-    try:
-        partitions = _partitions(consumer, [topic])
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        deadline = time.monotonic() + 30
-        while (
-            any(consumer.position(tp) < ends[tp] for tp in partitions)
-            and time.monotonic() < deadline
-        ):
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    alert = codec.decode(record.value).record
-                    if alert["rule_id"] == A1_RULE and alert["nhs_number"] in wanted:
-                        found.setdefault(alert["nhs_number"], record.timestamp / 1000)
-    finally:
-        consumer.close()
-    return found
-
-
-def _stored_times(data_dir: Path, bootstrap: str, probes: list[Probe]) -> dict[str, float]:
-    """When the worker recorded each probe's chronology entry (its event's timestamp)."""
-    app = build_application(Settings(data_dir=data_dir, kafka_bootstrap=bootstrap))
-    found: dict[str, float] = {}
-    try:
-        for probe in probes:
-            child = app.find_child(f"nhs/{probe.nhs_number}")
-            for domain_event in app.events.get(child.id):
-                entry = getattr(domain_event, "entry", None)
-                if isinstance(entry, dict) and entry.get("event_id") == probe.event_id:
-                    moment: datetime = getattr(domain_event, "timestamp")  # noqa: B009
-                    found[probe.nhs_number] = moment.timestamp()
-                    break
-    finally:
-        app.close()
-    return found
-
-
-STAGES = (
-    "ingest (publish -> stored)",
-    "raise+publish (-> hub.alerts)",
-    "deliver (hub.alerts -> SMTP)",
-)
-
-
-def _stages(
-    probes: list[Probe],
-    stored: dict[str, float],
-    published: dict[str, float],
-    emailed: dict[str, float],
-) -> dict[str, list[float]]:
-    ingest, raise_publish, deliver = [], [], []
-    for probe in probes:
-        nhs = probe.nhs_number
-        if nhs in stored and nhs in published and nhs in emailed:
-            ingest.append((stored[nhs] - probe.sent) * 1000)
-            raise_publish.append((published[nhs] - stored[nhs]) * 1000)
-            deliver.append((emailed[nhs] - published[nhs]) * 1000)
-    return dict(zip(STAGES, (ingest, raise_publish, deliver), strict=True))
-
-
-# The benchmark ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _smtp_server() -> Iterator[tuple[TimedMailbox, int]]:
-    mailbox = TimedMailbox()
-    port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
-
-
-@dataclass
-class Measured:
-    """What the measurement phase saw, before the stage breakdown."""
-
-    probes: list[Probe] = field(default_factory=list)
-    latencies_ms: list[float] = field(default_factory=list)
-    other_emails: int = 0
-    background_sent: int = 0
-    background_seconds: float = 0.0
-    baseline_ms: list[float] = field(default_factory=list)
-    backlog: int | None = None
-    cpu_percent: dict[str, float] = field(default_factory=dict)
-    load_average: float | None = None
 
 
 class AlertsBench:
@@ -809,15 +145,15 @@ class AlertsBench:
             topics.DEAD_LETTER,
             topics.ACCESS_TO_SERVICE,
         ]
-        _create_topics(self.bootstrap, [self.topic(name) for name in hub_topics], partitions=4)
-        _create_topics(self.bootstrap, [self.baseline_topic], partitions=1)
+        create_topics(self.bootstrap, [self.topic(name) for name in hub_topics], partitions=4)
+        create_topics(self.bootstrap, [self.baseline_topic], partitions=1)
         visible = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="hub-bench-alerts")
-        _partitions(visible, [self.topic(name) for name in hub_topics])  # metadata is out
+        topic_partitions(visible, [self.topic(name) for name in hub_topics])  # metadata is out
         visible.close()
         self.data_dir.mkdir()
         (self.root / "organisations.csv").write_text(ORGANISATIONS, encoding="utf-8")
         (self.root / "schools.csv").write_text(SCHOOLS, encoding="utf-8")
-        with _smtp_server() as (mailbox, smtp_port):
+        with smtp_server() as (mailbox, smtp_port):
             env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
             env.update(
                 HUB_DATA_DIR=str(self.data_dir),
@@ -849,10 +185,10 @@ class AlertsBench:
             stages: dict[str, list[float]] = {}
             with suppress(Exception):  # a bonus: never lose the main figures over it
                 wanted = {probe.nhs_number for probe in measured.probes}
-                published = _alert_times(self.bootstrap, self.topic(topics.ALERTS), wanted)
-                stored = _stored_times(self.data_dir, self.bootstrap, measured.probes)
-                emailed = _a1_arrivals(mailbox, self.headline)
-                stages = _stages(measured.probes, stored, published, emailed)
+                published = alert_times(self.bootstrap, self.topic(topics.ALERTS), wanted)
+                stored = stored_times(self.data_dir, self.bootstrap, measured.probes)
+                emailed = a1_arrivals(mailbox, self.headline)
+                stages = stages_of(measured.probes, stored, published, emailed)
         return AlertsBenchResult(
             children=len(self.people),
             probe_interval=self.probe_interval,
@@ -945,7 +281,7 @@ class AlertsBench:
                 producer.flush()
 
                 def delivered(nhs: str = child.nhs_number) -> bool:
-                    return nhs in _a1_arrivals(mailbox, self.headline)
+                    return nhs in a1_arrivals(mailbox, self.headline)
 
                 self._wait_for(delivered, 120, hub, "a warm-up alert email")
         finally:
@@ -996,11 +332,11 @@ class AlertsBench:
         by_nhs = {probe.nhs_number: probe for probe in measured.probes}
         deadline = time.monotonic() + GRACE_SECONDS
         while time.monotonic() < deadline and not hub.exited():
-            if set(by_nhs) <= set(_a1_arrivals(mailbox, self.headline)):
+            if set(by_nhs) <= set(a1_arrivals(mailbox, self.headline)):
                 break
             time.sleep(0.2)
         time.sleep(0.5)  # anything unexpected that follows the last alert
-        emailed = _a1_arrivals(mailbox, self.headline)
+        emailed = a1_arrivals(mailbox, self.headline)
         measured.latencies_ms = [
             (emailed[nhs] - probe.sent) * 1000 for nhs, probe in by_nhs.items() if nhs in emailed
         ]

@@ -17,10 +17,11 @@ every request.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from bench.stats import percentile
 
 P99_GOAL_MS = 10.0  # the lookup issue's goal, at the highest sustained throughput
 PLATEAU_TOLERANCE = 0.05  # throughput within 5% of the highest counts as the plateau
@@ -49,16 +50,8 @@ class PhaseResult:
         return self.requests / self.window if self.window else 0.0
 
     def percentile(self, share: float, values: list[float] | None = None) -> float:
-        return percentile(self.latencies if values is None else values, share)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile, in milliseconds (nan for no values)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))
-    return ordered[rank] * 1000
+        """A percentile of this phase's latencies (or of ``values``), in milliseconds."""
+        return percentile(self.latencies if values is None else values, share) * 1000
 
 
 def pool_rounds(phases: Sequence[PhaseResult]) -> list[PhaseResult]:

@@ -4,35 +4,37 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from adapters import emergency_care, school
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import OutboundEvent
-from synthetic.identifiers import make_upn, new_nhs_number
+from synthetic.identifiers import make_upn
+from synthetic.people import Person, people
 
-GIVEN = ("Olivia", "Noah", "Amelia", "Oliver", "Isla", "George", "Ava", "Arthur", "Mia", "Leo")
-FAMILY = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies")
+SCHOOL_LA = "999"
+SITE_CODE = "RXX01"
 
 
-def _children(count: int, rng: random.Random) -> list[dict[str, Any]]:
-    used: set[str] = set()
-    children = []
-    for serial in range(count):
-        children.append(
-            {
-                "mrn": f"RXX01-{serial:07d}",
-                "nhs_number": new_nhs_number(rng, used),
-                "unique_pupil_number": make_upn("999", f"{serial // 1000:04d}", 20, serial % 1000),
-                "given_name": rng.choice(GIVEN),
-                "family_name": rng.choice(FAMILY),
-                "date_of_birth": date(2010, 1, 1) + timedelta(days=rng.randrange(3650)),
-                "postcode": f"ZZ{serial % 90 + 1} {rng.randrange(10)}AB",
-                "household_reference": f"9{serial:011d}",
-            }
+@dataclass(frozen=True)
+class _Child:
+    """A benchmark child with the identifiers the A&E and school feeds carry."""
+
+    person: Person
+    mrn: str
+    upn: str
+
+
+def _children(count: int, rng: random.Random) -> list[_Child]:
+    return [
+        _Child(
+            person,
+            f"{SITE_CODE}-{person.serial:07d}",
+            make_upn(SCHOOL_LA, f"{person.serial // 1000:04d}", 20, person.serial % 1000),
         )
-    return children
+        for person in people(count, rng)
+    ]
 
 
 def synthetic_events(
@@ -58,23 +60,24 @@ def synthetic_events(
             yield "ae", _attendance(number, child, day)
 
 
-def _absence(number: int, child: dict[str, Any], day: date) -> OutboundEvent:
+def _absence(number: int, child: _Child, day: date) -> OutboundEvent:
     session = "AM" if number % 2 else "PM"
     occurred = datetime.combine(day, time(9, 0), tzinfo=UTC)
+    person = child.person
     fields = subject(
-        unique_pupil_number=child["unique_pupil_number"],
-        given_name=child["given_name"],
-        family_name=child["family_name"],
-        date_of_birth=child["date_of_birth"],
-        postcode=child["postcode"],
-        household_reference=child["household_reference"],
+        unique_pupil_number=child.upn,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        postcode=person.postcode,
+        household_reference=person.uprn,
     )
     record = {
         "envelope": envelope(
             agency=school.AGENCY,
             source_system="MIS",
             source_organisation="100001",
-            record_reference=f"100001/{child['unique_pupil_number']}/{number}/{session}/N",
+            record_reference=f"100001/{child.upn}/{number}/{session}/N",
             occurred_at=occurred,
             recorded_at=occurred,
             subject_fields=fields,
@@ -90,15 +93,16 @@ def _absence(number: int, child: dict[str, Any], day: date) -> OutboundEvent:
     return OutboundEvent(school.SCHEMA, record, message_key(school.AGENCY, "100001", fields))
 
 
-def _attendance(number: int, child: dict[str, Any], day: date) -> OutboundEvent:
+def _attendance(number: int, child: _Child, day: date) -> OutboundEvent:
     arrival = datetime.combine(day, time(14, 0), tzinfo=UTC)
+    person = child.person
     fields = subject(
-        nhs_number=child["nhs_number"],
-        local_id=child["mrn"],
-        given_name=child["given_name"],
-        family_name=child["family_name"],
-        date_of_birth=child["date_of_birth"],
-        postcode=child["postcode"],
+        nhs_number=person.nhs_number,
+        local_id=child.mrn,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        postcode=person.postcode,
     )
     record = {
         "envelope": envelope(

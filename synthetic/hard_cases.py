@@ -1,7 +1,7 @@
 """Identity hard cases with ground truth: what tempts a matcher to merge two children, or split one.
 
 With ``GeneratorConfig.hard_cases`` above zero, about that share of children are made
-hard to identify, in the ways the hub must never guess about (issue 15):
+hard to identify, in the ways the hub must never guess about:
 
 - ``near-name-twins`` / ``near-name-triplets``: a household's children born the same day,
   same surname and home, with given names a letter apart (Ava/Eva, Jon/Joan, Lily/Lila/Lola);

@@ -171,7 +171,8 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_lookup(args: argparse.Namespace) -> int:
-    from bench.lookup_bench import LookupBenchOptions, run_lookup_bench
+    from bench.lookup_bench import run_lookup_bench
+    from bench.lookup_result import LookupBenchOptions
 
     options = LookupBenchOptions(
         children=args.children,

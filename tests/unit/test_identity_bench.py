@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.identity_bench import (
-    BenchRecord,
-    IdentityBenchOptions,
-    Tally,
-    bench_records,
-    run_records,
-)
+from bench.identity_bench import IdentityBenchOptions, Tally, run_records
+from bench.identity_records import BenchRecord, bench_records
 from hub.application.facts import SubjectRef
 from hub.application.resolver import Resolution, resolve, resolve_by_identifiers_only
 from hub.application.unit_of_work import UnitOfWork

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bench.lookup_bench import LoadReport, LookupBenchOptions, LookupBenchResult
+from bench.lookup_result import LookupBenchOptions, LookupBenchResult
+from bench.lookup_store import LoadReport
 from bench.phases import PhaseResult, per_round_lines, pool_rounds
 
 
