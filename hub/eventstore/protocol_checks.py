@@ -1,8 +1,8 @@
 """Faster ``isinstance`` checks against eventsourcing's runtime-checkable protocols.
 
 On Python 3.11 ``isinstance(x, SomeProtocol)`` walks the protocol's members on
-every call; eventsourcing makes several such checks per stored event, which
-profiling put at 15-25% of ingestion time (docs/benchmarks.md). The answer
+every call; eventsourcing makes several such checks per stored event (their share
+of ingestion time is in docs/benchmarks.md). The answer
 depends only on the object's class for these protocols (their members are
 methods and class-level attributes of every event and aggregate class), so it
 is cached per class. Python 3.12 made the check itself fast; this module then

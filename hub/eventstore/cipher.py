@@ -1,8 +1,8 @@
 """AES-GCM for stored events: eventsourcing's format, with one key schedule per process.
 
 eventsourcing's ``AESCipher`` builds an ``AESGCM`` object (the AES key schedule) and
-reads 12 bytes from ``os.urandom`` for every event it encrypts or decrypts, about
-2.7 us of the ~150 us an ingested event costs (docs/benchmarks.md). This cipher
+reads 12 bytes from ``os.urandom`` for every event it encrypts or decrypts (its share
+of an ingested event's cost is in docs/benchmarks.md). This cipher
 writes and reads exactly the same bytes (nonce, tag, ciphertext), so either reads
 what the other wrote, but keeps one ``AESGCM`` (stateless, and safe to share between
 threads) and takes its random nonces from ``os.urandom`` a block at a time.

@@ -68,8 +68,8 @@ _WRITTEN_NATIVELY = (str, int, float, list, tuple, dict)
 class FastJSONTranscoder(JSONTranscoder):
     """eventsourcing's JSON format, written by orjson where it reads back the same.
 
-    Encoding stored events with the standard library took about a tenth of ingestion's
-    time (docs/benchmarks.md). orjson writes JSON several times as fast, but some types
+    Encoding stored events with the standard library is a visible share of ingestion's
+    time (docs/benchmarks.md). orjson writes JSON faster, but some types
     its own way (UUIDs as bare strings, which would come back as strings). So the
     registered transcodings (datetimes, entries, sets, UUIDs) are applied to a state's
     top-level values here, exactly as the standard library would apply them, and the

@@ -4,9 +4,8 @@ In WAL mode SQLite appends each commit to the write-ahead log (and fsyncs it) an
 once the log passes ``wal_autocheckpoint`` pages (1,000 by default, about 4 MB),
 the committing connection copies the log back into the database file and fsyncs
 that too, before the commit returns. One ingestion batch writes a few MB, so the
-worker paid for a checkpoint almost every batch: with checkpoints deferred,
-``hub bench ingest`` went from 4,133-4,608 to 5,566-5,739 events/s
-(docs/benchmarks.md).
+worker paid for a checkpoint almost every batch (what deferring them is worth:
+docs/benchmarks.md).
 
 So a worker's connections checkpoint only as a safety net (``SQLITE_WAL_AUTOCHECKPOINT``
 pages), and ``WalCheckpointer`` checkpoints every few seconds from a thread of its

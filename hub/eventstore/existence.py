@@ -1,10 +1,9 @@
 """Which of many aggregate ids have stored events: one query per batch instead of one per id.
 
 Ingestion meets new identifiers all the time (a first attendance at a site brings
-a new hospital number). Asking the event store about each one separately cost
-about 0.3-0.4 ms per id (a snapshot query and an events query, each in its own
-transaction), close to a fifth of a batch's time; one ``IN (...)`` query per
-batch answers them all.
+a new hospital number). Asking the event store about each one separately takes a
+snapshot query and an events query, each in its own transaction; one ``IN (...)``
+query per batch answers them all (figures in docs/benchmarks.md).
 """
 
 from __future__ import annotations
