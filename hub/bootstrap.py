@@ -19,11 +19,11 @@ from urllib.parse import unquote, urlparse
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import IntegrityError
 
-from hub.application import protocol_checks
 from hub.application.hub_app import HubApplication
-from hub.application.sqlite_store import WAL_AUTOCHECKPOINT, WORKER_WAL_AUTOCHECKPOINT_PAGES
 from hub.config import Settings
 from hub.domain.indexes import IndexIds
+from hub.eventstore import protocol_checks
+from hub.eventstore.sqlite_store import WAL_AUTOCHECKPOINT, WORKER_WAL_AUTOCHECKPOINT_PAGES
 from hub.ingest.decoding import FactCodec
 from hub.keyfiles import write_once
 
@@ -49,7 +49,7 @@ def index_key(event_store_key: str) -> bytes:
 def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
     """Eventsourcing environment for the configured store; workers cache without fast-forward."""
     env = {
-        "CIPHER_TOPIC": "hub.application.cipher:HubAESCipher",
+        "CIPHER_TOPIC": "hub.eventstore.cipher:HubAESCipher",
         "CIPHER_KEY": cipher_key(settings),
         "IS_SNAPSHOTTING_ENABLED": "y",
     }
@@ -89,12 +89,12 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         env.update(
             {
-                "PERSISTENCE_MODULE": "hub.application.sqlite_store:HubSQLiteFactory",
+                "PERSISTENCE_MODULE": "hub.eventstore.sqlite_store:HubSQLiteFactory",
                 "SQLITE_DBNAME": str(path),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         )
-        if worker:  # the worker's own thread checkpoints (hub/application/sqlite_store.py)
+        if worker:  # the worker's own thread checkpoints (hub/eventstore/sqlite_store.py)
             env[WAL_AUTOCHECKPOINT] = str(WORKER_WAL_AUTOCHECKPOINT_PAGES)
     return env
 

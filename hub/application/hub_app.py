@@ -27,11 +27,6 @@ from eventsourcing.persistence import (
 from hub.application.born_together import check_born_together, settle_doubts
 from hub.application.facts import AgencyFact, SubjectRef
 from hub.application.resolver import Resolution, identifier_index, resolve
-from hub.application.transcodings import (
-    ChronologyEntryAsDict,
-    FastJSONTranscoder,
-    SetAsSortedList,
-)
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
@@ -40,6 +35,11 @@ from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierN
 from hub.domain.identity import Candidate, Outcome, nearby_birth_dates
 from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
 from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
+from hub.eventstore.transcodings import (
+    ChronologyEntryAsDict,
+    FastJSONTranscoder,
+    SetAsSortedList,
+)
 
 FactDecoder = Callable[[bytes], AgencyFact]
 

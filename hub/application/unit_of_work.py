@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
-from hub.application.existence import existing_ids
+from hub.eventstore.existence import existing_ids
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -156,7 +156,7 @@ def _concurrencies(text: str) -> tuple[int, ...]:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from hub.bench.ingest_bench import run_ingest_bench
+    from bench.ingest_bench import run_ingest_bench
 
     settings = Settings.from_env()
     result = run_ingest_bench(
@@ -171,7 +171,8 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def run_lookup(args: argparse.Namespace) -> int:
-    from hub.bench.lookup_bench import LookupBenchOptions, run_lookup_bench
+    from bench.lookup_bench import run_lookup_bench
+    from bench.lookup_result import LookupBenchOptions
 
     options = LookupBenchOptions(
         children=args.children,
@@ -197,7 +198,7 @@ def run_lookup(args: argparse.Namespace) -> int:
 
 
 def run_alerts(args: argparse.Namespace) -> int:
-    from hub.bench.alerts_bench import run_alerts_bench
+    from bench.alerts_bench import run_alerts_bench
 
     result = run_alerts_bench(
         args.bootstrap or Settings.from_env().kafka_bootstrap,
@@ -213,7 +214,7 @@ def run_alerts(args: argparse.Namespace) -> int:
 
 
 def run_identity(args: argparse.Namespace) -> int:
-    from hub.bench.identity_bench import IdentityBenchOptions, run_identity_bench
+    from bench.identity_bench import IdentityBenchOptions, run_identity_bench
 
     result = run_identity_bench(
         IdentityBenchOptions(

@@ -8,7 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from hub.generator import ConfigError, GeneratorConfig, default_start_date, generate
+from synthetic import ConfigError, GeneratorConfig, default_start_date, generate
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

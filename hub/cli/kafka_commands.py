@@ -14,8 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from hub.ops.kafka_broker import ClusterStatus, KafkaCluster
-from hub.ops.kafka_runtime import REPO_ROOT, KafkaOpsError, console_consumer_command
+from broker.kafka_broker import ClusterStatus, KafkaCluster
+from broker.kafka_runtime import REPO_ROOT, KafkaOpsError, console_consumer_command
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -35,7 +35,7 @@ from kafka.structs import OffsetAndMetadata
 
 from hub import topics
 from hub.application.hub_app import HubApplication, InboundMessage, tracking_name
-from hub.application.sqlite_store import WalCheckpointer, sqlite_path
+from hub.eventstore.sqlite_store import WalCheckpointer, sqlite_path
 from hub.ingest.dead_letters import DeadLetterPublisher
 from hub.ingest.decoder_process import DecodedBatch, DecoderProcess, Rejected
 from hub.ingest.garbage import BatchGarbageCollector

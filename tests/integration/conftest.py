@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from broker.kafka_broker import KafkaCluster, KafkaStartError
+from broker.kafka_config import HOST
+from broker.kafka_processes import free_port_block
 from hub.cli import kafka_commands
-from hub.ops.kafka_broker import KafkaCluster, KafkaStartError
-from hub.ops.kafka_config import HOST
-from hub.ops.kafka_processes import free_port_block
 
 INTEGRATION_DIR = Path(__file__).parent
 EXTERNAL_BOOTSTRAP_ENV = "HUB_TEST_KAFKA_BOOTSTRAP"

@@ -43,12 +43,12 @@ from hub.alerts.wiring import siblings_loader
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.calendar.school_day import ENGLAND, HolidayRange, SchoolCalendar
-from hub.generator.identifiers import make_upn
 from hub.lookup.client import ClientTls
 from hub.lookup.proto import inbox_pb2, inbox_pb2_grpc
 from hub.lookup.server import ServerTls, create_server
 from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.policy.loader import load_policy
+from synthetic.identifiers import make_upn
 from tests.fixtures import native
 from tests.fixtures.lookup_world import EMILY, JAMES, OLIVER, Person, attendance, nhs_number
 from tests.integration.hub_harness import TopicSet, hub_app, run_worker

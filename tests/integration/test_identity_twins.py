@@ -7,7 +7,7 @@ from pathlib import Path
 
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
-from hub.generator.identifiers import make_upn
+from synthetic.identifiers import make_upn
 from tests.fixtures import native
 from tests.integration.hub_harness import TopicSet, hub_app, run_worker
 

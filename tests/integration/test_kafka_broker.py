@@ -1,4 +1,4 @@
-"""A single real Kafka broker managed by hub.ops.kafka_broker and ``hub kafka``."""
+"""A single real Kafka broker managed by broker.kafka_broker and ``hub kafka``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from hub.ops.kafka_broker import KafkaCluster
-from hub.ops.kafka_config import ClusterLayout, new_cluster_id
+from broker.kafka_broker import KafkaCluster
+from broker.kafka_config import ClusterLayout, new_cluster_id
 
 HubKafka = Callable[..., int]
 StartCluster = Callable[[int], KafkaCluster]

@@ -11,9 +11,9 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
-from hub.ops.kafka_broker import KafkaCluster
-from hub.ops.kafka_config import HOST
-from hub.ops.kafka_processes import free_port_block
+from broker.kafka_broker import KafkaCluster
+from broker.kafka_config import HOST
+from broker.kafka_processes import free_port_block
 
 HubKafka = Callable[..., int]
 

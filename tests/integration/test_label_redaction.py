@@ -39,11 +39,11 @@ from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.calendar.school_day import SchoolCalendar
-from hub.generator.identifiers import make_upn
 from hub.lookup.answer import LookupAnswer
 from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.policy.engine import Recipient
 from hub.policy.loader import load_policy
+from synthetic.identifiers import make_upn
 from tests.fixtures import native
 from tests.fixtures.lookup_world import Person, nhs_number
 from tests.integration.hub_harness import TopicSet, hub_app, run_worker

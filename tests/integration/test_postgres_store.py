@@ -22,12 +22,12 @@ from psycopg import sql
 
 from adapters import emergency_care, social_care
 from adapters.records import ParsedExport
-from hub.application.existence import existing_ids
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.bootstrap import build_application, store_env
 from hub.cli.main import main
 from hub.config import REPO_ROOT, Settings
 from hub.domain.errors import ChildNotFoundError
+from hub.eventstore.existence import existing_ids
 from hub.ingest.decoding import FactCodec
 from hub.ingest.worker import IngestWorker, WorkerStats
 from hub.wire.catalogue import default_catalogue

@@ -116,7 +116,7 @@ def test_kafka_console_consumer_reads_what_an_adapter_wrote(
     """Kafka's own console consumer reads the police adapter's message: C3 01 marker, reference."""
     import subprocess
 
-    from hub.ops.kafka_runtime import console_consumer_command
+    from broker.kafka_runtime import console_consumer_command
 
     topic = _topic()
     path = tmp_path / "police.json"

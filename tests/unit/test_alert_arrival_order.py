@@ -40,11 +40,11 @@ from hub.audit.chain import AuditLog
 from hub.bootstrap import build_application
 from hub.calendar.school_day import SchoolCalendar
 from hub.config import Settings
-from hub.generator.config import GeneratorConfig
-from hub.generator.writer import generate
 from hub.ingest.decoding import FactCodec
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
+from synthetic.config import GeneratorConfig
+from synthetic.writer import generate
 
 CODEC = SingleObjectCodec(default_catalogue())
 FACTS = FactCodec()

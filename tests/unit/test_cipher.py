@@ -9,7 +9,7 @@ import pytest
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
-from hub.application.cipher import _NONCES, NONCE_BYTES, HubAESCipher
+from hub.eventstore.cipher import _NONCES, NONCE_BYTES, HubAESCipher
 
 
 def _environment() -> Environment:

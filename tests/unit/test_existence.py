@@ -10,8 +10,8 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
-from hub.application.existence import SQLITE_IDS_PER_QUERY, existing_ids
 from hub.application.unit_of_work import UnitOfWork
+from hub.eventstore.existence import SQLITE_IDS_PER_QUERY, existing_ids
 
 
 class Thing(Aggregate):

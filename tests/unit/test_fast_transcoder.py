@@ -13,9 +13,9 @@ import orjson
 import pytest
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from hub.application import transcodings
 from hub.application.hub_app import HubApplication
 from hub.domain.chronology import ChronologyEntry
+from hub.eventstore import transcodings
 
 CHILD = uuid5(NAMESPACE_URL, "child")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from hub.generator import clock
-from hub.generator.school_calendar import easter_sunday, is_school_day
+from synthetic import clock
+from synthetic.school_calendar import easter_sunday, is_school_day
 
 
 def test_summer_dates_carry_the_bst_offset() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.generator.identifiers import is_valid_nhs_number
+from synthetic.identifiers import is_valid_nhs_number
 from tests.unit.test_generator_support import (
     NOW,
     START,

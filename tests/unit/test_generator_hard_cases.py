@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hub.domain.names import Likeness, likeness
-from hub.generator import GeneratorConfig, generate
+from synthetic import GeneratorConfig, generate
 from tests.unit.test_generator_support import NOW, START, jsonl, run, school_rows
 
 

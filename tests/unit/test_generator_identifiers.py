@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from hub.generator.identifiers import (
+from synthetic.identifiers import (
     is_valid_nhs_number,
     is_valid_upn,
     make_upn,
@@ -15,7 +15,7 @@ from hub.generator.identifiers import (
     nhs_check_digit,
     upn_check_letter,
 )
-from hub.generator.misspell import misspell
+from synthetic.misspell import misspell
 
 
 def test_nhs_check_digit_matches_the_published_example() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.generator.identifiers import is_valid_nhs_number, is_valid_upn
+from synthetic.identifiers import is_valid_nhs_number, is_valid_upn
 from tests.unit.test_generator_support import jsonl, run
 
 

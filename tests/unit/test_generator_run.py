@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub.cli import generate_command
-from hub.generator import ConfigError, GeneratorConfig, default_start_date, generate
+from synthetic import ConfigError, GeneratorConfig, default_start_date, generate
 from tests.unit.test_generator_support import NOW, run
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from hub.generator import GeneratorConfig, generate
+from synthetic import GeneratorConfig, generate
 
 # A Thursday: the run covers two school days and a weekend.
 START = date(2026, 11, 5)

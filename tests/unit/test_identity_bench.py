@@ -8,21 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from bench.identity_bench import IdentityBenchOptions, Tally, run_records
+from bench.identity_records import BenchRecord, bench_records
 from hub.application.facts import SubjectRef
 from hub.application.resolver import Resolution, resolve, resolve_by_identifiers_only
 from hub.application.unit_of_work import UnitOfWork
-from hub.bench.identity_bench import (
-    BenchRecord,
-    IdentityBenchOptions,
-    Tally,
-    bench_records,
-    run_records,
-)
 from hub.domain.child import Child
 from hub.domain.identity import Outcome
 from hub.domain.indexes import IndexIds
-from hub.generator.config import GeneratorConfig
-from hub.generator.world import build_world
+from synthetic.config import GeneratorConfig
+from synthetic.world import build_world
 
 OPTIONS = IdentityBenchOptions(children=2000, hard_cases=0.1, store="memory")
 QUIRKS = ("hard case: misspelt", "hard case: transposed-dob")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.ops import kafka_config
+from broker import kafka_config
 
 
 def test_a_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -16,7 +16,7 @@ def test_a_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) 
     dashed = uuid.UUID(bytes=b"\xf8" + bytes(15))
     plain = uuid.UUID(bytes=b"\x10" + bytes(15))
     draws: Iterator[uuid.UUID] = iter([dashed, plain])
-    monkeypatch.setattr("hub.ops.kafka_config.uuid.uuid4", lambda: next(draws))
+    monkeypatch.setattr("broker.kafka_config.uuid.uuid4", lambda: next(draws))
 
     cluster_id = kafka_config.new_cluster_id()
 

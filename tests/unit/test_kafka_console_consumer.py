@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from broker import kafka_runtime
 from hub.cli.main import main
-from hub.ops import kafka_runtime
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -16,6 +17,18 @@ def test_import_contracts_are_kept() -> None:
         config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True
     )
     assert 0 == exit_code
+
+
+def test_every_hub_package_has_a_layer() -> None:
+    """A new package under hub/ cannot escape the layers contract by not being named in it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
+    layered = {name.strip() for layer in layers for name in layer.split("|")}
+    packages = {
+        f"hub.{path.name}" for path in (ROOT / "hub").iterdir() if (path / "__init__.py").is_file()
+    }
+    assert set() == packages - layered
 
 
 def test_domain_imports_nothing_of_the_hub_outside_itself() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hub.bench.lookup_bench import LoadReport, LookupBenchOptions, LookupBenchResult
-from hub.bench.phases import PhaseResult, per_round_lines, pool_rounds
+from bench.lookup_result import LookupBenchOptions, LookupBenchResult
+from bench.lookup_store import LoadReport
+from bench.phases import PhaseResult, per_round_lines, pool_rounds
 
 
 def _phase(concurrency: int, requests: int, latency_ms: float, round_: int = 1) -> PhaseResult:

@@ -17,12 +17,12 @@ from hub.application.hub_app import InboundMessage
 from hub.bootstrap import build_application
 from hub.config import Settings
 from hub.domain.identity import Candidate, Demographics, Outcome, decide
-from hub.generator.config import GeneratorConfig
-from hub.generator.multiple_birth import birth_order, recorded_multiple_birth
-from hub.generator.world import build_world
 from hub.ingest.decoding import FactCodec
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
+from synthetic.config import GeneratorConfig
+from synthetic.multiple_birth import birth_order, recorded_multiple_birth
+from synthetic.world import build_world
 from tests.fixtures import native
 
 CODEC = SingleObjectCodec(default_catalogue())

@@ -7,9 +7,9 @@ from uuid import uuid4
 
 from eventsourcing.domain import CanMutateProtocol, CollectEventsProtocol, DomainEventProtocol
 
-from hub.application import protocol_checks
 from hub.domain.child import Child
 from hub.domain.indexes import Household
+from hub.eventstore import protocol_checks
 
 PROTOCOLS = (DomainEventProtocol, CollectEventsProtocol, CanMutateProtocol)
 

@@ -13,7 +13,7 @@ from hub.calendar.school_day import (
     england_bank_holidays,
     next_school_day_start,
 )
-from hub.generator.school_calendar import is_school_day as generator_is_school_day
+from synthetic.school_calendar import is_school_day as generator_is_school_day
 
 TERM_DATES_TOML = """
 day_start = "08:45"

@@ -8,13 +8,13 @@ from pathlib import Path
 from eventsourcing.domain import Aggregate
 
 from hub.application.hub_app import HubApplication
-from hub.application.sqlite_store import (
+from hub.bootstrap import build_application
+from hub.config import Settings
+from hub.eventstore.sqlite_store import (
     WORKER_WAL_AUTOCHECKPOINT_PAGES,
     WalCheckpointer,
     sqlite_path,
 )
-from hub.bootstrap import build_application
-from hub.config import Settings
 
 
 class Note(Aggregate):
