@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import tomllib
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -34,7 +33,8 @@ class PolicyError(HubError):
 
 
 def load_policy(path: Path | None = None) -> Policy:
-    path = path or Path(os.environ.get("HUB_POLICY_FILE", DEFAULT_POLICY))
+    """Load and check the policy at ``path`` (default: the shipped policy)."""
+    path = path or DEFAULT_POLICY
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from hub.bootstrap import bootstrap
 from hub.cli import kafka_commands
+from hub.config import Settings
 from hub.ops.kafka_broker import KafkaCluster, KafkaStartError
 from hub.ops.kafka_config import HOST
 from hub.ops.kafka_processes import free_port_block
@@ -90,7 +92,7 @@ def hub_kafka() -> HubKafka:
         parser = argparse.ArgumentParser(prog="hub")
         kafka_commands.register(parser.add_subparsers(dest="command", required=True))
         args = parser.parse_args(["kafka", *argv])
-        exit_code: int = args.func(args)
+        exit_code: int = args.func(args, bootstrap(Settings.from_env()))
         return exit_code
 
     return run
