@@ -93,7 +93,8 @@ def test_cli_generates_and_returns_zero(tmp_path: Path) -> None:
     """``hub generate`` with a past start date writes the run and exits 0."""
     argv = ["generate", "--children", "100", "--days", "2", "--start-date", "2026-01-05"]
     args = _parser().parse_args([*argv, "--out", str(tmp_path / "o")])
-    assert (args.func(args, bootstrap()), (tmp_path / "o" / "day-002" / "ae.hl7").exists()) == (0, True)
+    exit_code = args.func(args, bootstrap())
+    assert (exit_code, (tmp_path / "o" / "day-002" / "ae.hl7").exists()) == (0, True)
 
 
 def test_cli_future_start_date_exits_2(tmp_path: Path) -> None:
