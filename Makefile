@@ -28,7 +28,7 @@ $(KAFKA_LIBS)/.resolved: deploy/kafka/pom.xml
 
 # The lookup service's Python code, generated from its .proto by the installed grpcio-tools
 # (so it always matches the installed grpcio/protobuf); never committed.
-PROTOS := hub/lookup/proto/lookup.proto hub/lookup/proto/inbox.proto
+PROTOS := hub/lookup/proto/lookup.proto hub/alerts/proto/inbox.proto
 PROTO_OUT := hub/lookup/proto/.generated
 $(PROTO_OUT): $(PROTOS) $(BIN)/.installed
 	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)

@@ -5,6 +5,7 @@ XPN, XAD, XON, PL, TS); ``ZSG`` is our local Z-segment (docs/native-formats.md) 
 optional: without it the attendance carries no safeguarding flags. Every date-time is
 read exactly at its precision and offset (``adapters.hl7_time``); one without an offset
 is the sending facility's local time, in the zone ``HUB_AE_TIME_ZONE`` names
+(``Settings.ae_time_zone``, passed by ``hub publish``)
 (``Europe/London`` by default).
 
 Record references: an arrival (A01/A04) is ``<site>/<visit>/<trigger>`` and a discharge
@@ -17,7 +18,6 @@ once, and an identical re-send (even with a new control id) is recognised.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +42,6 @@ from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRe
 
 AGENCY = "EMERGENCY_CARE"
 SCHEMA = "EmergencyAttendance"
-TIME_ZONE_VARIABLE = "HUB_AE_TIME_ZONE"
 _VERSION = re.compile(r"2\.[3-9](\.\d+)?")
 _ONE_PER_VISIT = frozenset({"A01", "A04", "A03"})
 _SINGLE = ("MSH", "EVN", "PID", "PD1", "PV1", "ZSG")
@@ -50,8 +49,8 @@ _UNIDENTIFYING = frozenset({"MSH-7", "MSH-10"})  # a re-send may change these, n
 
 
 def sending_time_zone() -> ZoneInfo:
-    """The sending facility's time zone, for date-times sent without an offset."""
-    return time_zone(os.environ.get(TIME_ZONE_VARIABLE) or DEFAULT_TIME_ZONE)
+    """The default sending facility's time zone (``Settings.ae_time_zone`` configures it)."""
+    return time_zone(DEFAULT_TIME_ZONE)
 
 
 def parse_file(

@@ -16,7 +16,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 
 from adapters.ledger import PublishLedger
 from adapters.records import OutboundEvent, ParsedExport, RejectedRecord
-from hub.wire.catalogue import default_catalogue
+from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import RecordValidationError, SingleObjectCodec
 
 log = structlog.get_logger(__name__)
@@ -52,10 +52,15 @@ class EventPublisher:
     """One producer per adapter run; use as a context manager."""
 
     def __init__(
-        self, bootstrap_servers: str, ledger_path: Path, *, timeout_s: float = 60.0
+        self,
+        bootstrap_servers: str,
+        ledger_path: Path,
+        *,
+        timeout_s: float = 60.0,
+        schemas_dir: Path = DEFAULT_SCHEMAS_DIR,
     ) -> None:
         self._timeout_s = timeout_s
-        self._codec = SingleObjectCodec(default_catalogue())
+        self._codec = SingleObjectCodec(default_catalogue(schemas_dir))
         admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="hub-adapter")
         try:
             self.cluster_id: str = str(admin.describe_cluster()["cluster_id"])

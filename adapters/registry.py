@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from adapters import emergency_care, police, school, social_care
 from adapters.records import ParsedExport
@@ -23,7 +24,12 @@ class AgencyAdapter:
     parse: Parser
     topic: str
 
-    def read(self, path: Path, *, now: datetime | None = None) -> ParsedExport:
+    def read(
+        self, path: Path, *, now: datetime | None = None, zone: ZoneInfo | None = None
+    ) -> ParsedExport:
+        """Parse an export; ``zone``: local time of a feed whose times may lack an offset."""
+        if zone is not None and self.name == "ae":
+            return self.parse(path, now=now, zone=zone)
         return self.parse(path, now=now)
 
 

@@ -20,6 +20,8 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from hub.config import Settings
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEPLOY_DIR = REPO_ROOT / "deploy" / "kafka"
 POM = DEPLOY_DIR / "pom.xml"
@@ -43,9 +45,9 @@ class KafkaOpsError(RuntimeError):
 
 
 def default_libs_dir() -> Path:
-    """The jar cache: ``$HUB_KAFKA_LIBS`` or ``<repo>/.cache/kafka/libs``."""
-    configured = os.environ.get("HUB_KAFKA_LIBS")
-    return Path(configured) if configured else REPO_ROOT / ".cache" / "kafka" / "libs"
+    """The jar cache: ``Settings.kafka_libs`` (``$HUB_KAFKA_LIBS``), else the repository's."""
+    configured = Settings.from_env().kafka_libs
+    return configured or REPO_ROOT / ".cache" / "kafka" / "libs"
 
 
 def ensure_libs(libs_dir: Path) -> Path:

@@ -28,7 +28,8 @@ from consumers.email_delivery import SmtpSettings, deliver_alert_email
 from consumers.retry import DeliveryResult, DeliveryStatus, RetryPolicy
 from consumers.webhook_delivery import WebhookTarget, deliver_webhook
 from hub import topics
-from hub.wire.catalogue import default_catalogue
+from hub.config import Settings
+from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import SingleObjectCodec, WireError
 
 log = structlog.get_logger(__name__)
@@ -47,6 +48,7 @@ class DeliveryConfig:
     dead_letter_topic: str = topics.ALERTS_DEAD_LETTER
     group_id: str = "hub-alert-delivery"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    schemas_dir: Path = DEFAULT_SCHEMAS_DIR
 
 
 @dataclass
@@ -152,7 +154,7 @@ class AlertDeliveryService:
     def __init__(self, config: DeliveryConfig, sleep: Callable[[float], None] = time.sleep):
         self._config = config
         self._sleep = sleep
-        self._codec = SingleObjectCodec(default_catalogue())
+        self._codec = SingleObjectCodec(default_catalogue(config.schemas_dir))
         self._ledger = DeliveryLedger(config.ledger_path)
         self._consumer = KafkaConsumer(
             config.topic,
@@ -302,3 +304,34 @@ class AlertDeliveryService:
         self._dead_letters.flush()
         self._dead_letters.close()
         self._ledger.close()
+
+
+def delivery_config(settings: Settings) -> DeliveryConfig:
+    """Where delivery reads alerts, and how it sends them (SMTP, webhook), from settings."""
+    smtp = None
+    if settings.smtp_host:
+        smtp = SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.alert_sender,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_user,
+            password=settings.smtp_password,
+        )
+    webhook = None
+    if settings.alert_webhook_url:
+        url = settings.alert_webhook_url
+        webhook = WebhookTarget(
+            url=url,
+            secret=settings.alert_webhook_secret.encode(),
+            allow_http=url.startswith("http://127.0.0.1") or url.startswith("http://localhost"),
+        )
+    return DeliveryConfig(
+        bootstrap_servers=settings.kafka_bootstrap,
+        ledger_path=settings.delivery_ledger_path,
+        smtp=smtp,
+        webhook=webhook,
+        topic=settings.topics.alerts,
+        dead_letter_topic=settings.topics.alerts_dead_letter,
+        schemas_dir=settings.schemas_dir,
+    )

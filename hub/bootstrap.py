@@ -1,40 +1,79 @@
-"""One place that wires the hub: settings -> event store environment -> application.
+"""The composition root: every application and service of the hub, built from one ``Settings``.
+
+``bootstrap(settings)`` returns a ``System``; the command line and the lookup
+server processes ask it for what they run (the ingestion
+worker, the lookup service and its gRPC server, the alert raiser, publisher
+and inbox, alert delivery, the audit log, the adapters' publisher) and build
+nothing themselves. Unit tests pass fakes for the parts they replace (a
+policy, alert rules, an organisation directory, a school calendar, a clock)
+and ``in_memory=True`` for an event store held in memory.
 
 Storage is SQLite (a file under the data directory) unless ``HUB_DATABASE_URL``
 names PostgreSQL. Event payloads are encrypted with AES-GCM (not compressed:
 they are small, and compressing cost more than it saved);
 the key comes from ``HUB_CIPHER_KEY`` or, for demos, from a key file generated
 once under the data directory.
+
+The module is a little over 400 lines: the event store's environment (above
+``System``) stays beside the one place that builds applications from it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import structlog
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import IntegrityError
 
+from adapters.publisher import EventPublisher
+from consumers.alert_delivery import AlertDeliveryService, DeliveryLedger, delivery_config
+from hub.access.organisations import OrganisationDirectory, load_directory
+from hub.alerts.assembly import AlertParts, assemble_raiser
+from hub.alerts.inbox import inbox_service
+from hub.alerts.postcode_areas import PostcodeAreas, load_areas
+from hub.alerts.publisher import AlertPublisher
+from hub.alerts.raiser import WATERMARK, AlertRaiser
+from hub.alerts.rules import AlertRules
+from hub.alerts.rules_loader import load_alert_rules
+from hub.alerts.store import AlertStore
+from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
+from hub.audit.chain import AuditLog
+from hub.audit.keys import audit_signing_key
+from hub.calendar.school_day import SchoolCalendar
 from hub.config import Settings
 from hub.domain.indexes import IndexIds
 from hub.eventstore import protocol_checks
 from hub.eventstore.sqlite_store import WAL_AUTOCHECKPOINT, WORKER_WAL_AUTOCHECKPOINT_PAGES
+from hub.ingest.dead_letters import DeadLetter, read_dead_letters
 from hub.ingest.decoding import FactCodec
+from hub.ingest.worker import IngestWorker
 from hub.keyfiles import write_once
+from hub.lookup.access_relay import AccessNotificationRelay
+from hub.lookup.parts import LookupParts
+from hub.lookup.server import ExtraService, LookupServer, ServerTls, create_server
+from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
+from hub.lookup.views import LookupViews
+from hub.policy.loader import load_policy
+from hub.policy.model import Policy
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], datetime]
 
 STARTUP_ATTEMPTS = 5
 
 
 def cipher_key(settings: Settings) -> str:
     """The event-store key: from configuration, or a generated demo key file (mode 0600)."""
-    configured = os.environ.get("HUB_CIPHER_KEY")
-    if configured:
-        return configured
+    if settings.cipher_key:
+        return settings.cipher_key
     path = settings.data_dir / "keys" / "event-store.key"
     if not path.exists():
         write_once(path, AESCipher.create_key(num_bytes=32).encode())
@@ -99,16 +138,30 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
     return env
 
 
-def build_application(settings: Settings | None = None, *, worker: bool = False) -> HubApplication:
+def memory_env(settings: Settings) -> dict[str, str]:
+    """Eventsourcing environment for an event store held in memory (unit tests)."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.popo",
+        "CIPHER_TOPIC": "hub.eventstore.cipher:HubAESCipher",
+        "CIPHER_KEY": settings.cipher_key or AESCipher.create_key(num_bytes=32),
+        "IS_SNAPSHOTTING_ENABLED": "y",
+    }
+
+
+def build_application(
+    settings: Settings | None = None, *, worker: bool = False, in_memory: bool = False
+) -> HubApplication:
+    """The hub application over the configured event store (``in_memory``: a new, empty one)."""
     settings = settings or Settings.from_env()
     protocol_checks.install()
-    codec = FactCodec()
+    codec = FactCodec(settings.schemas_dir)
+    env = memory_env(settings) if in_memory else None
     for attempt in range(1, STARTUP_ATTEMPTS + 1):
         try:
             return HubApplication(
-                env=store_env(settings, worker=worker),
+                env=env or store_env(settings, worker=worker),
                 decode_fact=codec.decode_fact,
-                index_ids=IndexIds(index_key(cipher_key(settings))),
+                index_ids=IndexIds(index_key(env["CIPHER_KEY"] if env else cipher_key(settings))),
             )
         except IntegrityError:
             # Two processes started on an empty store (the worker and the alert raiser,
@@ -117,3 +170,266 @@ def build_application(settings: Settings | None = None, *, worker: bool = False)
                 raise
             time.sleep(0.2 * attempt)
     raise AssertionError("unreachable")
+
+
+class System:
+    """Builds the hub's applications and services from settings, with real or fake parts.
+
+    Reference data (policy, alert rules, organisation directory, postcode table,
+    school calendar) is loaded on first use and kept; a fake given to
+    ``bootstrap`` is used instead. Each ``application()`` is a new connection to
+    the configured event store, except ``in_memory``, where every caller shares one.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        in_memory: bool = False,
+        policy: Policy | None = None,
+        alert_rules: AlertRules | None = None,
+        directory: OrganisationDirectory | None = None,
+        postcode_areas: PostcodeAreas | None = None,
+        calendar: SchoolCalendar | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self._in_memory = in_memory
+        self._memory_app: HubApplication | None = None
+        self._policy = policy
+        self._rules = alert_rules
+        self._directory = directory
+        self._areas = postcode_areas
+        self._calendar = calendar
+        self._clock = clock
+
+    # Stores and reference data ---------------------------------------------------------------
+
+    def application(self, *, worker: bool = False) -> HubApplication:
+        """The hub application (``worker``: the ingestion worker's, with its aggregate cache)."""
+        if not self._in_memory:
+            return build_application(self.settings, worker=worker)
+        if self._memory_app is None:
+            self._memory_app = build_application(self.settings, in_memory=True)
+        return self._memory_app
+
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log, signed with the key under the data directory."""
+        return AuditLog(self.settings.audit_path, audit_signing_key(self.settings.keys_dir))
+
+    def policy(self) -> Policy:
+        if self._policy is None:
+            self._policy = load_policy(self.settings.policy_file)
+        return self._policy
+
+    def alert_rules(self) -> AlertRules:
+        if self._rules is None:
+            self._rules = load_alert_rules(self.settings.alert_rules)
+        return self._rules
+
+    def directory(self) -> OrganisationDirectory:
+        if self._directory is None:
+            self._directory = load_directory(self.settings.organisations_path)
+        return self._directory
+
+    def postcode_areas(self) -> PostcodeAreas:
+        if self._areas is None:
+            self._areas = load_areas(self.settings.postcode_areas_path)
+        return self._areas
+
+    def school_calendar(self, now: datetime | None = None) -> SchoolCalendar:
+        """The configured term dates, else typical English terms around ``now``'s year."""
+        if self._calendar is None:
+            settings = self.settings
+            self._calendar = SchoolCalendar.configured(
+                settings.school_calendar, settings.school_day_start, now or datetime.now(UTC)
+            )
+        return self._calendar
+
+    # Applications and services ---------------------------------------------------------------
+
+    def disclosure(self, app: HubApplication, audit: AuditLog) -> DisclosureService:
+        """Chronologies and statuses through the policy, every decision audited."""
+        return DisclosureService(app, self.policy(), audit)
+
+    def ingest_worker(
+        self,
+        app: HubApplication,
+        *,
+        bootstrap_servers: str | None = None,
+        group_id: str | None = None,
+        batch_size: int | None = None,
+        decode_processes: int | None = None,
+    ) -> IngestWorker:
+        """The Kafka ingestion worker; each argument given overrides its setting."""
+        settings = self.settings
+        return IngestWorker(
+            app,
+            bootstrap_servers or settings.kafka_bootstrap,
+            group_id=group_id or settings.consumer_group,
+            batch_size=batch_size or settings.batch_size,
+            subscribe_to=settings.topics.agency_topics,
+            dead_letter_topic=settings.topics.dead_letter,
+            decode_processes=settings.decode_processes
+            if decode_processes is None
+            else decode_processes,
+            schemas_dir=settings.schemas_dir,
+        )
+
+    def dead_letters(self, bootstrap_servers: str | None = None) -> list[DeadLetter]:
+        """Every message the worker could not use, with its reason."""
+        return read_dead_letters(
+            bootstrap_servers or self.settings.kafka_bootstrap, self.settings.topics.dead_letter
+        )
+
+    def event_publisher(self, bootstrap_servers: str | None = None) -> EventPublisher:
+        """The adapters' publisher (idempotent, with the ledger of what the cluster took)."""
+        return EventPublisher(
+            bootstrap_servers or self.settings.kafka_bootstrap,
+            self.settings.publish_ledger_path,
+            schemas_dir=self.settings.schemas_dir,
+        )
+
+    def lookup(self, *, follow: bool = True) -> LookupParts:
+        """A lookup service over the store, reading children from the lookup read model.
+
+        ``follow``: keep the read model caught up in the background (a process that serves
+        lookups); ``False`` for one that only brings it up to date for others to serve from.
+        """
+        app = self.application()
+        audit = self.audit()
+        views = LookupViews(app, self.settings.lookup_views_path, LOOKUP_ENTRY_KINDS)
+        started = time.monotonic()
+        applied = views.catch_up()  # the first lookup does not wait for a rebuild
+        log.info(
+            "lookup_views_caught_up", events=applied, seconds=round(time.monotonic() - started, 1)
+        )
+        if follow:
+            views.follow()
+        service = ChildLookupService(app, self.policy(), audit, self.directory(), views=views)
+        return LookupParts(service, app, audit, views)
+
+    def lookup_server(
+        self,
+        lookup: LookupParts,
+        address: str,
+        *,
+        workers: int = 8,
+        inbox: AlertParts | None = None,
+        reuse_port: bool = False,
+    ) -> tuple[LookupServer, int]:
+        """The gRPC server (mutual TLS) for ``lookup``, and the alert inbox when given."""
+        extra = [self.inbox(inbox)] if inbox is not None else []
+        return create_server(
+            address,
+            lookup.service,
+            ServerTls.in_directory(self.settings.certs_dir),
+            workers=workers,
+            extra_services=extra,
+            reuse_port=reuse_port,
+        )
+
+    def access_relay(self, audit: AuditLog) -> AccessNotificationRelay:
+        """Publishes the audit log's access-to-service records to Kafka."""
+        settings = self.settings
+        return AccessNotificationRelay(
+            audit,
+            settings.kafka_bootstrap,
+            settings.access_relay_path,
+            settings.topics.access_to_service,
+            settings.schemas_dir,
+        )
+
+    def alerts(self, clock_now: datetime | None = None, clock_mode: str = "wall") -> AlertParts:
+        """The alert side of the hub.
+
+        Deadlines are judged by ``clock_now`` when given; else by the clock given to
+        ``bootstrap``; else by the wall clock (``clock_mode="wall"``, for live service: a
+        deadline passes even when no events arrive) or by event time (``"event"``: the
+        latest ``recorded_at`` the raiser has seen, so replaying old data escalates as it
+        would have at the time).
+        """
+        app = self.application()
+        store = AlertStore(self.settings.alert_store_path)
+        audit = self.audit()
+        given = self._clock
+
+        def clock() -> datetime:
+            if clock_now is not None:
+                return clock_now
+            if given is not None:
+                return given()
+            if clock_mode == "event":
+                return datetime.fromtimestamp(store.position(WATERMARK), UTC)
+            return datetime.now(UTC)
+
+        return AlertParts(
+            app, store, audit, self.raiser(app, store, audit, clock), self.directory()
+        )
+
+    def raiser(
+        self, app: HubApplication, store: AlertStore, audit: AuditLog, clock: Clock | None = None
+    ) -> AlertRaiser:
+        """The raiser over these parts, with this system's reference data and settings."""
+        settings = self.settings
+        return assemble_raiser(
+            app,
+            store,
+            audit,
+            self.directory(),
+            self.school_calendar(),
+            policy=self.policy(),
+            rules=self.alert_rules(),
+            default_authority=settings.default_authority,
+            postcode_areas=self.postcode_areas(),
+            operator_email=settings.duty_operator_email,
+            clock=clock or self._clock or (lambda: datetime.now(UTC)),
+            max_age=timedelta(days=settings.alert_max_age_days),
+        )
+
+    def alert_publisher(self, alerts: AlertParts) -> AlertPublisher:
+        """Publishes raised alerts from the alert store (the outbox) to Kafka."""
+        return AlertPublisher(
+            alerts.store,
+            self.settings.kafka_bootstrap,
+            self.settings.topics.alerts,
+            self.settings.schemas_dir,
+        )
+
+    def inbox(self, alerts: AlertParts) -> ExtraService:
+        """The practitioner's alert inbox, to serve beside the lookup."""
+        return inbox_service(
+            alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge
+        )
+
+    def delivery(self) -> AlertDeliveryService:
+        """Email and webhook delivery of published alerts (``consumers``)."""
+        return AlertDeliveryService(delivery_config(self.settings))
+
+    def delivery_ledger(self) -> DeliveryLedger:
+        """What the delivery consumer did with each alert and channel."""
+        return DeliveryLedger(self.settings.delivery_ledger_path)
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    in_memory: bool = False,
+    policy: Policy | None = None,
+    alert_rules: AlertRules | None = None,
+    directory: OrganisationDirectory | None = None,
+    postcode_areas: PostcodeAreas | None = None,
+    calendar: SchoolCalendar | None = None,
+    clock: Clock | None = None,
+) -> System:
+    """The hub's system from ``settings`` (default: the environment), with any fakes given."""
+    return System(
+        settings or Settings.from_env(),
+        in_memory=in_memory,
+        policy=policy,
+        alert_rules=alert_rules,
+        directory=directory,
+        postcode_areas=postcode_areas,
+        calendar=calendar,
+        clock=clock,
+    )

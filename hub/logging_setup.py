@@ -16,7 +16,6 @@ names, addresses or free text about a child.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import structlog
@@ -44,10 +43,16 @@ class _HubHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The root handler this module installs (found again and replaced on reconfiguration)."""
 
 
-def configure_logging() -> None:
-    level = getattr(logging, os.environ.get("HUB_LOG_LEVEL", "INFO").upper(), logging.INFO)
+def configure_logging(level_name: str = "INFO", log_format: str = "console") -> None:
+    """Configure structlog and the standard library's logging.
+
+    ``level_name`` and ``log_format`` come from ``Settings`` (``HUB_LOG_LEVEL``,
+    ``HUB_LOG_FORMAT``): ``json`` always writes JSON lines; ``console`` writes readable
+    lines on a terminal and JSON lines otherwise.
+    """
+    level = logging.getLevelNamesMapping()[level_name.upper()]
     renderer: structlog.types.Processor
-    if sys.stderr.isatty() and os.environ.get("HUB_LOG_FORMAT") != "json":
+    if sys.stderr.isatty() and log_format != "json":
         renderer = structlog.dev.ConsoleRenderer()
     else:
         renderer = structlog.processors.JSONRenderer()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,13 +89,12 @@ class OrganisationDirectory:
 
 
 def directory_path(data_dir: Path) -> Path:
-    """Where the loaded directory lives (``HUB_ORGANISATIONS`` overrides)."""
-    configured = os.environ.get("HUB_ORGANISATIONS")
-    return Path(configured) if configured else data_dir / "reference" / "organisations.csv"
+    """Where the loaded directory lives under a data directory (unless configured elsewhere)."""
+    return data_dir / "reference" / "organisations.csv"
 
 
-def load_directory(data_dir: Path) -> OrganisationDirectory:
-    path = directory_path(data_dir)
+def load_directory(path: Path) -> OrganisationDirectory:
+    """The organisation directory in the file at ``path``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -20,12 +20,12 @@ import grpc
 
 from hub.access.callers import CallRefused
 from hub.access.certs import CertifiedIdentity
+from hub.access.grpc_peers import abort, peer_identity
 from hub.access.organisations import OrganisationDirectory
 from hub.access.tls_front import PeerRegistry
+from hub.alerts.proto import inbox_pb2, inbox_pb2_grpc
 from hub.alerts.store import RAISED, Alert, AlertStore
 from hub.audit.chain import AuditLog
-from hub.lookup.proto import inbox_pb2, inbox_pb2_grpc
-from hub.lookup.server import abort, peer_identity
 
 SERVICE_NAME = inbox_pb2.DESCRIPTOR.services_by_name["AlertInbox"].full_name
 POLL_SECONDS = 0.2

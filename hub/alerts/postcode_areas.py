@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,15 +85,8 @@ class PostcodeAreas:
         return buffer.getvalue()
 
 
-def areas_path(data_dir: Path) -> Path:
-    """Where the loaded table lives (``HUB_POSTCODE_AREAS`` overrides)."""
-    configured = os.environ.get("HUB_POSTCODE_AREAS")
-    return Path(configured) if configured else data_dir / "reference" / "postcode-areas.csv"
-
-
-def load_areas(data_dir: Path) -> PostcodeAreas:
-    """The loaded table, or an empty one when none has been loaded."""
-    path = areas_path(data_dir)
+def load_areas(path: Path) -> PostcodeAreas:
+    """The table in the file at ``path``, or an empty one when none has been loaded."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from kafka import KafkaProducer
 
 from hub import topics
 from hub.alerts.store import Alert, AlertStore
-from hub.wire.catalogue import default_catalogue
+from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import SingleObjectCodec
 
 SCHEMA = "Alert"
@@ -57,11 +58,17 @@ def _instant(text: str | None) -> datetime | None:
 
 
 class AlertPublisher:
-    def __init__(self, store: AlertStore, bootstrap_servers: str, topic: str = topics.ALERTS):
+    def __init__(
+        self,
+        store: AlertStore,
+        bootstrap_servers: str,
+        topic: str = topics.ALERTS,
+        schemas_dir: Path = DEFAULT_SCHEMAS_DIR,
+    ):
         self._store = store
         self._bootstrap = bootstrap_servers
         self._topic = topic
-        self._codec = SingleObjectCodec(default_catalogue())
+        self._codec = SingleObjectCodec(default_catalogue(schemas_dir))
         self._producer: KafkaProducer | None = None
 
     def publish_pending(self, timeout_s: float = 30.0) -> int:

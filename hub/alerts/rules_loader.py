@@ -6,7 +6,6 @@ model is ``hub.alerts.rules``.
 
 from __future__ import annotations
 
-import os
 import string
 import tomllib
 from pathlib import Path
@@ -26,9 +25,8 @@ from hub.alerts.rules import (
     ReferralOutcomeTrigger,
     Trigger,
 )
+from hub.config import DEFAULT_ALERT_RULES as DEFAULT_ALERT_RULES
 from hub.domain.errors import HubError
-
-DEFAULT_ALERT_RULES = Path(__file__).resolve().parents[2] / "policies" / "alert-rules.toml"
 
 # The requirement ids defined in docs/requirements.md, which rules may cite.
 KNOWN_REQUIREMENTS = frozenset(
@@ -82,8 +80,8 @@ class AlertRulesError(HubError):
 
 
 def load_alert_rules(path: Path | None = None) -> AlertRules:
-    """Load and check the rules (``HUB_ALERT_RULES`` overrides the shipped file)."""
-    path = path or Path(os.environ.get("HUB_ALERT_RULES") or DEFAULT_ALERT_RULES)
+    """Load and check the rules at ``path`` (default: the shipped rules)."""
+    path = path or DEFAULT_ALERT_RULES
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:

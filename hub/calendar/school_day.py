@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,6 +125,23 @@ class SchoolCalendar:
             day_start=time.fromisoformat(str(document.get("day_start", "08:45"))),
             england_bank_holidays=bool(document.get("england_bank_holidays", True)),
         )
+
+    @classmethod
+    def configured(
+        cls, terms_file: Path | None, day_start: time | None, now: datetime
+    ) -> SchoolCalendar:
+        """Term dates from ``terms_file`` (TOML), else typical English terms around ``now``.
+
+        ``day_start`` (default 08:45) is when the school day starts, for the Operation
+        Encompass deadlines; it overrides the file's.
+        """
+        start = day_start or DEFAULT_SCHOOL_DAY_START
+        if terms_file is not None:
+            calendar = cls.from_toml(terms_file.read_text(encoding="utf-8"))
+            if day_start is not None:
+                calendar = cls(calendar.holidays, start, calendar.england_bank_holidays)
+            return calendar
+        return cls.from_typical_terms(range(now.year - 2, now.year + 2), day_start=start)
 
     @classmethod
     def from_typical_terms(

@@ -13,20 +13,16 @@ from typing import Any
 
 import grpc
 
-from consumers.alert_delivery import AlertDeliveryService, DeliveryConfig, DeliveryLedger
-from consumers.email_delivery import SmtpSettings
-from consumers.webhook_delivery import WebhookTarget
+from hub.alerts.proto import inbox_pb2, inbox_pb2_grpc
 from hub.alerts.store import RAISED, Alert
-from hub.alerts.wiring import build_alerts, build_publisher
+from hub.bootstrap import System
 from hub.cli.signals import stop_event_on_signals
-from hub.config import Settings
 from hub.domain.errors import HubError
 from hub.lookup.client import ClientTls
-from hub.lookup.proto import inbox_pb2, inbox_pb2_grpc
 
 
 def register(subparsers: Any) -> None:
-    alerts = subparsers.add_parser("alerts", help="alerts to lead practitioners (issue 6)")
+    alerts = subparsers.add_parser("alerts", help="alerts to lead practitioners")
     which = alerts.add_subparsers(dest="alerts", required=True)
 
     run = which.add_parser("run", help="raise alerts from new chronology entries and publish them")
@@ -83,14 +79,13 @@ def _now(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def run_alerts(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+def run_alerts(args: argparse.Namespace, system: System) -> int:
     try:
-        parts = build_alerts(settings, _now(args.now), args.clock)
+        parts = system.alerts(_now(args.now), args.clock)
     except HubError as error:
         print(error, file=sys.stderr)
         return 2
-    publisher = build_publisher(parts, settings)
+    publisher = system.alert_publisher(parts)
     stop = stop_event_on_signals()
     totals = {"raised": 0, "escalated": 0, "published": 0}
     last_escalation_check = 0.0
@@ -117,36 +112,8 @@ def run_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
-def delivery_config(settings: Settings) -> DeliveryConfig:
-    smtp = None
-    if os.environ.get("HUB_SMTP_HOST"):
-        smtp = SmtpSettings(
-            host=os.environ["HUB_SMTP_HOST"],
-            port=int(os.environ.get("HUB_SMTP_PORT", "587")),
-            sender=os.environ.get("HUB_ALERT_SENDER", "alerts@hub.example.org.uk"),
-            starttls=os.environ.get("HUB_SMTP_STARTTLS", "1") not in ("0", "false", "no"),
-            username=os.environ.get("HUB_SMTP_USER") or None,
-            password=os.environ.get("HUB_SMTP_PASSWORD") or None,
-        )
-    webhook = None
-    if os.environ.get("HUB_ALERT_WEBHOOK_URL"):
-        url = os.environ["HUB_ALERT_WEBHOOK_URL"]
-        webhook = WebhookTarget(
-            url=url,
-            secret=os.environ.get("HUB_ALERT_WEBHOOK_SECRET", "").encode(),
-            allow_http=url.startswith("http://127.0.0.1") or url.startswith("http://localhost"),
-        )
-    return DeliveryConfig(
-        bootstrap_servers=settings.kafka_bootstrap,
-        ledger_path=settings.data_dir / "alerts" / "deliveries.sqlite",
-        smtp=smtp,
-        webhook=webhook,
-    )
-
-
-def run_delivery(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    service = AlertDeliveryService(delivery_config(settings))
+def run_delivery(args: argparse.Namespace, system: System) -> int:
+    service = system.delivery()
     stop = stop_event_on_signals()
     try:
         stats = service.run(until_idle=args.until_idle, stop=stop)
@@ -156,8 +123,8 @@ def run_delivery(args: argparse.Namespace) -> int:
     return 0
 
 
-def list_alerts(args: argparse.Namespace) -> int:
-    parts = build_alerts(Settings.from_env())
+def list_alerts(args: argparse.Namespace, system: System) -> int:
+    parts = system.alerts()
     try:
         if args.unrouted:
             alerts = parts.store.unrouted_alerts()
@@ -196,8 +163,8 @@ def _line(a: Alert) -> str:
     )
 
 
-def count_alerts(args: argparse.Namespace) -> int:
-    parts = build_alerts(Settings.from_env())
+def count_alerts(args: argparse.Namespace, system: System) -> int:
+    parts = system.alerts()
     try:
         rows = parts.store.counts(args.by)
     finally:
@@ -207,8 +174,8 @@ def count_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
-def ack_alert(args: argparse.Namespace) -> int:
-    parts = build_alerts(Settings.from_env())
+def ack_alert(args: argparse.Namespace, system: System) -> int:
+    parts = system.alerts()
     try:
         alert = parts.raiser.acknowledge(args.alert_id, args.by)
     except KeyError:
@@ -220,8 +187,8 @@ def ack_alert(args: argparse.Namespace) -> int:
     return 0
 
 
-def escalate_alerts(args: argparse.Namespace) -> int:
-    parts = build_alerts(Settings.from_env(), _now(args.now))
+def escalate_alerts(args: argparse.Namespace, system: System) -> int:
+    parts = system.alerts(_now(args.now))
     try:
         escalations = parts.raiser.escalate_due()
     finally:
@@ -232,8 +199,8 @@ def escalate_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
-def list_deliveries(args: argparse.Namespace) -> int:
-    ledger = DeliveryLedger(Settings.from_env().data_dir / "alerts" / "deliveries.sqlite")
+def list_deliveries(args: argparse.Namespace, system: System) -> int:
+    ledger = system.delivery_ledger()
     for row in ledger.rows():
         print(
             f"{row['at'][:19]}  {row['channel']:<8} {row['status']:<20} "
@@ -243,8 +210,8 @@ def list_deliveries(args: argparse.Namespace) -> int:
     return 0
 
 
-def watch_inbox(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+def watch_inbox(args: argparse.Namespace, system: System) -> int:
+    settings = system.settings
     user = args.user or settings.lookup_user
     certs = settings.certs_dir
     tls = ClientTls(

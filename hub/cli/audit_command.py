@@ -10,12 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from hub.application.disclosure import subject_access_report
-from hub.audit.chain import AuditLog
 from hub.audit.fhir import audit_bundle
-from hub.audit.keys import audit_signing_key
-from hub.bootstrap import build_application
+from hub.bootstrap import System
 from hub.cli.identifiers import identifier_key
-from hub.config import Settings
 from hub.domain.errors import ChildNotFoundError
 
 
@@ -52,16 +49,9 @@ def register(subparsers: Any) -> None:
     sar.set_defaults(func=run_sar)
 
 
-def open_audit_log(settings: Settings) -> AuditLog:
-    return AuditLog(
-        settings.data_dir / "audit.sqlite", audit_signing_key(settings.data_dir / "keys")
-    )
-
-
-def run_verify(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    log = open_audit_log(settings)
-    path = args.public_key or settings.data_dir / "keys" / "audit-signing.pub.pem"
+def run_verify(args: argparse.Namespace, system: System) -> int:
+    log = system.audit()
+    path = args.public_key or system.settings.keys_dir / "audit-signing.pub.pem"
     with open(path, "rb") as handle:
         public_key = load_pem_public_key(handle.read())
     if not isinstance(public_key, Ed25519PublicKey):
@@ -79,7 +69,7 @@ def run_verify(args: argparse.Namespace) -> int:
     return 1
 
 
-def _child_id(settings: Settings, text: str) -> str:
+def _child_id(system: System, text: str) -> str:
     """The hub child id an operator means by ``text``, as ``hub sar`` resolves it.
 
     A hub child id is taken as it is (the audit log may name a child the store no
@@ -88,23 +78,22 @@ def _child_id(settings: Settings, text: str) -> str:
     key = identifier_key(text)
     if not key.startswith(("nhs/", "upn/")):
         return key
-    app = build_application(settings)
+    app = system.application()
     try:
         return str(app.find_child(key).id)
     finally:
         app.close()
 
 
-def run_disclosures(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+def run_disclosures(args: argparse.Namespace, system: System) -> int:
     child_id = None
     if args.child is not None:
         try:
-            child_id = _child_id(settings, args.child)
+            child_id = _child_id(system, args.child)
         except ChildNotFoundError:
             print(f"no record held for {args.child}")
             return 2
-    log = open_audit_log(settings)
+    log = system.audit()
     rows = []
     kept = []
     for record in log.records("disclosure"):
@@ -143,10 +132,9 @@ def run_disclosures(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_sar(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    app = build_application(settings)
-    log = open_audit_log(settings)
+def run_sar(args: argparse.Namespace, system: System) -> int:
+    app = system.application()
+    log = system.audit()
     try:
         child = app.find_child(identifier_key(args.child))
     except ChildNotFoundError:

@@ -16,8 +16,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hub.bootstrap import System
 from hub.cli.run_command import add_decode_processes_argument, decode_processes
-from hub.config import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -155,10 +155,10 @@ def _concurrencies(text: str) -> tuple[int, ...]:
     return values
 
 
-def run_ingest(args: argparse.Namespace) -> int:
+def run_ingest(args: argparse.Namespace, system: System) -> int:
     from bench.ingest_bench import run_ingest_bench
 
-    settings = Settings.from_env()
+    settings = system.settings
     result = run_ingest_bench(
         args.bootstrap or settings.kafka_bootstrap,
         args.events,
@@ -170,7 +170,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_lookup(args: argparse.Namespace) -> int:
+def run_lookup(args: argparse.Namespace, system: System) -> int:
     from bench.lookup_bench import run_lookup_bench
     from bench.lookup_result import LookupBenchOptions
 
@@ -197,11 +197,11 @@ def run_lookup(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_alerts(args: argparse.Namespace) -> int:
+def run_alerts(args: argparse.Namespace, system: System) -> int:
     from bench.alerts_bench import run_alerts_bench
 
     result = run_alerts_bench(
-        args.bootstrap or Settings.from_env().kafka_bootstrap,
+        args.bootstrap or system.settings.kafka_bootstrap,
         children=args.children,
         seconds=args.seconds,
         probe_interval=args.probe_interval,
@@ -213,7 +213,7 @@ def run_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_identity(args: argparse.Namespace) -> int:
+def run_identity(args: argparse.Namespace, system: System) -> int:
     from bench.identity_bench import IdentityBenchOptions, run_identity_bench
 
     result = run_identity_bench(

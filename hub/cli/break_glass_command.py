@@ -14,13 +14,10 @@ from hub.application.break_glass import (
     open_reviews,
     request_access,
 )
-from hub.bootstrap import build_application
-from hub.cli.audit_command import open_audit_log
+from hub.bootstrap import System
 from hub.cli.identifiers import identifier_key
-from hub.config import Settings
 from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import Recipient
-from hub.policy.loader import load_policy
 
 
 def register(subparsers: Any) -> None:
@@ -46,17 +43,16 @@ def register(subparsers: Any) -> None:
     review.set_defaults(func=run_review)
 
 
-def run_request(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    app = build_application(settings)
-    audit = open_audit_log(settings)
+def run_request(args: argparse.Namespace, system: System) -> int:
+    app = system.application()
+    audit = system.audit()
     try:
         child = app.find_child(identifier_key(args.child))
         recipient = Recipient(
             args.recipient, args.as_role, args.organisation, args.organisation_type, "break-glass"
         )
         grant = request_access(
-            audit, load_policy(), recipient, str(child.id), args.reason_code, args.reason
+            audit, system.policy(), recipient, str(child.id), args.reason_code, args.reason
         )
     except ChildNotFoundError:
         print(f"no record held for {args.child}")
@@ -74,8 +70,8 @@ def run_request(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_review(args: argparse.Namespace) -> int:
-    audit = open_audit_log(Settings.from_env())
+def run_review(args: argparse.Namespace, system: System) -> int:
+    audit = system.audit()
     try:
         if args.case_id is None:
             cases = open_reviews(audit)

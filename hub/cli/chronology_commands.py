@@ -11,16 +11,11 @@ import getpass
 import json
 from typing import Any
 
-from hub.application.disclosure import DisclosureService
-from hub.bootstrap import build_application
-from hub.cli.audit_command import open_audit_log
+from hub.bootstrap import System
 from hub.cli.identifiers import identifier_key
-from hub.config import Settings
 from hub.domain.child import Child
 from hub.domain.errors import ChildNotFoundError
-from hub.ingest.dead_letters import read_dead_letters
 from hub.policy.engine import Recipient
-from hub.policy.loader import load_policy
 
 
 def register(subparsers: Any) -> None:
@@ -69,20 +64,19 @@ def operator() -> Recipient:
     return Recipient(f"operator:{getpass.getuser()}", "hub-operator", "hub", "hub", "none")
 
 
-def show_chronology(args: argparse.Namespace) -> int:
+def show_chronology(args: argparse.Namespace, system: System) -> int:
     """Without --as-role: the operator's view, still through the policy and audited."""
     if args.as_role:
-        return show_disclosed_chronology(args)
-    settings = Settings.from_env()
-    app = build_application(settings)
+        return show_disclosed_chronology(args, system)
+    app = system.application()
     try:
         child = app.find_child(identifier_key(args.child))
     except ChildNotFoundError:
         print(f"no record held for {args.child}")
         return 2
-    audit = open_audit_log(settings)
+    audit = system.audit()
     try:
-        service = DisclosureService(app, load_policy(), audit)
+        service = system.disclosure(app, audit)
         view = service.chronology_for(operator(), "operations", str(child.id))
         summary = service.status_for(operator(), "operations", child)
     finally:
@@ -120,9 +114,8 @@ def describe_status(summary: dict[str, Any]) -> str:
     return f"{status}; {len(summary['siblings'])} linked siblings"
 
 
-def show_disclosed_chronology(args: argparse.Namespace) -> int:
+def show_disclosed_chronology(args: argparse.Namespace, system: System) -> int:
     """The chronology as the policy lets a recipient see it; every decision is audited."""
-    settings = Settings.from_env()
     recipient = Recipient(
         id=args.recipient,
         role=args.as_role,
@@ -130,10 +123,10 @@ def show_disclosed_chronology(args: argparse.Namespace) -> int:
         organisation_type=args.organisation_type,
         relationship=args.relationship,
     )
-    app = build_application(settings)
-    audit = open_audit_log(settings)
+    app = system.application()
+    audit = system.audit()
     try:
-        service = DisclosureService(app, load_policy(), audit)
+        service = system.disclosure(app, audit)
         view = service.chronology_for(recipient, args.purpose, identifier_key(args.child))
     finally:
         audit.close()
@@ -165,12 +158,11 @@ def show_disclosed_chronology(args: argparse.Namespace) -> int:
     return 0
 
 
-def list_children(args: argparse.Namespace) -> int:
+def list_children(args: argparse.Namespace, system: System) -> int:
     """Children the hub holds; each row is a disclosure to the operator, decided and audited."""
-    settings = Settings.from_env()
-    app = build_application(settings)
-    audit = open_audit_log(settings)
-    service = DisclosureService(app, load_policy(), audit)
+    app = system.application()
+    audit = system.audit()
+    service = system.disclosure(app, audit)
     rows = []
     for child_id in app.all_child_ids():
         child = app.get_child(child_id)
@@ -207,8 +199,8 @@ def _arrival_sites(child: Child) -> set[str]:
     }
 
 
-def list_dead_letters(args: argparse.Namespace) -> int:
-    letters = read_dead_letters(args.bootstrap or Settings.from_env().kafka_bootstrap)
+def list_dead_letters(args: argparse.Namespace, system: System) -> int:
+    letters = system.dead_letters(args.bootstrap)
     if args.json:
         print(json.dumps([letter.__dict__ for letter in letters], indent=2))
         return 0

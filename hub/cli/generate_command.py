@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from hub.bootstrap import System
 from synthetic import ConfigError, GeneratorConfig, default_start_date, generate
 
 
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, system: System) -> int:
     """Generate as asked; print a per-day summary. Exit code 2 if the request is impossible."""
     start = args.start_date or default_start_date(args.days)
     config = GeneratorConfig(args.children, args.days, args.seed, start, args.hard_cases)

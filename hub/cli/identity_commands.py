@@ -9,14 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from hub.application.disclosure import disclosure_record
-from hub.bootstrap import build_application
-from hub.cli.audit_command import open_audit_log
+from hub.bootstrap import System
 from hub.cli.chronology_commands import operator
-from hub.config import Settings
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import HubError
 from hub.policy.engine import decide
-from hub.policy.loader import load_policy
 from hub.policy.model import ChildFacts, Disclosure
 
 
@@ -68,15 +65,14 @@ def _who() -> str:
     return f"operator:{getpass.getuser()}"
 
 
-def show_queue(args: argparse.Namespace) -> int:
+def show_queue(args: argparse.Namespace, system: System) -> int:
     """Open cases, each candidate child decided by the policy and audited.
 
     Naming a candidate is a disclosure about that child (kind ``identity-case``).
     """
-    settings = Settings.from_env()
-    app = build_application(settings)
-    policy = load_policy()
-    audit = open_audit_log(settings)
+    app = system.application()
+    policy = system.policy()
+    audit = system.audit()
     recipient = operator()
     rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
@@ -127,16 +123,15 @@ def show_queue(args: argparse.Namespace) -> int:
     return 0
 
 
-def show_doubts(args: argparse.Namespace) -> int:
+def show_doubts(args: argparse.Namespace, system: System) -> int:
     """Children whose links made on demographics alone must be checked, through the policy.
 
     Each child listed is a disclosure about that child (kind ``identity-doubt``), decided
     and audited like a candidate in the queue; a refused child is counted, not named.
     """
-    settings = Settings.from_env()
-    app = build_application(settings)
-    policy = load_policy()
-    audit = open_audit_log(settings)
+    app = system.application()
+    policy = system.policy()
+    audit = system.audit()
     recipient = operator()
     rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
@@ -178,8 +173,8 @@ def show_doubts(args: argparse.Namespace) -> int:
     return 0
 
 
-def settle_doubts(args: argparse.Namespace) -> int:
-    app = build_application(Settings.from_env())
+def settle_doubts(args: argparse.Namespace, system: System) -> int:
+    app = system.application()
     try:
         child = app.settle_identity_doubts(args.child_id, _who(), args.reason)
     except HubError as error:
@@ -189,8 +184,8 @@ def settle_doubts(args: argparse.Namespace) -> int:
     return 0
 
 
-def link_case(args: argparse.Namespace) -> int:
-    app = build_application(Settings.from_env())
+def link_case(args: argparse.Namespace, system: System) -> int:
+    app = system.application()
     try:
         child = app.link_case(args.case_id, args.child_id, _who(), args.reason)
     except HubError as error:
@@ -200,8 +195,8 @@ def link_case(args: argparse.Namespace) -> int:
     return 0
 
 
-def new_child(args: argparse.Namespace) -> int:
-    app = build_application(Settings.from_env())
+def new_child(args: argparse.Namespace, system: System) -> int:
+    app = system.application()
     try:
         child = app.new_child_for_case(args.case_id, _who(), args.reason)
     except HubError as error:
@@ -211,8 +206,8 @@ def new_child(args: argparse.Namespace) -> int:
     return 0
 
 
-def unlink_identifier(args: argparse.Namespace) -> int:
-    app = build_application(Settings.from_env())
+def unlink_identifier(args: argparse.Namespace, system: System) -> int:
+    app = system.application()
     try:
         withdrawn = app.unlink_identifier(args.child_id, args.identifier, _who(), args.reason)
     except HubError as error:

@@ -9,13 +9,13 @@ cluster is running, 3 when it is stopped and 1 when it is partly up.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import time
 from pathlib import Path
 
 from broker.kafka_broker import ClusterStatus, KafkaCluster
-from broker.kafka_runtime import REPO_ROOT, KafkaOpsError, console_consumer_command
+from broker.kafka_runtime import KafkaOpsError, console_consumer_command
+from hub.bootstrap import System
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -72,8 +72,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     consumer.set_defaults(func=console_consumer_cli)
 
 
-def start_command(args: argparse.Namespace) -> int:
-    cluster = _cluster(args)
+def start_command(args: argparse.Namespace, system: System) -> int:
+    cluster = _cluster(args, system)
     try:
         if cluster.status(probe_timeout=2).running:
             print(f"kafka: already running at {cluster.bootstrap_servers} {_where(cluster)}")
@@ -88,8 +88,8 @@ def start_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def status_command(args: argparse.Namespace) -> int:
-    cluster = _cluster(args)
+def status_command(args: argparse.Namespace, system: System) -> int:
+    cluster = _cluster(args, system)
     try:
         status = cluster.status()
     except KafkaOpsError as error:
@@ -105,8 +105,8 @@ def status_command(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
-def stop_command(args: argparse.Namespace) -> int:
-    cluster = _cluster(args)
+def stop_command(args: argparse.Namespace, system: System) -> int:
+    cluster = _cluster(args, system)
     try:
         running = cluster.status(probe_timeout=1).running_nodes
         if not running:
@@ -123,10 +123,8 @@ def stop_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def console_consumer_cli(args: argparse.Namespace) -> int:
-    bootstrap = args.bootstrap_server or os.environ.get(
-        "HUB_KAFKA_BOOTSTRAP", f"127.0.0.1:{_default_port()}"
-    )
+def console_consumer_cli(args: argparse.Namespace, system: System) -> int:
+    bootstrap = args.bootstrap_server or system.settings.kafka_bootstrap
     try:
         command = console_consumer_command(
             bootstrap,
@@ -158,25 +156,22 @@ def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
         "--brokers", type=int, choices=(1, 3), default=1, help="number of brokers (1)"
     )
     parser.add_argument(
-        "--port",
-        type=int,
-        default=_default_port(),
-        help="first broker's client port ($HUB_KAFKA_PORT or 9092)",
+        "--port", type=int, help="first broker's client port ($HUB_KAFKA_PORT or 9092)"
     )
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(os.environ.get("HUB_KAFKA_DATA_DIR", REPO_ROOT / ".data" / "kafka")),
         help="where node storage, pid files and logs live ($HUB_KAFKA_DATA_DIR or .data/kafka)",
     )
 
 
-def _default_port() -> int:
-    return int(os.environ.get("HUB_KAFKA_PORT", "9092"))
-
-
-def _cluster(args: argparse.Namespace) -> KafkaCluster:
-    return KafkaCluster(data_dir=args.data_dir, brokers=args.brokers, port=args.port)
+def _cluster(args: argparse.Namespace, system: System) -> KafkaCluster:
+    settings = system.settings
+    return KafkaCluster(
+        data_dir=args.data_dir or settings.kafka_data_dir,
+        brokers=args.brokers,
+        port=args.port or settings.kafka_port,
+    )
 
 
 def _running_line(cluster: KafkaCluster) -> str:

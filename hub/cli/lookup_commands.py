@@ -12,24 +12,19 @@ from typing import Any
 import grpc
 
 from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
-from hub.alerts.inbox import inbox_service
-from hub.alerts.wiring import AlertParts, build_alerts
+from hub.alerts.assembly import AlertParts
+from hub.bootstrap import System
 from hub.cli.signals import stop_event_on_signals
-from hub.config import Settings
 from hub.domain.errors import HubError
 from hub.entry.lookup_processes import LookupProcesses, ServeOptions
 from hub.lookup import desk
-from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.client import ClientTls, LookupClient
 from hub.lookup.server import (
     SWITCH_INTERVAL_MS,
     LookupServer,
-    ServerTls,
-    create_server,
     freeze_startup_heap,
     use_switch_interval,
 )
-from hub.lookup.wiring import build_lookup
 from hub.policy.model import ROLES
 
 
@@ -87,12 +82,12 @@ def register(subparsers: Any) -> None:
     lookup.set_defaults(func=run_lookup)
 
 
-def _dir(args: argparse.Namespace) -> Path:
-    return Path(args.dir) if args.dir else Settings.from_env().certs_dir
+def _dir(args: argparse.Namespace, system: System) -> Path:
+    return Path(args.dir) if args.dir else system.settings.certs_dir
 
 
-def certs_init(args: argparse.Namespace) -> int:
-    directory = _dir(args)
+def certs_init(args: argparse.Namespace, system: System) -> int:
+    directory = _dir(args, system)
     if (directory / "ca.pem").exists():
         print(f"a CA already exists in {directory}; keeping it")
     else:
@@ -104,19 +99,19 @@ def certs_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def certs_client(args: argparse.Namespace) -> int:
+def certs_client(args: argparse.Namespace, system: System) -> int:
     identity = CertifiedIdentity(args.user, args.organisation, args.role)
-    files = issue_client(_dir(args), identity)
+    files = issue_client(_dir(args, system), identity)
     print(f"issued {files.certificate} ({args.role} at {args.organisation})")
     return 0
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+def run_serve(args: argparse.Namespace, system: System) -> int:
+    settings = system.settings
     try:
         # Also brings the lookup read model up to date; with several server processes
         # this one serves nothing itself (it relays access notifications).
-        parts = build_lookup(settings, follow=args.processes == 1)
+        parts = system.lookup(follow=args.processes == 1)
     except HubError as error:
         print(error, file=sys.stderr)
         return 2
@@ -132,25 +127,14 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         port = group.start()
     else:
-        alerts = build_alerts(settings)
-        inbox = inbox_service(
-            alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge
-        )
-        server, port = create_server(
-            address,
-            parts.service,
-            ServerTls.in_directory(settings.certs_dir),
-            workers=args.workers,
-            extra_services=[inbox],
-        )
+        alerts = system.alerts()
+        server, port = system.lookup_server(parts, address, workers=args.workers, inbox=alerts)
     freeze_startup_heap()
     stop = stop_event_on_signals()
     relay_thread = None
     relay = None
     if not args.no_relay:  # one relay, in this process, whatever the number of servers
-        relay = AccessNotificationRelay(
-            parts.audit, settings.kafka_bootstrap, settings.data_dir / "lookup" / "relay.sqlite"
-        )
+        relay = system.access_relay(parts.audit)
         relay_thread = threading.Thread(target=relay.run, args=(stop,), name="access-relay")
         relay_thread.start()
 
@@ -170,8 +154,8 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_lookup(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+def run_lookup(args: argparse.Namespace, system: System) -> int:
+    settings = system.settings
     user = args.user or settings.lookup_user
     certs = settings.certs_dir
     tls = ClientTls(certs / "ca.pem", certs / f"client-{user}.pem", certs / f"client-{user}.key")

@@ -1,14 +1,23 @@
-"""The ``hub`` command: one sub-command module per area, registered here."""
+"""The ``hub`` command: one sub-command module per area, registered here.
+
+The settings are read once, here; every command is called with the parsed
+arguments and the ``System`` that ``hub.bootstrap`` builds from them, and
+asks it for whatever it runs. A setting that cannot be used stops the
+command before it starts, with the variable named.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
+from hub.bootstrap import bootstrap
+from hub.config import Settings, SettingsError
 from hub.logging_setup import configure_logging
 
-# Each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
+# Each module exposes ``register(subparsers)`` and sets ``func(args, system)`` on its parsers.
 COMMAND_MODULES = (
     "hub.cli.kafka_commands",
     "hub.cli.generate_command",
@@ -38,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    configure_logging()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"hub: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    result: int = args.func(args, bootstrap(settings))
     return result

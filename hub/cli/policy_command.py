@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hub.bootstrap import System
 from hub.policy.loader import PolicyError, load_policy
 
 
@@ -17,9 +18,9 @@ def register(subparsers: Any) -> None:
     check.set_defaults(func=run_check)
 
 
-def run_check(args: argparse.Namespace) -> int:
+def run_check(args: argparse.Namespace, system: System) -> int:
     try:
-        policy = load_policy(args.file)
+        policy = load_policy(args.file or system.settings.policy_file)
     except PolicyError as error:
         print(f"policy refused: {error}")
         return 1

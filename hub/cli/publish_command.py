@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
-from hub.config import Settings
+from hub.bootstrap import System
 
 
 def register(subparsers: Any) -> None:
@@ -34,15 +33,14 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+def run(args: argparse.Namespace, system: System) -> int:
     adapter = ADAPTERS[args.agency]
-    bootstrap = args.bootstrap or settings.kafka_bootstrap
+    topic = system.settings.topics.named(adapter.topic)
     reports = []
-    with EventPublisher(bootstrap, settings.publish_ledger_path) as publisher:
+    with system.event_publisher(args.bootstrap) as publisher:
         for path in args.files:
-            export = adapter.read(path)
-            reports.append(publisher.publish(adapter.name, path, adapter.topic, export))
+            export = adapter.read(path, zone=system.settings.ae_time_zone)
+            reports.append(publisher.publish(adapter.name, path, topic, export))
     rejected = [r for report in reports for r in report.rejected]
     if args.rejects:
         with args.rejects.open("a", encoding="utf-8") as handle:

@@ -15,15 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hub.access.organisations import (
-    OrganisationDirectory,
-    OrganisationFileError,
-    directory_path,
-    load_directory,
-)
-from hub.alerts.postcode_areas import PostcodeAreas, PostcodeAreasError, areas_path
-from hub.bootstrap import build_application
-from hub.config import Settings
+from hub.access.organisations import OrganisationDirectory, OrganisationFileError
+from hub.alerts.postcode_areas import PostcodeAreas, PostcodeAreasError
+from hub.bootstrap import System
 
 SCHOOL_COLUMNS = ("urn", "name", "dsl_name", "dsl_email", "la_code")
 
@@ -48,16 +42,15 @@ def register(subparsers: Any) -> None:
     postcodes.set_defaults(func=load_postcodes)
 
 
-def load_postcodes(args: argparse.Namespace) -> int:
+def load_postcodes(args: argparse.Namespace, system: System) -> int:
     text = args.file.read_text(encoding="utf-8-sig")
     try:
         areas = PostcodeAreas.parse(text, str(args.file))
     except PostcodeAreasError as error:
         print(error, file=sys.stderr)
         return 1
-    settings = Settings.from_env()
     try:
-        directory = load_directory(settings.data_dir)
+        directory = system.directory()
     except OrganisationFileError as error:
         print(f"{error} (needed to check the table's authorities)", file=sys.stderr)
         return 1
@@ -68,28 +61,28 @@ def load_postcodes(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    target = areas_path(settings.data_dir)
+    target = system.settings.postcode_areas_path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(areas.to_csv(), encoding="utf-8")
     print(f"postcode areas: {len(areas)} prefixes loaded into {target}")
     return 0
 
 
-def load_organisations(args: argparse.Namespace) -> int:
+def load_organisations(args: argparse.Namespace, system: System) -> int:
     text = args.file.read_text(encoding="utf-8-sig")
     try:
         directory = OrganisationDirectory.parse(text, str(args.file))
     except OrganisationFileError as error:
         print(error, file=sys.stderr)
         return 1
-    target = directory_path(Settings.from_env().data_dir)
+    target = system.settings.organisations_path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(f"organisations: {len(directory)} loaded into {target}")
     return 0
 
 
-def load_schools(args: argparse.Namespace) -> int:
+def load_schools(args: argparse.Namespace, system: System) -> int:
     rows, problems = [], []
     with args.file.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -104,7 +97,7 @@ def load_schools(args: argparse.Namespace) -> int:
                 problems.append(f"{args.file}:{reader.line_num}: urn: not a URN: {row['urn']!r}")
                 continue
             rows.append({c: (row[c] or "").strip() for c in SCHOOL_COLUMNS})
-    app = build_application(Settings.from_env())
+    app = system.application()
     changed = app.load_schools(rows)
     app.close()
     print(f"schools: {len(rows)} read, {changed} new or changed, {len(problems)} rejected")

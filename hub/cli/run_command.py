@@ -6,9 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from hub.bootstrap import build_application
+from hub.bootstrap import System
 from hub.config import Settings
-from hub.ingest.worker import IngestWorker
 
 
 def register(subparsers: Any) -> None:
@@ -41,15 +40,13 @@ def decode_processes(args: argparse.Namespace, settings: Settings) -> int:
     return settings.decode_processes if given is None else given
 
 
-def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    app = build_application(settings, worker=True)
-    worker = IngestWorker(
-        app,
-        args.bootstrap or settings.kafka_bootstrap,
-        group_id=args.group or settings.consumer_group,
-        batch_size=args.batch_size or settings.batch_size,
-        decode_processes=decode_processes(args, settings),
+def run(args: argparse.Namespace, system: System) -> int:
+    worker = system.ingest_worker(
+        system.application(worker=True),
+        bootstrap_servers=args.bootstrap,
+        group_id=args.group,
+        batch_size=args.batch_size,
+        decode_processes=decode_processes(args, system.settings),
     )
     worker.install_signal_handlers()
     stats = worker.run(until_idle=args.until_idle)

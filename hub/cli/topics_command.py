@@ -7,24 +7,13 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from hub import topics
-from hub.config import Settings
+from hub.bootstrap import System
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("topics", help="message counts of the agency and hub topics")
     parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     parser.set_defaults(func=run)
-
-
-COUNTED = (
-    *topics.AGENCY_TOPICS,
-    topics.DEAD_LETTER,
-    topics.ALERTS,
-    topics.ALERTS_DEAD_LETTER,
-    topics.ACCESS_TO_SERVICE,
-)
-"""Every topic the hub reads or writes: agency feeds, dead letters, alerts, access notices."""
 
 
 def topic_counts(bootstrap: str, names: tuple[str, ...]) -> dict[str, int]:
@@ -48,9 +37,9 @@ def topic_counts(bootstrap: str, names: tuple[str, ...]) -> dict[str, int]:
         consumer.close()
 
 
-def run(args: argparse.Namespace) -> int:
-    bootstrap = args.bootstrap or Settings.from_env().kafka_bootstrap
-    counts = topic_counts(bootstrap, COUNTED)
+def run(args: argparse.Namespace, system: System) -> int:
+    settings = system.settings
+    counts = topic_counts(args.bootstrap or settings.kafka_bootstrap, settings.topics.counted)
     width = max(len(name) for name in counts)
     for name, count in counts.items():
         print(f"{name:<{width}}  {count:>8} messages")

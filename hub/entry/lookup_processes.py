@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
-from hub.bootstrap import build_application
+from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.lookup.server import SWITCH_INTERVAL_MS
 
@@ -57,7 +57,7 @@ class LookupProcesses:
         # The event store is created (tables, WAL mode, keys) here, once, before the
         # servers open it together: eventsourcing's switch to WAL mode does not wait
         # for a lock, and N processes creating one new store at once could fail.
-        build_application(self._options.settings).close()
+        bootstrap(self._options.settings).application().close()
         host, _, port_text = self._options.address.rpartition(":")
         host = host or "127.0.0.1"
         # Port 0: take a free port for all of them. The reserving socket never listens, so
@@ -109,34 +109,18 @@ def serve_one(options: ServeOptions, control: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from hub.logging_setup import configure_logging
 
-    configure_logging()  # a spawned process starts with structlog's defaults (console on stdout)
-    from hub.alerts.inbox import inbox_service
-    from hub.alerts.wiring import build_alerts
-    from hub.lookup.server import (
-        ServerTls,
-        create_server,
-        freeze_startup_heap,
-        use_switch_interval,
-    )
-    from hub.lookup.wiring import build_lookup
+    settings = options.settings
+    # A spawned process starts with structlog's defaults (console on stdout).
+    configure_logging(settings.log_level, settings.log_format)
+    from hub.lookup.server import freeze_startup_heap, use_switch_interval
 
     use_switch_interval(options.switch_interval_ms)
-    settings = options.settings
+    system = bootstrap(settings)
     try:
-        parts = build_lookup(settings)
-        alerts = build_alerts(settings) if options.with_inbox else None
-        extra = (
-            [inbox_service(alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge)]
-            if alerts is not None
-            else []
-        )
-        server, _ = create_server(
-            options.address,
-            parts.service,
-            ServerTls.in_directory(settings.certs_dir),
-            workers=options.workers,
-            extra_services=extra,
-            reuse_port=True,
+        parts = system.lookup()
+        alerts = system.alerts() if options.with_inbox else None
+        server, _ = system.lookup_server(
+            parts, options.address, workers=options.workers, inbox=alerts, reuse_port=True
         )
     except Exception as error:  # reported to the parent, which stops the others
         control.send(f"failed to start: {type(error).__name__}: {error}")

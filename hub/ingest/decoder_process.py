@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -35,6 +36,7 @@ from hub.application.facts import AgencyFact
 from hub.ingest import fact_wire
 from hub.ingest.decoding import FactCodec
 from hub.ingest.translate import TranslationError
+from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR
 from hub.wire.codec import WireError
 
 log = structlog.get_logger(__name__)
@@ -66,11 +68,11 @@ def decode_one(codec: FactCodec, value: bytes) -> Decoded:
 _helper_codec: FactCodec | None = None
 
 
-def _start_helper(parent_pid: int) -> None:
+def _start_helper(parent_pid: int, schemas_dir: Path) -> None:
     global _helper_codec
     # Ctrl-C reaches the whole process group; the worker decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _helper_codec = FactCodec()
+    _helper_codec = FactCodec(schemas_dir)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
 
 
@@ -140,8 +142,8 @@ class DecoderProcess:
     the work.
     """
 
-    def __init__(self, processes: int = 1) -> None:
-        self._local = FactCodec()
+    def __init__(self, processes: int = 1, schemas_dir: Path = DEFAULT_SCHEMAS_DIR) -> None:
+        self._local = FactCodec(schemas_dir)
         self._executor: ProcessPoolExecutor | None = None
         self._waiting: list[tuple[Any, int, weakref.ref[DecodedBatch]]] = []
         self._in_flight: list[Future[bytes]] = []
@@ -153,7 +155,7 @@ class DecoderProcess:
                 max_workers=processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_helper,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), schemas_dir),
             )
             # Start the helper now: it takes about half a second to import and get ready.
             self._executor.submit(_ready)

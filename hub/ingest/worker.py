@@ -23,6 +23,7 @@ import signal
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any, NamedTuple
 
@@ -40,6 +41,7 @@ from hub.ingest.dead_letters import DeadLetterPublisher
 from hub.ingest.decoder_process import DecodedBatch, DecoderProcess, Rejected
 from hub.ingest.garbage import BatchGarbageCollector
 from hub.ingest.ordering import Chunk, ChunkScheduler, PartitionKey
+from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR
 
 log = structlog.get_logger(__name__)
 
@@ -108,10 +110,11 @@ class IngestWorker:
         dead_letter_topic: str = topics.DEAD_LETTER,
         decode_processes: int = 1,
         collect_by_batch: bool = True,
+        schemas_dir: Path = DEFAULT_SCHEMAS_DIR,
     ) -> None:
         self.app = app
         self.stats = WorkerStats()
-        self._decoder = DecoderProcess(decode_processes)
+        self._decoder = DecoderProcess(decode_processes, schemas_dir)
         self._garbage = BatchGarbageCollector() if collect_by_batch else None
         store_file = sqlite_path(app)
         self._checkpointer = WalCheckpointer(store_file) if store_file else None

@@ -24,7 +24,7 @@ from kafka.errors import KafkaError
 
 from hub import topics
 from hub.audit.chain import AuditLog, AuditRecord
-from hub.wire.catalogue import default_catalogue
+from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import SingleObjectCodec
 
 log = structlog.get_logger(__name__)
@@ -80,12 +80,13 @@ class AccessNotificationRelay:
         bootstrap_servers: str,
         position_path: Path,
         topic: str = topics.ACCESS_TO_SERVICE,
+        schemas_dir: Path = DEFAULT_SCHEMAS_DIR,
     ) -> None:
         self._audit = audit
         self._bootstrap = bootstrap_servers
         self._topic = topic
         self._position = RelayPosition(position_path)
-        self._codec = SingleObjectCodec(default_catalogue())
+        self._codec = SingleObjectCodec(default_catalogue(schemas_dir))
         self._producer: KafkaProducer | None = None
 
     def _connect(self) -> KafkaProducer:

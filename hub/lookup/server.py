@@ -14,19 +14,19 @@ from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from hub.access.callers import CallRefused
-from hub.access.certs import CertifiedIdentity, identity_of
+from hub.access.grpc_peers import abort, peer_identity
 from hub.access.tls_front import PeerRegistry, TlsFront, server_context
 from hub.lookup.answer import LookupAnswer, PlanView
 from hub.lookup.proto import lookup_pb2, lookup_pb2_grpc
+from hub.lookup.query import LookupQuery
 from hub.lookup.reflection import enable_server_reflection
-from hub.lookup.service import ChildLookupService, LookupQuery
+from hub.lookup.service import ChildLookupService
 
 log = structlog.get_logger(__name__)
 SERVICE_NAME = lookup_pb2.DESCRIPTOR.services_by_name["ChildLookup"].full_name
@@ -122,40 +122,6 @@ def _query(request: lookup_pb2.LookupRequest) -> LookupQuery:
         postcode=d.postcode,
         purpose=request.purpose,
     )
-
-
-def _inner_port(peer: str) -> int | None:
-    """``ipv4:127.0.0.1:53211`` -> 53211 (the front's forwarding socket)."""
-    if not peer.startswith("ipv4:127.0.0.1:"):
-        return None
-    try:
-        return int(peer.rsplit(":", 1)[1])
-    except ValueError:
-        return None
-
-
-def peer_identity(
-    context: grpc.ServicerContext, registry: PeerRegistry
-) -> tuple[str, CertifiedIdentity | None]:
-    """The caller's address and certified identity (None without a certificate).
-
-    Raises ``CallRefused`` for a connection that did not come through the TLS front or a
-    certificate that does not name a user, organisation and role.
-    """
-    port = _inner_port(context.peer())
-    peer = registry.get(port) if port is not None else None
-    if peer is None:
-        raise CallRefused("UNAUTHENTICATED", "connection did not arrive through mutual TLS")
-    if peer.certificate_pem is None:
-        return peer.address, None
-    try:
-        return peer.address, identity_of(peer.certificate_pem)
-    except ValueError as error:
-        raise CallRefused("UNAUTHENTICATED", f"unusable certificate: {error}") from None
-
-
-def abort(context: grpc.ServicerContext, refusal: CallRefused) -> NoReturn:
-    context.abort(getattr(grpc.StatusCode, refusal.status), refusal.reason)
 
 
 class ChildLookupServicer(lookup_pb2_grpc.ChildLookupServicer):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import os
 import tomllib
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from hub.config import DEFAULT_POLICY_FILE
 from hub.domain.errors import HubError
 from hub.policy.model import (
     FACT_FIELDS,
@@ -26,7 +26,7 @@ from hub.policy.model import (
     Rule,
 )
 
-DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "policies" / "information-sharing.toml"
+DEFAULT_POLICY = DEFAULT_POLICY_FILE
 
 
 class PolicyError(HubError):
@@ -34,7 +34,8 @@ class PolicyError(HubError):
 
 
 def load_policy(path: Path | None = None) -> Policy:
-    path = path or Path(os.environ.get("HUB_POLICY_FILE", DEFAULT_POLICY))
+    """Load and check the policy at ``path`` (default: the shipped policy)."""
+    path = path or DEFAULT_POLICY
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:

@@ -10,7 +10,6 @@ ever published, and name -> newest version for readers and writers.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,9 +18,9 @@ from typing import Any
 
 from fastavro.schema import fingerprint, load_schema, to_parsing_canonical_form
 
-VERSIONED_FILE = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]*)\.v(?P<version>[1-9][0-9]*)\.avsc$")
+from hub.config import DEFAULT_SCHEMAS_DIR as DEFAULT_SCHEMAS_DIR
 
-DEFAULT_SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
+VERSIONED_FILE = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]*)\.v(?P<version>[1-9][0-9]*)\.avsc$")
 
 
 class UnknownSchemaError(LookupError):
@@ -59,7 +58,7 @@ class SchemaCatalogue:
 
     @classmethod
     def load(cls, directory: Path | None = None) -> SchemaCatalogue:
-        directory = directory or Path(os.environ.get("HUB_SCHEMAS_DIR", DEFAULT_SCHEMAS_DIR))
+        directory = directory or DEFAULT_SCHEMAS_DIR
         versions = []
         for path in sorted(directory.glob("*.avsc")):
             match = VERSIONED_FILE.match(path.name)
@@ -110,6 +109,6 @@ def fingerprint_of(parsed_schema: dict[str, Any]) -> bytes:
 
 
 @cache
-def default_catalogue() -> SchemaCatalogue:
-    """The catalogue of the repository's ``schemas/`` directory (or ``HUB_SCHEMAS_DIR``)."""
-    return SchemaCatalogue.load()
+def default_catalogue(directory: Path = DEFAULT_SCHEMAS_DIR) -> SchemaCatalogue:
+    """The catalogue of ``directory`` (default: the repository's ``schemas/``), loaded once."""
+    return SchemaCatalogue.load(directory)

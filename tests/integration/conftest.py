@@ -18,7 +18,9 @@ import pytest
 from broker.kafka_broker import KafkaCluster, KafkaStartError
 from broker.kafka_config import HOST
 from broker.kafka_processes import free_port_block
+from hub.bootstrap import bootstrap
 from hub.cli import kafka_commands
+from hub.config import Settings
 
 INTEGRATION_DIR = Path(__file__).parent
 EXTERNAL_BOOTSTRAP_ENV = "HUB_TEST_KAFKA_BOOTSTRAP"
@@ -90,7 +92,7 @@ def hub_kafka() -> HubKafka:
         parser = argparse.ArgumentParser(prog="hub")
         kafka_commands.register(parser.add_subparsers(dest="command", required=True))
         args = parser.parse_args(["kafka", *argv])
-        exit_code: int = args.func(args)
+        exit_code: int = args.func(args, bootstrap(Settings.from_env()))
         return exit_code
 
     return run

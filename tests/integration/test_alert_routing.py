@@ -24,11 +24,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
 from hub.access.organisations import OrganisationDirectory
+from hub.alerts.assembly import assemble_raiser
 from hub.alerts.deadlines import MovableClock
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.raiser import AlertRaiser
 from hub.alerts.store import Alert, AlertStore
-from hub.alerts.wiring import assemble_raiser
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.calendar.school_day import SchoolCalendar

@@ -35,16 +35,16 @@ from hub.access.organisations import OrganisationDirectory
 from hub.alerts.deadlines import MovableClock
 from hub.alerts.evaluate import AlertContext
 from hub.alerts.inbox import inbox_service
+from hub.alerts.proto import inbox_pb2, inbox_pb2_grpc
 from hub.alerts.publisher import AlertPublisher
 from hub.alerts.raiser import AlertRaiser
 from hub.alerts.rules_loader import load_alert_rules
+from hub.alerts.siblings import siblings_loader
 from hub.alerts.store import ACKNOWLEDGED, AlertStore
-from hub.alerts.wiring import siblings_loader
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.calendar.school_day import ENGLAND, HolidayRange, SchoolCalendar
 from hub.lookup.client import ClientTls
-from hub.lookup.proto import inbox_pb2, inbox_pb2_grpc
 from hub.lookup.server import ServerTls, create_server
 from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.policy.loader import load_policy

@@ -31,10 +31,10 @@ from consumers.email_delivery import SmtpSettings
 from consumers.retry import RetryPolicy
 from hub.access.certs import CertifiedIdentity
 from hub.access.organisations import OrganisationDirectory
+from hub.alerts.assembly import assemble_raiser
 from hub.alerts.deadlines import MovableClock
 from hub.alerts.publisher import AlertPublisher
 from hub.alerts.store import RAISED, Alert, AlertStore
-from hub.alerts.wiring import assemble_raiser
 from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog

@@ -31,10 +31,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.registry import ADAPTERS
 from hub.access.organisations import OrganisationDirectory
+from hub.alerts.assembly import assemble_raiser
 from hub.alerts.postcode_areas import PostcodeAreas
 from hub.alerts.rules_loader import load_alert_rules
 from hub.alerts.store import AlertStore
-from hub.alerts.wiring import assemble_raiser
 from hub.application.hub_app import InboundMessage
 from hub.audit.chain import AuditLog
 from hub.bootstrap import build_application

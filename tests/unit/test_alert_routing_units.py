@@ -15,7 +15,6 @@ from hub.alerts.publisher import to_record
 from hub.alerts.routing import Raised, as_fallback, choose, rank, slot, unrouted
 from hub.alerts.status_at import StatusHistory
 from hub.alerts.store import Alert, AlertStore
-from hub.alerts.wiring import store_path
 from hub.cli.main import main
 from hub.config import Settings
 from hub.domain.child import Child
@@ -131,7 +130,7 @@ def test_alerts_list_unrouted_shows_the_reason(
     organisations = tmp_path / "organisations.csv"
     organisations.write_text("code,type,name\n383,local-authority,Leeds\n", encoding="utf-8")
     assert 0 == main(["reference", "organisations", str(organisations)])
-    store = AlertStore(store_path(Settings.from_env()))
+    store = AlertStore(Settings.from_env().alert_store_path)
     routed = Alert(**{**_unrouted_alert().__dict__, "alert_id": "a-2", "route_rank": 0})
     store.add([_unrouted_alert(), routed])
     store.close()
@@ -153,7 +152,7 @@ def test_reference_postcodes_loads_the_table_checked_against_the_directory(
     table = tmp_path / "areas.csv"
     table.write_text("postcode_prefix,la_code\nls7,383\n", encoding="utf-8")
     assert 0 == main(["reference", "postcodes", str(table)])
-    assert "383" == load_areas(tmp_path).authority("LS7 1AA")
+    assert "383" == load_areas(tmp_path / "reference" / "postcode-areas.csv").authority("LS7 1AA")
     table.write_text("postcode_prefix,la_code\nLS7,999\n", encoding="utf-8")
     assert 1 == main(["reference", "postcodes", str(table)])
     assert "not in the organisation directory: 999" in capsys.readouterr().err

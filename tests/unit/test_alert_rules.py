@@ -20,6 +20,7 @@ from hub.alerts.evaluate import AlertContext, evaluate
 from hub.alerts.model import AlertIntent
 from hub.alerts.rules import may_fire
 from hub.alerts.rules_loader import AlertRulesError, load_alert_rules, parse_alert_rules
+from hub.bootstrap import bootstrap
 from hub.calendar.school_day import ENGLAND, SchoolCalendar
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry, DetailValue
@@ -288,7 +289,7 @@ def test_duplicate_ids_and_unknown_top_level_keys_are_rejected() -> None:
 def test_environment_variable_overrides_the_rules_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """HUB_ALERT_RULES points the loader at another file."""
+    """HUB_ALERT_RULES points the hub at another rules file."""
     path = tmp_path / "rules.toml"
     path.write_text(
         'version = "t"\n[[rules]]\nid = "only"\ndescription = "d"\nrequirements = ["A1"]\n'
@@ -297,10 +298,10 @@ def test_environment_variable_overrides_the_rules_file(
         encoding="utf-8",
     )
     monkeypatch.setenv("HUB_ALERT_RULES", str(path))
-    assert [rule.id for rule in load_alert_rules().rules] == ["only"]
+    assert [rule.id for rule in bootstrap().alert_rules().rules] == ["only"]
     path.write_text("not toml [", encoding="utf-8")
     with pytest.raises(AlertRulesError, match=str(path)):
-        load_alert_rules()
+        bootstrap().alert_rules()
 
 
 # A&E ----------------------------------------------------------------------------------------

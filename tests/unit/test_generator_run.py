@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.bootstrap import bootstrap
 from hub.cli import generate_command
 from synthetic import ConfigError, GeneratorConfig, default_start_date, generate
 from tests.unit.test_generator_support import NOW, run
@@ -92,10 +93,11 @@ def test_cli_generates_and_returns_zero(tmp_path: Path) -> None:
     """``hub generate`` with a past start date writes the run and exits 0."""
     argv = ["generate", "--children", "100", "--days", "2", "--start-date", "2026-01-05"]
     args = _parser().parse_args([*argv, "--out", str(tmp_path / "o")])
-    assert (args.func(args), (tmp_path / "o" / "day-002" / "ae.hl7").exists()) == (0, True)
+    exit_code = args.func(args, bootstrap())
+    assert (exit_code, (tmp_path / "o" / "day-002" / "ae.hl7").exists()) == (0, True)
 
 
 def test_cli_future_start_date_exits_2(tmp_path: Path) -> None:
     """A start date in the future is refused with exit code 2."""
     args = _parser().parse_args(["generate", "--start-date", "2999-01-01", "--out", str(tmp_path)])
-    assert args.func(args) == 2
+    assert args.func(args, bootstrap()) == 2

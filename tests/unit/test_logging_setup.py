@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import structlog
 
+from hub.config import Settings
 from hub.logging_setup import configure_logging
 
 
@@ -24,11 +25,13 @@ def test_a_logger_cached_before_a_second_configuration_is_still_captured() -> No
 
 
 @pytest.fixture
-def json_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """JSON output for the test; the default configuration again afterwards."""
-    monkeypatch.setenv("HUB_LOG_FORMAT", "json")
-    yield monkeypatch
-    monkeypatch.undo()
+def json_logging() -> Iterator[Callable[..., None]]:
+    """Configures JSON output for the test; the default configuration again afterwards."""
+
+    def configure(level: str = "INFO") -> None:
+        configure_logging(level, "json")
+
+    yield configure
     configure_logging()
 
 
@@ -37,10 +40,10 @@ def _json_lines(text: str) -> list[dict[str, object]]:
 
 
 def test_a_standard_library_warning_comes_out_as_structlog_json(
-    json_logging: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    json_logging: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A record from ``logging.getLogger(...)`` is rendered as the same JSON line as structlog's."""
-    configure_logging()
+    json_logging()
     logging.getLogger("x").warning("broker %s not answering", "b1")
     [line] = _json_lines(capsys.readouterr().err)
     assert "broker b1 not answering" == line["event"]
@@ -50,31 +53,30 @@ def test_a_standard_library_warning_comes_out_as_structlog_json(
 
 
 def test_a_standard_library_record_below_the_level_is_dropped(
-    json_logging: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    json_logging: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """HUB_LOG_LEVEL filters standard-library records as it filters structlog's."""
-    json_logging.setenv("HUB_LOG_LEVEL", "WARNING")
-    configure_logging()
+    json_logging(Settings.from_env({"HUB_LOG_LEVEL": "WARNING"}).log_level)
     logging.getLogger("x").info("not wanted")
     logging.getLogger("x").error("wanted")
     assert ["wanted"] == [line["event"] for line in _json_lines(capsys.readouterr().err)]
 
 
 def test_configuring_again_installs_one_handler(
-    json_logging: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    json_logging: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each in-process CLI call configures logging; a record is still written once."""
-    configure_logging()
-    configure_logging()
+    json_logging()
+    json_logging()
     logging.getLogger("x").warning("once")
     assert ["once"] == [line["event"] for line in _json_lines(capsys.readouterr().err)]
 
 
 def test_kafka_client_chatter_below_warning_is_dropped(
-    json_logging: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    json_logging: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """kafka-python's INFO connection chatter stays out even at HUB_LOG_LEVEL=INFO."""
-    configure_logging()
+    json_logging()
     logging.getLogger("kafka.conn").info("connecting")
     logging.getLogger("kafka.conn").warning("connection refused")
     events = [line["event"] for line in _json_lines(capsys.readouterr().err)]

@@ -12,7 +12,7 @@ from hub.access.certs import CertifiedIdentity, create_authority, identity_of, i
 from hub.access.organisations import OrganisationDirectory, OrganisationFileError
 from hub.lookup import desk
 from hub.lookup.proto import lookup_pb2
-from hub.lookup.service import normalise_postcode
+from hub.lookup.query import normalise_postcode
 from hub.policy.engine import Recipient
 from hub.policy.loader import PolicyError, load_policy, parse_policy
 

@@ -215,9 +215,9 @@ def test_unknown_child_lookup_is_audited(
     ]
     assert 2 == main(view)
     assert "does not mean there is no concern" in capsys.readouterr().out
-    from hub.cli.audit_command import open_audit_log
+    from hub.bootstrap import bootstrap
 
-    log = open_audit_log(Settings.from_env())
+    log = bootstrap(Settings.from_env()).audit()
     [record] = log.records("lookup")
     log.close()
     assert "no record held" == record.payload["outcome"]
@@ -306,11 +306,11 @@ def test_break_glass_expires(data_dir: Path) -> None:
     from datetime import UTC, datetime, timedelta
 
     from hub.application.break_glass import active_grant, request_access
-    from hub.cli.audit_command import open_audit_log
+    from hub.bootstrap import bootstrap
     from hub.policy.engine import Recipient
     from hub.policy.loader import load_policy
 
-    log = open_audit_log(Settings.from_env())
+    log = bootstrap(Settings.from_env()).audit()
     recipient = Recipient("dr-c", "gp", "B86001", "gp-practice", "break-glass")
     start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     request_access(log, load_policy(), recipient, "child-1", "immediate-risk-to-life", "why", start)
@@ -321,10 +321,10 @@ def test_break_glass_expires(data_dir: Path) -> None:
 
 def test_operator_view_goes_through_the_policy_and_is_audited(data_dir: Path) -> None:
     """The operator's chronology view is a disclosure like any other: decided and recorded."""
-    from hub.cli.audit_command import open_audit_log
+    from hub.bootstrap import bootstrap
 
     assert 0 == main(["chronology", "9434765919"])
-    log = open_audit_log(Settings.from_env())
+    log = bootstrap(Settings.from_env()).audit()
     records = log.records("disclosure")
     log.close()
     assert ["cp-status-plan-started", "domestic-abuse-notification", "child-status"] == [

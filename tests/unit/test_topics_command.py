@@ -39,3 +39,13 @@ def test_topics_still_counts_the_agency_feeds_and_dead_letters(
     """`hub topics` keeps counting every agency topic and the ingest dead-letter topic."""
     main(["topics", "--bootstrap", "unused:9092"])
     assert {*topics.AGENCY_TOPICS, topics.DEAD_LETTER} <= set(counted[0])
+
+
+def test_topics_counts_the_prefixed_names_under_a_topic_prefix(
+    counted: list[tuple[str, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With HUB_TOPIC_PREFIX set, `hub topics` counts the prefixed topics, and only those."""
+    monkeypatch.setenv("HUB_TOPIC_PREFIX", "run-7.")
+    assert 0 == main(["topics", "--bootstrap", "unused:9092"])
+    assert f"run-7.{topics.ALERTS}" in counted[0]
+    assert all(name.startswith("run-7.") for name in counted[0])

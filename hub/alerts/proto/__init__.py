@@ -1,0 +1,1 @@
+"""Generated gRPC code for the alert inbox (built from inbox.proto by make setup)."""
