@@ -4,7 +4,8 @@ Twins' records are the ones a demographic match confuses: "Ana" for "Anna" is a
 typo that matches the other twin exactly. The hub links on demographics only on an
 exact, unique match, but until it holds both twins nothing tells it one is missing.
 So whenever a child is noted in a birth-date index next to a child born the same day
-at the same home with the same surname (``hub.domain.identity.born_together``):
+at the same home, with a surname and a given name alike (the same, or a letter or a
+variant apart: ``hub.domain.identity.confusable_twins``):
 
 - both are held as one of a multiple birth from then on, so a later record matching
   either on demographics alone waits for a person instead of being linked;
@@ -18,12 +19,12 @@ from uuid import UUID
 
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
-from hub.domain.identity import born_together
+from hub.domain.identity import confusable_twins
 from hub.domain.indexes import BirthDateIndex
 from hub.domain.resolution import QUEUE_ID, ResolutionQueue
 
 DOUBT_REASON = (
-    "a child born the same day at the same home with the same surname became known: "
+    "a child born the same day at the same home, with a name a typo away, became known: "
     "a record linked to this child on demographics alone may be theirs"
 )
 
@@ -33,7 +34,7 @@ def check_born_together(uow: UnitOfWork, bucket: BirthDateIndex, child: Child) -
     found = 0
     mine = child.demographics
     for candidate in bucket.others_at_home(child.id, mine):
-        if not born_together(mine, candidate.demographics):
+        if not confusable_twins(mine, candidate.demographics):
             continue
         other = uow.get(Child, candidate.child_id)
         if other is None:

@@ -214,20 +214,22 @@ def _review_reason(exact: list[ScoredCandidate], scored: list[ScoredCandidate]) 
     return f"{len(scored)} children nearly match ({listed})"
 
 
-def born_together(one: Demographics, other: Demographics) -> bool:
-    """Two children born the same day, at the same home, with the same (or a near) surname.
+def confusable_twins(one: Demographics, other: Demographics) -> bool:
+    """Two children born the same day at the same home, surnames and given names alike.
 
     The hub holds each child once, so two children it holds like this are a multiple
-    birth (twins, triplets), whether or not any record said so; or one child held twice,
-    which a person must look at too. Either way, a link to one of them made on
-    demographics alone may belong to the other.
+    birth (twins, triplets) whose names a typo turns into each other (Anna and Ana),
+    whether or not any record said so; or one child held twice, which a person must
+    look at too. Either way, a link to one of them made on demographics alone may
+    belong to the other. Twins named James and Lucy are not confused by a typo.
     """
     if not one.date_of_birth or one.date_of_birth != other.date_of_birth:
         return False
     if not _same_home(one, other):
         return False
     family = likeness(one.family_name, other.family_name)
-    return family is Likeness.SAME or family.near
+    given = likeness(one.given_name, other.given_name)
+    return (family is Likeness.SAME or family.near) and (given is Likeness.SAME or given.near)
 
 
 def birth_date_relation(record: str | None, candidate: str | None) -> BirthDate:
