@@ -23,6 +23,10 @@ class Settings:
     lookup_address: str = "127.0.0.1:50051"
     certs_dir_override: Path | None = None
     lookup_user: str = "ae-desk"
+    audit_signing_key: Path | None = None
+    audit_witness_file: Path | None = None
+    audit_head_bound_s: float = 1.0
+    audit_key_fingerprint: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +46,10 @@ class Settings:
             if os.environ.get("HUB_CERTS_DIR")
             else None,
             lookup_user=os.environ.get("HUB_LOOKUP_USER", "ae-desk"),
+            audit_signing_key=_optional_path("HUB_AUDIT_SIGNING_KEY"),
+            audit_witness_file=_optional_path("HUB_AUDIT_WITNESS_FILE"),
+            audit_head_bound_s=float(os.environ.get("HUB_AUDIT_HEAD_BOUND_SECONDS", "1")),
+            audit_key_fingerprint=os.environ.get("HUB_AUDIT_KEY_FINGERPRINT") or None,
         )
 
     @property
@@ -59,5 +67,15 @@ class Settings:
         return self.data_dir / "audit.sqlite"
 
     @property
+    def audit_public_key_path(self) -> Path:
+        """The embedded default audit key's public half (a convenience, never trusted alone)."""
+        return self.data_dir / "keys" / "audit-signing.pub.pem"
+
+    @property
     def publish_ledger_path(self) -> Path:
         return self.data_dir / "adapters" / "published.sqlite"
+
+
+def _optional_path(variable: str) -> Path | None:
+    value = os.environ.get(variable)
+    return Path(value) if value else None

@@ -58,7 +58,7 @@ from hub.access.certs import CertifiedIdentity, create_authority, issue_client, 
 from hub.access.organisations import OrganisationDirectory, directory_path
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.audit.chain import AuditLog, AuditRecord
-from hub.audit.keys import audit_signing_key
+from hub.audit.keys import configured_signing_key
 from hub.bench.phases import PhaseResult, per_round_lines, percentile, pool_rounds, summary
 from hub.bench.procstat import process_cpu_seconds
 from hub.bench.synthetic_events import FAMILY, GIVEN
@@ -484,7 +484,9 @@ class TimedAuditLog(AuditLog):
     """The real audit log; each append (lock wait, inserts, commit and fsync) is timed."""
 
     def __init__(self, path: Path, settings: Settings) -> None:
-        super().__init__(path, audit_signing_key(settings.data_dir / "keys"))
+        super().__init__(
+            path, configured_signing_key(settings.audit_signing_key, settings.data_dir)
+        )
         self.timings = Timings()
 
     def append_batch(

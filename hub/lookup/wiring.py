@@ -10,7 +10,7 @@ import structlog
 from hub.access.organisations import load_directory
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
-from hub.audit.keys import audit_signing_key
+from hub.audit.opening import open_audit_log
 from hub.bootstrap import build_application
 from hub.config import Settings
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
@@ -35,7 +35,7 @@ class LookupParts:
 
 
 def open_audit(settings: Settings) -> AuditLog:
-    return AuditLog(settings.audit_path, audit_signing_key(settings.data_dir / "keys"))
+    return open_audit_log(settings)
 
 
 def build_lookup(settings: Settings, *, follow: bool = True) -> LookupParts:
