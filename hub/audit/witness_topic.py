@@ -22,9 +22,15 @@ from kafka.errors import KafkaError
 from hub import topics
 from hub.audit.chain import AuditLog
 from hub.audit.heads import TreeHead
+from hub.config import Settings
 
 log = structlog.get_logger(__name__)
 KEY = b"audit-log"
+
+
+def heads_relay_path(settings: Settings) -> Path:
+    """Where the relay keeps its position (which heads the topic already has)."""
+    return settings.data_dir / "audit" / "heads-relay.sqlite"
 
 
 class HeadsRelay:

@@ -20,7 +20,7 @@ from hub.audit.keys import configured_signing_key, load_public_key, load_signing
 from hub.audit.opening import open_audit_log
 from hub.audit.proofs import check_inclusion_proof, inclusion_proof
 from hub.audit.witness_file import read_witness_file
-from hub.audit.witness_topic import HeadsRelay, read_witness_topic
+from hub.audit.witness_topic import HeadsRelay, heads_relay_path, read_witness_topic
 from hub.cli.signals import stop_event_on_signals
 from hub.config import Settings
 
@@ -183,9 +183,7 @@ def run_rotate(args: argparse.Namespace) -> int:
 def run_publish_heads(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     log = open_audit_log(settings)
-    relay = HeadsRelay(
-        log, settings.kafka_bootstrap, settings.data_dir / "audit" / "heads-relay.sqlite"
-    )
+    relay = HeadsRelay(log, settings.kafka_bootstrap, heads_relay_path(settings))
     try:
         if args.follow:
             relay.run(stop_event_on_signals())

@@ -14,6 +14,7 @@ import grpc
 from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.alerts.inbox import inbox_service
 from hub.alerts.wiring import AlertParts, build_alerts
+from hub.audit.witness_topic import HeadsRelay, heads_relay_path
 from hub.cli.signals import stop_event_on_signals
 from hub.config import Settings
 from hub.domain.errors import HubError
@@ -67,7 +68,9 @@ def register(subparsers: Any) -> None:
         help=f"GIL switch interval in ms (default {SWITCH_INTERVAL_MS:g}; Python's is 5)",
     )
     serve.add_argument(
-        "--no-relay", action="store_true", help="do not publish access notifications to Kafka"
+        "--no-relay",
+        action="store_true",
+        help="do not publish access notifications and audit heads to Kafka",
     )
     serve.set_defaults(func=run_serve)
 
@@ -145,14 +148,18 @@ def run_serve(args: argparse.Namespace) -> int:
         )
     freeze_startup_heap()
     stop = stop_event_on_signals()
-    relay_thread = None
-    relay = None
-    if not args.no_relay:  # one relay, in this process, whatever the number of servers
-        relay = AccessNotificationRelay(
-            parts.audit, settings.kafka_bootstrap, settings.data_dir / "lookup" / "relay.sqlite"
+    relays: list[AccessNotificationRelay | HeadsRelay] = []
+    threads: list[threading.Thread] = []
+    if not args.no_relay:  # one of each relay, in this process, whatever the number of servers
+        relays.append(
+            AccessNotificationRelay(
+                parts.audit, settings.kafka_bootstrap, settings.data_dir / "lookup" / "relay.sqlite"
+            )
         )
-        relay_thread = threading.Thread(target=relay.run, args=(stop,), name="access-relay")
-        relay_thread.start()
+        relays.append(HeadsRelay(parts.audit, settings.kafka_bootstrap, heads_relay_path(settings)))
+        for relay in relays:
+            threads.append(threading.Thread(target=relay.run, args=(stop,), name="relay"))
+            threads[-1].start()
 
     processes = f" ({args.processes} processes)" if group is not None else ""
     print(f"lookup service on {address.rpartition(':')[0]}:{port}{processes}", flush=True)
@@ -161,8 +168,9 @@ def run_serve(args: argparse.Namespace) -> int:
         group.stop()
     if server is not None:
         server.stop()
-    if relay_thread is not None and relay is not None:
-        relay_thread.join()
+    for thread in threads:
+        thread.join()
+    for relay in relays:
         relay.close()
     if alerts is not None:
         alerts.close()
