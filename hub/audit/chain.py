@@ -13,6 +13,7 @@ Verification is in ``hub.audit.verification``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -28,15 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hub.audit import head_store
 from hub.audit.file_lock import FileLock
 from hub.audit.heads import ROTATION_KIND, TreeHead, key_fingerprint, rotation_payload, sign_head
-from hub.audit.merkle import Frontier
-from hub.audit.records import (
-    GENESIS,
-    AuditRecord,
-    StoredRecord,
-    chain_digest,
-    payload_text,
-    record_leaf,
-)
+from hub.audit.merkle import Frontier, leaf_hash
+from hub.audit.records import GENESIS, AuditRecord, StoredRecord, entry_bytes, payload_text
 from hub.audit.verification import VerifyResult, verify_log
 from hub.audit.witness_file import append_witness
 from hub.sqlite_wal import use_wal
@@ -114,7 +108,7 @@ class AuditLog:
             if new_tree:  # a log from before signed heads: its records are adopted, once
                 tip = self._tip(None)
                 if tip.seq:
-                    self._sign(tip, adopted=tip.seq)
+                    self._sign(tip, first=True, adopted=tip.seq)
                     log.info("audit_log_adopted_into_tree", records=tip.seq)
             self._db.execute("COMMIT")
         except BaseException:
@@ -184,7 +178,7 @@ class AuditLog:
                         tip = self._write_isolated(request, tip)
                 head = None
                 if state is None or tip.frontier.size > state.head.size:
-                    head = self._sign(tip)
+                    head = self._sign(tip, first=state is None)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -222,8 +216,7 @@ class AuditLog:
             log.warning("audit_tree_rebuilt_from_records", head_size=state.head.size, records=seq)
         return _Tip(seq, prev, frontier)
 
-    def _sign(self, tip: _Tip, adopted: int = 0) -> TreeHead:
-        first = head_store.latest(self._db) is None
+    def _sign(self, tip: _Tip, *, first: bool, adopted: int = 0) -> TreeHead:
         signed_at = datetime.now(UTC).isoformat()
         head = sign_head(
             self._key,
@@ -271,8 +264,9 @@ class AuditLog:
             seq += 1
             recorded_at = datetime.now(UTC).isoformat()
             text = payload_text(payload)
-            digest = chain_digest(prev, seq, recorded_at, kind, text)
-            frontier.append(record_leaf(prev, seq, recorded_at, kind, text))
+            entry = entry_bytes(prev, seq, recorded_at, kind, text)
+            digest = hashlib.sha256(entry).hexdigest()
+            frontier.append(leaf_hash(entry))
             rows.append((seq, recorded_at, kind, text, prev, digest))
             if key is not None:
                 key_rows.append((key, seq))
@@ -333,7 +327,7 @@ class AuditLog:
                 old = self._key
                 self._key, self._key_id = new_key, key_fingerprint(new_key.public_key())
                 try:
-                    head = self._sign(tip)
+                    head = self._sign(tip, first=state is None)
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._key, self._key_id = old, key_fingerprint(old.public_key())
