@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.access.certs import CertifiedIdentity
 from hub.audit.chain import AuditLog, AuditRecord
-from hub.audit.keys import audit_signing_key
+from hub.audit.keys import configured_signing_key
 from hub.config import Settings
 from hub.lookup.answer import LookupAnswer
 from hub.lookup.service import ChildLookupService, LookupQuery
@@ -37,7 +37,9 @@ class TimedAuditLog(AuditLog):
     """The real audit log; each append (lock wait, inserts, commit and fsync) is timed."""
 
     def __init__(self, path: Path, settings: Settings) -> None:
-        super().__init__(path, audit_signing_key(settings.data_dir / "keys"))
+        super().__init__(
+            path, configured_signing_key(settings.audit_signing_key, settings.data_dir)
+        )
         self.timings = Timings()
 
     def append_batch(

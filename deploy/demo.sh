@@ -134,7 +134,14 @@ fi
 $HUB alerts list | awk '/[(]escalation/ && shown++ < 4'  # reads everything: no SIGPIPE
 .venv/bin/python -c "$SHOW_MAIL" "$MAILDIR" "Not acknowledged in time"
 kill $SMTP_PID; wait $SMTP_PID 2>/dev/null || true
-echo "== audit log: $($HUB audit verify | tail -n 1)"
+echo
+echo "== audit log: every append group signed a Merkle tree head; heads witnessed on Kafka"
+$HUB audit publish-heads
+$HUB audit verify --witness topic | tail -n 2
+echo "-- an inclusion proof for the first record, checked with the public key alone"
+$HUB audit key | tail -n +2 > "$OUT/audit-public-key.pem"
+$HUB audit prove 1 > "$OUT/audit-proof-1.json"
+$HUB audit check-proof "$OUT/audit-proof-1.json" --public-key "$OUT/audit-public-key.pem"
 
 echo
 echo "Kafka is still running (hub kafka status / hub kafka stop)."

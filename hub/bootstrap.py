@@ -46,7 +46,7 @@ from hub.alerts.store import AlertStore
 from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
-from hub.audit.keys import audit_signing_key
+from hub.audit.opening import open_audit_log
 from hub.calendar.school_day import SchoolCalendar
 from hub.config import Settings
 from hub.domain.indexes import IndexIds
@@ -214,8 +214,8 @@ class System:
         return self._memory_app
 
     def audit(self) -> AuditLog:
-        """The hash-chained audit log, signed with the key under the data directory."""
-        return AuditLog(self.settings.audit_path, audit_signing_key(self.settings.keys_dir))
+        """The audit log: signed tree heads with the configured key (HUB_AUDIT_SIGNING_KEY)."""
+        return open_audit_log(self.settings)
 
     def policy(self) -> Policy:
         if self._policy is None:

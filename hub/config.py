@@ -60,6 +60,12 @@ class Settings:
     lookup_address: str = field(default="127.0.0.1:50051", metadata=_env("HUB_LOOKUP_ADDRESS"))
     certs_dir_override: Path | None = field(default=None, metadata=_env("HUB_CERTS_DIR"))
     lookup_user: str = field(default="ae-desk", metadata=_env("HUB_LOOKUP_USER"))
+    audit_signing_key: Path | None = field(default=None, metadata=_env("HUB_AUDIT_SIGNING_KEY"))
+    audit_witness_file: Path | None = field(default=None, metadata=_env("HUB_AUDIT_WITNESS_FILE"))
+    audit_head_bound_s: float = field(default=1.0, metadata=_env("HUB_AUDIT_HEAD_BOUND_SECONDS"))
+    audit_key_fingerprint: str | None = field(
+        default=None, metadata=_env("HUB_AUDIT_KEY_FINGERPRINT")
+    )
     kafka_port: int = field(default=9092, metadata=_env("HUB_KAFKA_PORT"))
     kafka_data_dir: Path = field(
         default=REPO_ROOT / ".data" / "kafka", metadata=_env("HUB_KAFKA_DATA_DIR")
@@ -117,6 +123,12 @@ class Settings:
             lookup_address=lookup_address,
             certs_dir_override=read.path("HUB_CERTS_DIR"),
             lookup_user=read.text("HUB_LOOKUP_USER") or "ae-desk",
+            audit_signing_key=read.path("HUB_AUDIT_SIGNING_KEY"),
+            audit_witness_file=read.path("HUB_AUDIT_WITNESS_FILE"),
+            audit_head_bound_s=read.number(
+                "HUB_AUDIT_HEAD_BOUND_SECONDS", float, 1.0, minimum=0.001
+            ),
+            audit_key_fingerprint=read.text("HUB_AUDIT_KEY_FINGERPRINT"),
             kafka_port=kafka_port,
             kafka_data_dir=read.path("HUB_KAFKA_DATA_DIR") or REPO_ROOT / ".data" / "kafka",
             kafka_libs=read.path("HUB_KAFKA_LIBS"),
@@ -169,6 +181,11 @@ class Settings:
     @property
     def audit_path(self) -> Path:
         return self.data_dir / "audit.sqlite"
+
+    @property
+    def audit_public_key_path(self) -> Path:
+        """The embedded default audit key's public half (a convenience, never trusted alone)."""
+        return self.data_dir / "keys" / "audit-signing.pub.pem"
 
     @property
     def publish_ledger_path(self) -> Path:

@@ -21,6 +21,7 @@ DEAD_LETTER = "hub.dead-letter"
 ACCESS_TO_SERVICE = "hub.access-to-service"
 ALERTS = "hub.alerts"
 ALERTS_DEAD_LETTER = "hub.alerts.dead-letter"
+AUDIT_HEADS = "hub.audit.heads"
 
 # The prefix of the module-level names (none); kept for the benchmarks, which add their own.
 PREFIX = ""
@@ -73,6 +74,10 @@ class Topics:
         return self.named(ALERTS_DEAD_LETTER)
 
     @property
+    def audit_heads(self) -> str:
+        return self.named(AUDIT_HEADS)
+
+    @property
     def counted(self) -> tuple[str, ...]:
         """Every topic the hub reads or writes: agency feeds, dead letters, alerts, access."""
         return (
@@ -81,4 +86,5 @@ class Topics:
             self.alerts,
             self.alerts_dead_letter,
             self.access_to_service,
+            self.audit_heads,
         )

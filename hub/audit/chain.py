@@ -1,18 +1,20 @@
-"""A hash-chained, append-only audit log with Ed25519-signed checkpoints.
+"""The audit log: append-only records, hash-chained, leaves of a Merkle tree with signed heads.
 
-Each record carries the SHA-256 of the previous record, so changing,
-deleting, inserting or reordering any record breaks the chain at that point;
-``verify()`` says where. Checkpoints sign the chain head with the audit key,
-so rewriting the whole chain from some point on is detected too unless the
-signing key was also stolen (keep the public key elsewhere to check with).
+Each record carries the SHA-256 of the previous record, so changing, deleting, inserting
+or reordering a record breaks the chain at that point and verification says where. The
+records are also the leaves of a Merkle tree (RFC 9162), and every append group writes,
+in its own transaction, a tree head signed with the audit key (size, root, time, key
+id): no committed record is ever without a signed head, even if the process is killed
+the instant after. The first head pins the public key; a head under another key needs a
+rotation record signed by the key before it (``rotate_key``). Heads may also be copied,
+as they are written, to a witness file outside the database (``witness_file``).
+Verification is in ``hub.audit.verification``.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -21,75 +23,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-from cryptography.exceptions import InvalidSignature
+import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from hub.audit import head_store
+from hub.audit.file_lock import FileLock
+from hub.audit.heads import ROTATION_KIND, TreeHead, key_fingerprint, rotation_payload, sign_head
+from hub.audit.merkle import Frontier, leaf_hash
+from hub.audit.records import GENESIS, AuditRecord, StoredRecord, entry_bytes, payload_text
+from hub.audit.verification import VerifyResult, verify_log
+from hub.audit.witness_file import append_witness
 from hub.sqlite_wal import use_wal
 
-GENESIS = "0" * 64
-CHECKPOINT_EVERY = 100
+__all__ = ["AuditKeyError", "AuditLog", "AuditRecord", "VerifyResult", "payload_text"]
+
+log = structlog.get_logger(__name__)
 PARAMETERS_PER_STATEMENT = 999  # SQLite's limit before 3.32 (32,766 since)
+DEFAULT_HEAD_BOUND_S = 1.0
 
 
-def _digest(prev_hash: str, seq: int, recorded_at: str, kind: str, payload: str) -> str:
-    material = json.dumps([prev_hash, seq, recorded_at, kind, payload], separators=(",", ":"))
-    return hashlib.sha256(material.encode()).hexdigest()
-
-
-# Datetimes and dataclasses (which the standard library refuses) and str/int subclasses go
-# to the standard library's path. UUIDs and enums, which it also refused, orjson writes as
-# their text and value.
-_PAYLOAD_OPTIONS = (
-    orjson.OPT_SORT_KEYS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-
-
-def payload_text(payload: dict[str, Any]) -> str:
-    """A record's payload as stored: JSON with sorted keys.
-
-    The chain hashes the text as stored, and ``verify()`` rehashes the stored text, so
-    the writer may change between records. orjson writes a lookup's record in about
-    1.4 us against 10 us (docs/benchmarks.md); what it cannot write (non-string keys,
-    integers beyond 64 bits, datetimes) goes to the standard library, as before.
-    """
-    try:
-        return orjson.dumps(payload, option=_PAYLOAD_OPTIONS).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(payload, sort_keys=True, separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    seq: int
-    recorded_at: str
-    kind: str
-    payload: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
-class _FileLock:
-    """An exclusive lock on a file, shared by every process that appends to the log.
-
-    The file stays open for the log's lifetime (one descriptor, locked and unlocked per
-    append); the threads of one process are already serialised by the writer's lock.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self._descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def __enter__(self) -> None:
-        fcntl.flock(self._descriptor, fcntl.LOCK_EX)
-
-    def __exit__(self, *_: object) -> None:
-        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        os.close(self._descriptor)
+class AuditKeyError(RuntimeError):
+    """The process's signing key is not the key the log's newest head was signed with."""
 
 
 @dataclass
@@ -103,12 +57,13 @@ class _Append:
     finished: bool = False
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    records: int
-    checkpoints: int
-    problems: list[str]
+@dataclass
+class _Tip:
+    """Where the next record goes: the last seq, its chain hash, the tree's frontier."""
+
+    seq: int
+    prev: str
+    frontier: Frontier
 
 
 class AuditLog:
@@ -117,10 +72,14 @@ class AuditLog:
     One object may be shared by the threads of a server: calls are serialised.
     """
 
-    def __init__(self, path: Path, signing_key: Ed25519PrivateKey) -> None:
+    def __init__(
+        self, path: Path, signing_key: Ed25519PrivateKey, *, witness_file: Path | None = None
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file_lock = _FileLock(path.with_name(path.name + ".lock"))
+        self._file_lock = FileLock(path.with_name(path.name + ".lock"))
         self._key = signing_key
+        self._key_id = key_fingerprint(signing_key.public_key())
+        self._witness_file = witness_file
         self._lock = threading.RLock()  # the writer's
         self._queue_lock = threading.Lock()  # appends waiting for the writer
         self._queue: list[_Append] = []
@@ -128,27 +87,44 @@ class AuditLog:
         # Write-ahead logging: one fsync per commit, and readers never block the writer.
         use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY,"
-            " recorded_at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,"
-            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"
-        )
-        # Idempotency keys of records that must be written at most once (e.g. an alert raised):
-        # a retried append after a crash finds its key and writes nothing again.
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS audit_keys (key TEXT PRIMARY KEY, seq INTEGER NOT NULL)"
-        )
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
-            " signed_at TEXT NOT NULL, signature TEXT NOT NULL)"
-        )
+        with self._file_lock:
+            self._create_tables()
+
+    def _create_tables(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY,"
+                " recorded_at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,"
+                " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)"
+            )
+            # Idempotency keys of records that must be written at most once (an alert
+            # raised): a retried append after a crash finds its key and writes nothing again.
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS audit_keys (key TEXT PRIMARY KEY, seq INTEGER NOT NULL)"
+            )
+            new_tree = not head_store.has_table(self._db)
+            self._db.execute(head_store.CREATE)
+            if new_tree:  # a log from before signed heads: its records are adopted, once
+                tip = self._tip(None)
+                if tip.seq:
+                    self._sign(tip, first=True, adopted=tip.seq)
+                    log.info("audit_log_adopted_into_tree", records=tip.seq)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self._db.close()
         self._file_lock.close()
 
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self._key.public_key()
+
     def append(self, kind: str, payloads: list[dict[str, Any]]) -> list[AuditRecord]:
-        """Append records atomically, chained to the current head; checkpoint periodically."""
+        """Append records atomically, chained to the current head, under a signed head."""
         return self.append_batch([(kind, payload) for payload in payloads])
 
     def append_batch(
@@ -167,8 +143,8 @@ class AuditLog:
         with self._queue_lock:
             self._queue.append(request)
         # Group commit: whoever holds the write lock writes every append queued meanwhile
-        # in one transaction (one fsync), each in its own savepoint, so concurrent callers
-        # (a server's threads) share the cost of making their records durable.
+        # in one transaction (one fsync, one signed head), each in its own savepoint, so
+        # concurrent callers (a server's threads) share the cost of making records durable.
         with self._lock:
             if not request.finished:
                 with self._queue_lock:
@@ -181,23 +157,28 @@ class AuditLog:
     def _append_group(self, group: list[_Append]) -> None:
         # Other processes may append too (`hub serve --processes`). SQLite would make a
         # writer that finds the database locked sleep and retry, in steps of up to 100 ms;
-        # a lock file wakes the next writer as soon as the last one commits.
+        # a lock file wakes the next writer as soon as the last one commits. The witness
+        # file is written under the same lock, so its heads are in the order committed.
         with self._file_lock:
-            self._append_group_locked(group)
+            head = self._append_group_locked(group)
+            if head is not None:
+                self._witness(head)
 
-    def _append_group_locked(self, group: list[_Append]) -> None:
+    def _append_group_locked(self, group: list[_Append]) -> TreeHead | None:
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                row = self._db.execute(
-                    "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
-                ).fetchone()
-                head = (row[0], row[1]) if row else (0, GENESIS)
+                state = head_store.latest(self._db)
+                self._check_key(state)
+                tip = self._tip(state)
                 if len(group) == 1:
-                    self._write(group[0], head)  # alone: the transaction is its unit
+                    tip = self._write(group[0], tip)  # alone: the transaction is its unit
                 else:
                     for request in group:
-                        head = self._write_isolated(request, head)
+                        tip = self._write_isolated(request, tip)
+                head = None
+                if state is None or tip.frontier.size > state.head.size:
+                    head = self._sign(tip, first=state is None)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -209,30 +190,71 @@ class AuditLog:
         finally:
             for request in group:
                 request.finished = True
+        return head
 
-    def _write_isolated(self, request: _Append, head: tuple[int, str]) -> tuple[int, str]:
+    def _check_key(self, state: head_store.TreeState | None) -> None:
+        if state is not None and state.head.key_id != self._key_id:
+            raise AuditKeyError(
+                f"the audit log's newest head is signed by key {state.head.key_id[:16]}, "
+                f"this process holds key {self._key_id[:16]} (HUB_AUDIT_SIGNING_KEY)"
+            )
+
+    def _tip(self, state: head_store.TreeState | None) -> _Tip:
+        """The chain's last record and the tree's frontier, rebuilt if they disagree."""
+        row = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (row[0], row[1]) if row else (0, GENESIS)
+        if (
+            state is not None
+            and state.frontier.size == seq == state.head.size
+            and state.frontier.root().hex() == state.head.root
+        ):
+            return _Tip(seq, prev, state.frontier)
+        frontier = Frontier()
+        for stored in self.stored_records():
+            frontier.append(stored.leaf())
+        if state is not None:
+            log.warning("audit_tree_rebuilt_from_records", head_size=state.head.size, records=seq)
+        return _Tip(seq, prev, frontier)
+
+    def _sign(self, tip: _Tip, *, first: bool, adopted: int = 0) -> TreeHead:
+        signed_at = datetime.now(UTC).isoformat()
+        head = sign_head(
+            self._key,
+            tip.frontier.size,
+            tip.frontier.root(),
+            signed_at,
+            first=first,
+            adopted=adopted,
+        )
+        head_store.insert(self._db, head, tip.frontier)
+        return head
+
+    def _witness(self, head: TreeHead) -> None:
+        if self._witness_file is not None:
+            append_witness(self._witness_file, head)
+
+    def _write_isolated(self, request: _Append, tip: _Tip) -> _Tip:
         """Write one caller's records in a savepoint: a failure fails that caller only."""
         self._db.execute("SAVEPOINT append")
         try:
-            head = self._write(request, head)
+            tip = self._write(request, tip)
             self._db.execute("RELEASE append")
         except Exception as error:  # this caller's records only: the others still commit
             self._db.execute("ROLLBACK TO append")
             self._db.execute("RELEASE append")
             request.error = error
-        return head
+        return tip
 
-    def _write(self, request: _Append, head: tuple[int, str]) -> tuple[int, str]:
-        """Insert one caller's records, chained to ``head``; the chain head after them.
+    def _write(self, request: _Append, tip: _Tip) -> _Tip:
+        """Insert one caller's records after ``tip``; the tip after them.
 
         Few statements: every SQLite call lets go of the GIL, and under load each one
         may then wait for another thread's switch interval before it continues.
         """
-        seq, prev = head
+        seq, prev, frontier = tip.seq, tip.prev, tip.frontier.copy()
         seen = self._recorded_keys([key for key in request.keys if key is not None])
         rows: list[tuple[Any, ...]] = []
         key_rows: list[tuple[Any, ...]] = []
-        signed: list[tuple[int, str]] = []
         written = []
         for (kind, payload), key in zip(request.items, request.keys, strict=True):
             if key is not None:
@@ -242,20 +264,18 @@ class AuditLog:
             seq += 1
             recorded_at = datetime.now(UTC).isoformat()
             text = payload_text(payload)
-            digest = _digest(prev, seq, recorded_at, kind, text)
+            entry = entry_bytes(prev, seq, recorded_at, kind, text)
+            digest = hashlib.sha256(entry).hexdigest()
+            frontier.append(leaf_hash(entry))
             rows.append((seq, recorded_at, kind, text, prev, digest))
             if key is not None:
                 key_rows.append((key, seq))
             written.append(AuditRecord(seq, recorded_at, kind, payload, prev, digest))
-            if seq % CHECKPOINT_EVERY == 0:
-                signed.append((seq, digest))
             prev = digest
         self._insert_rows("audit", rows)
         self._insert_rows("audit_keys", key_rows)
-        for signed_seq, signed_digest in signed:
-            self._checkpoint(signed_seq, signed_digest)
         request.written = written
-        return seq, prev
+        return _Tip(seq, prev, frontier)
 
     def _recorded_keys(self, keys: list[str]) -> set[str]:
         seen: set[str] = set()
@@ -284,23 +304,40 @@ class AuditLog:
             )
 
     def checkpoint(self) -> None:
-        """Sign the current head now (e.g. at the end of a batch or on shutdown)."""
+        """Sign a head now if records lack one (every append group already signs its own)."""
         with self._lock:
-            self._checkpoint_head()
+            self._append_group([])
 
-    def _checkpoint_head(self) -> None:
-        row = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        if row:
+    def rotate_key(self, new_key: Ed25519PrivateKey) -> AuditRecord:
+        """Hand the log to ``new_key``.
+
+        A rotation record signed by the current key is written in a group whose head
+        the new key signs. Other appending processes must then be
+        restarted with the new key: the log refuses appends under the old one.
+        """
+        with self._lock, self._file_lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._checkpoint(row[0], row[1])
-            self._db.execute("COMMIT")
-
-    def _checkpoint(self, seq: int, digest: str) -> None:
-        signature = self._key.sign(f"{seq}:{digest}".encode()).hex()
-        self._db.execute(
-            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)",
-            (seq, digest, datetime.now(UTC).isoformat(), signature),
-        )
+            try:
+                state = head_store.latest(self._db)
+                self._check_key(state)
+                tip = self._tip(state)
+                payload = rotation_payload(self._key, new_key.public_key(), tip.seq + 1)
+                request = _Append([(ROTATION_KIND, payload)], [None])
+                tip = self._write(request, tip)
+                old = self._key
+                self._key, self._key_id = new_key, key_fingerprint(new_key.public_key())
+                try:
+                    head = self._sign(tip, first=state is None)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._key, self._key_id = old, key_fingerprint(old.public_key())
+                    raise
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._witness(head)
+        return request.written[0]
 
     def records(self, kind: str | None = None, after: int = 0) -> list[AuditRecord]:
         """Records in order, optionally of one kind and after sequence number ``after``."""
@@ -312,47 +349,40 @@ class AuditLog:
             ).fetchall()
         return [AuditRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
-    def verify(self, public_key: Ed25519PublicKey) -> VerifyResult:
-        """Recompute the chain and check every checkpoint; name the first place it breaks."""
-        with self._lock:
-            return self._verify(public_key)
-
-    def _verify(self, public_key: Ed25519PublicKey) -> VerifyResult:
-        problems: list[str] = []
+    def stored_records(self) -> list[StoredRecord]:
+        """Every record as stored (payload text exactly as hashed), in storage order."""
         rows = self._db.execute(
             "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit ORDER BY rowid"
         ).fetchall()
-        expected_seq, prev = 1, GENESIS
-        hashes: dict[int, str] = {}
-        for seq, recorded_at, kind, payload, prev_hash, digest in rows:
-            if seq != expected_seq:
-                what = (
-                    "missing (deleted)"
-                    if seq > expected_seq
-                    else "out of order (reordered or inserted)"
-                )
-                problems.append(f"record {expected_seq}: {what}; found record {seq} next")
-                break
-            if prev_hash != prev:
-                problems.append(f"record {seq}: does not follow record {seq - 1} (chain broken)")
-                break
-            if _digest(prev_hash, seq, recorded_at, kind, payload) != digest:
-                problems.append(f"record {seq}: content does not match its hash (modified)")
-                break
-            hashes[seq] = digest
-            prev, expected_seq = digest, seq + 1
-        checkpoints = self._db.execute(
-            "SELECT seq, hash, signature FROM checkpoints ORDER BY seq"
-        ).fetchall()
-        for seq, digest, signature in checkpoints:
+        return [StoredRecord(*row) for row in rows]
+
+    def heads(self) -> list[TreeHead]:
+        """Every signed tree head, in the order written."""
+        with self._lock:
+            return head_store.all_heads(self._db)
+
+    def heads_after(self, row_id: int) -> list[tuple[int, TreeHead]]:
+        """Heads written after the one with row id ``row_id`` (for the witness relay)."""
+        with self._lock:
+            return head_store.heads_after(self._db, row_id)
+
+    def verify(
+        self,
+        public_key: Ed25519PublicKey | str,
+        *,
+        bound_s: float = DEFAULT_HEAD_BOUND_S,
+        witnessed: Sequence[TreeHead] | None = None,
+    ) -> VerifyResult:
+        """Check the chain, every head and, if given, the witnessed heads.
+
+        Each head's key, signature, consistency and records are checked, and the time
+        bound. ``public_key`` is the trusted key (or its fingerprint): the log's pinned
+        key, or one its rotations introduced.
+        """
+        with self._lock:
+            self._db.execute("BEGIN")  # one snapshot: records and heads as committed together
             try:
-                public_key.verify(bytes.fromhex(signature), f"{seq}:{digest}".encode())
-            except (InvalidSignature, ValueError):
-                problems.append(f"checkpoint at record {seq}: signature invalid")
-                continue
-            if not problems and hashes.get(seq) != digest:
-                problems.append(
-                    f"checkpoint at record {seq}: chain differs from the signed head"
-                    + ("" if seq in hashes else " (records after it were deleted)")
-                )
-        return VerifyResult(not problems, len(rows), len(checkpoints), problems)
+                records, heads = self.stored_records(), head_store.all_heads(self._db)
+            finally:
+                self._db.execute("COMMIT")
+        return verify_log(records, heads, public_key, bound_s=bound_s, witnessed=witnessed)

@@ -1,4 +1,4 @@
-"""``hub audit verify`` and ``hub disclosures``: the IG lead's view of the audit log."""
+"""``hub audit``, ``hub disclosures`` and ``hub sar``: the IG lead's view of the audit log."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import argparse
 import json
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
 from hub.application.disclosure import subject_access_report
 from hub.audit.fhir import audit_bundle
 from hub.bootstrap import System
+from hub.cli import audit_log_commands
 from hub.cli.identifiers import identifier_key
 from hub.domain.errors import ChildNotFoundError
 
@@ -19,13 +17,7 @@ from hub.domain.errors import ChildNotFoundError
 def register(subparsers: Any) -> None:
     audit = subparsers.add_parser("audit", help="the tamper-evident audit log")
     which = audit.add_subparsers(dest="audit", required=True)
-    verify = which.add_parser("verify", help="check the hash chain and signed checkpoints")
-    verify.add_argument(
-        "--public-key",
-        help="PEM public key to check signatures with "
-        "(default: the one beside the signing key; keep a copy elsewhere)",
-    )
-    verify.set_defaults(func=run_verify)
+    audit_log_commands.register(which)
 
     disclosures = subparsers.add_parser("disclosures", help="disclosure and refusal records")
     disclosures.add_argument("--child", help="NHS number, UPN or hub child id")
@@ -47,26 +39,6 @@ def register(subparsers: Any) -> None:
     sar.add_argument("child", help="NHS number, UPN or hub child id")
     sar.add_argument("--json", action="store_true")
     sar.set_defaults(func=run_sar)
-
-
-def run_verify(args: argparse.Namespace, system: System) -> int:
-    log = system.audit()
-    path = args.public_key or system.settings.keys_dir / "audit-signing.pub.pem"
-    with open(path, "rb") as handle:
-        public_key = load_pem_public_key(handle.read())
-    if not isinstance(public_key, Ed25519PublicKey):
-        print(f"{path} is not an Ed25519 public key")
-        return 2
-    result = log.verify(public_key)
-    log.close()
-    if result.ok:
-        print(
-            f"audit log intact: {result.records} records, {result.checkpoints} signed checkpoints"
-        )
-        return 0
-    for problem in result.problems:
-        print(f"TAMPERED: {problem}")
-    return 1
 
 
 def _child_id(system: System, text: str) -> str:

@@ -13,6 +13,7 @@ import grpc
 
 from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
 from hub.alerts.assembly import AlertParts
+from hub.audit.witness_topic import HeadsRelay, heads_relay_path
 from hub.bootstrap import System
 from hub.cli.signals import stop_event_on_signals
 from hub.domain.errors import HubError
@@ -62,7 +63,9 @@ def register(subparsers: Any) -> None:
         help=f"GIL switch interval in ms (default {SWITCH_INTERVAL_MS:g}; Python's is 5)",
     )
     serve.add_argument(
-        "--no-relay", action="store_true", help="do not publish access notifications to Kafka"
+        "--no-relay",
+        action="store_true",
+        help="do not publish access notifications and audit heads to Kafka",
     )
     serve.set_defaults(func=run_serve)
 
@@ -131,12 +134,21 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
         server, port = system.lookup_server(parts, address, workers=args.workers, inbox=alerts)
     freeze_startup_heap()
     stop = stop_event_on_signals()
-    relay_thread = None
-    relay = None
-    if not args.no_relay:  # one relay, in this process, whatever the number of servers
-        relay = system.access_relay(parts.audit)
-        relay_thread = threading.Thread(target=relay.run, args=(stop,), name="access-relay")
-        relay_thread.start()
+    relays: list[Any] = []
+    threads: list[threading.Thread] = []
+    if not args.no_relay:  # one of each relay, in this process, whatever the number of servers
+        relays.append(system.access_relay(parts.audit))
+        relays.append(
+            HeadsRelay(
+                parts.audit,
+                settings.kafka_bootstrap,
+                heads_relay_path(settings),
+                settings.topics.audit_heads,
+            )
+        )
+        for relay in relays:
+            threads.append(threading.Thread(target=relay.run, args=(stop,), name="relay"))
+            threads[-1].start()
 
     processes = f" ({args.processes} processes)" if group is not None else ""
     print(f"lookup service on {address.rpartition(':')[0]}:{port}{processes}", flush=True)
@@ -145,8 +157,9 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
         group.stop()
     if server is not None:
         server.stop()
-    if relay_thread is not None and relay is not None:
-        relay_thread.join()
+    for thread in threads:
+        thread.join()
+    for relay in relays:
         relay.close()
     if alerts is not None:
         alerts.close()

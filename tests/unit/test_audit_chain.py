@@ -40,7 +40,7 @@ def _sql(path: Path, statement: str) -> None:
 
 
 def test_untouched_log_verifies(log_path: Path) -> None:
-    """An intact chain with a signed checkpoint has no problems."""
+    """An intact chain under a signed head has no problems."""
     assert [] == _verify(log_path)
 
 
@@ -56,13 +56,12 @@ def test_deleted_record_is_detected(log_path: Path) -> None:
     assert _verify(log_path)[0].startswith("record 6: missing (deleted)")
 
 
-def test_deleted_tail_is_detected_by_the_signed_checkpoint(log_path: Path) -> None:
-    """Deleting the newest records leaves a valid-looking chain, but the checkpoint disagrees."""
+def test_deleted_tail_is_detected_by_the_signed_head(log_path: Path) -> None:
+    """Deleting the newest records leaves a valid-looking chain, but the signed head disagrees."""
     _sql(log_path, "DELETE FROM audit WHERE seq > 8")
-    assert [
-        "checkpoint at record 10: chain differs from the signed head"
-        " (records after it were deleted)"
-    ] == _verify(log_path)
+    [problem] = _verify(log_path)
+    assert problem.startswith("head of 10 records signed ")
+    assert problem.endswith(": the log has only 8 records (records after them deleted)")
 
 
 def test_inserted_record_is_detected(log_path: Path) -> None:
@@ -84,11 +83,14 @@ def test_reordered_records_are_detected(log_path: Path) -> None:
     assert _verify(log_path)[0].startswith("record 3:")
 
 
-def test_forged_checkpoint_signature_is_detected(log_path: Path) -> None:
-    """A checkpoint not signed by the audit key is reported."""
+def test_forged_head_signature_is_detected(log_path: Path) -> None:
+    """A head not signed by the audit key is reported."""
     other = Ed25519PrivateKey.generate().sign(b"10:x").hex()
-    _sql(log_path, f"UPDATE checkpoints SET signature = '{other}'")
-    assert ["checkpoint at record 10: signature invalid"] == _verify(log_path)
+    _sql(log_path, f"UPDATE tree_heads SET signature = '{other}'")
+    [problem] = _verify(log_path)
+    assert problem.startswith("head of 10 records signed ") and problem.endswith(
+        ": signature invalid"
+    )
 
 
 def test_idempotency_keys_write_a_record_once(tmp_path: Path) -> None:
@@ -117,10 +119,8 @@ def test_a_batch_beyond_one_statements_parameters_is_written_whole(tmp_path: Pat
     assert [r.seq for r in log.records()] == list(range(1, 1200))
     assert log.verify(KEY.public_key()).ok
     assert log.append_batch([("alert-raised", {"n": 1})], ["key-1199"]) == []
+    assert [1, 1199] == [head.size for head in log.heads()]  # one head per append group
     log.close()
-    with sqlite3.connect(tmp_path / "audit.sqlite") as db:
-        checkpoints = [row[0] for row in db.execute("SELECT seq FROM checkpoints ORDER BY seq")]
-    assert checkpoints[:11] == list(range(100, 1200, 100))
 
 
 def test_a_failed_append_writes_nothing_and_the_next_one_continues_the_chain(

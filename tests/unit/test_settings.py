@@ -49,6 +49,10 @@ SAMPLES = {
     "HUB_LOG_LEVEL": "debug",
     "HUB_LOG_FORMAT": "json",
     "HUB_AE_TIME_ZONE": "America/New_York",
+    "HUB_AUDIT_SIGNING_KEY": "/secure/audit-signing.pem",
+    "HUB_AUDIT_WITNESS_FILE": "/witness/heads.jsonl",
+    "HUB_AUDIT_HEAD_BOUND_SECONDS": "5",
+    "HUB_AUDIT_KEY_FINGERPRINT": "ab12cd34",
 }
 
 
@@ -113,6 +117,7 @@ def test_topic_prefix_reaches_every_topic_name() -> None:
         ("HUB_LOG_LEVEL", "LOUD", "expected one of DEBUG"),
         ("HUB_LOG_FORMAT", "xml", "expected one of console, json"),
         ("HUB_AE_TIME_ZONE", "Europe/Atlantis", "an IANA time zone"),
+        ("HUB_AUDIT_HEAD_BOUND_SECONDS", "soon", "expected a number"),
         ("HUB_LOOKUP_ADDRESS", "localhost", "expected host:port"),
     ],
 )
