@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from adapters import emergency_care, police, school, social_care
+from adapters import emergency_care, police, school, school_roll, social_care
 from adapters.records import ParsedExport
 from hub import topics
 
@@ -35,6 +35,9 @@ ADAPTERS = {
             "police", "domestic abuse notification JSON", police.parse_file, topics.POLICE
         ),
         AgencyAdapter("school", "attendance register CSV", school.parse_file, topics.SCHOOL),
+        AgencyAdapter(
+            "school-roll", "pupil-on-roll CSV", school_roll.parse_file, topics.SCHOOL_ROLL
+        ),
         AgencyAdapter("csc", "CP plan CSV", social_care.parse_file, topics.CHILDRENS_SOCIAL_CARE),
     )
 }

@@ -14,7 +14,7 @@ import marshal
 from dataclasses import fields
 from typing import Any
 
-from hub.application.facts import AgencyFact, PlanChange, SubjectRef
+from hub.application.facts import AgencyFact, PlanChange, RollChange, SubjectRef
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identity import Demographics
 
@@ -23,6 +23,7 @@ Flat = tuple[Any, ...]
 _ENTRY_FIELDS = tuple(f.name for f in fields(ChronologyEntry))
 _DEMOGRAPHIC_FIELDS = tuple(f.name for f in fields(Demographics))
 _PLAN_FIELDS = tuple(f.name for f in fields(PlanChange))
+_ROLL_FIELDS = tuple(f.name for f in fields(RollChange))
 _SUBJECT_FIELDS = tuple(f.name for f in fields(SubjectRef))
 _FACT_FIELDS = tuple(f.name for f in fields(AgencyFact))
 
@@ -43,12 +44,13 @@ def flatten(fact: AgencyFact) -> Flat:
             )
             for subject in fact.subjects
         ),
-        tuple(getattr(fact.entry, name) for name in _ENTRY_FIELDS),
+        None if fact.entry is None else tuple(getattr(fact.entry, name) for name in _ENTRY_FIELDS),
         fact.household_fanout,
         None
         if fact.plan_change is None
         else tuple(getattr(fact.plan_change, name) for name in _PLAN_FIELDS),
         fact.professionals,
+        None if fact.roll is None else tuple(getattr(fact.roll, name) for name in _ROLL_FIELDS),
     )
 
 
@@ -61,7 +63,7 @@ def _build(cls: type[Any], names: tuple[str, ...], values: tuple[Any, ...]) -> A
 
 def unflatten(flat: Flat) -> AgencyFact:
     """The fact ``flatten`` was given (equal to it, field for field)."""
-    event_id, agency, subjects, entry, household_fanout, plan_change, professionals = flat
+    event_id, agency, subjects, entry, household_fanout, plan_change, professionals, roll = flat
     return _build(  # type: ignore[no-any-return]
         AgencyFact,
         _FACT_FIELDS,
@@ -76,10 +78,11 @@ def unflatten(flat: Flat) -> AgencyFact:
                 )
                 for keys, demographics, index, details in subjects
             ),
-            _build(ChronologyEntry, _ENTRY_FIELDS, entry),
+            None if entry is None else _build(ChronologyEntry, _ENTRY_FIELDS, entry),
             household_fanout,
             None if plan_change is None else _build(PlanChange, _PLAN_FIELDS, plan_change),
             professionals,
+            None if roll is None else _build(RollChange, _ROLL_FIELDS, roll),
         ),
     )
 
