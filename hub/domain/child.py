@@ -14,7 +14,12 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from hub.domain.chronology import ChronologyEntry
-from hub.domain.enrolment import roll_record_supersedes, schools_on_roll, widened_sighting
+from hub.domain.enrolment import (
+    latest_school,
+    roll_record_supersedes,
+    schools_on_roll,
+    widened_sighting,
+)
 from hub.domain.identity import Demographics
 
 MOVABLE_DETAILS = frozenset({"postcode", "household_reference"})
@@ -323,18 +328,22 @@ class Child(Aggregate):
             name=name,
             seen_from=widened[0],
             seen_to=widened[1],
-            first=held is None or not held.get("seen_from"),
+            earlier=widened[0] == day,
         )
         return True
 
     class AttendanceNoted(Aggregate.Event):
-        """Register marks put the child on a school's roll from ``seen_from`` to ``seen_to``."""
+        """Register marks put the child on a school's roll from ``seen_from`` to ``seen_to``.
+
+        ``earlier``: the school is known from an earlier day than before (or for the
+        first time), which can make it the school of something that happened then.
+        """
 
         urn: str
         name: str
         seen_from: str
         seen_to: str
-        first: bool
+        earlier: bool
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Child)
@@ -352,3 +361,10 @@ class Child(Aggregate):
             legacy = (self.professionals.get("school") or {}).get("urn")
             return [legacy] if legacy else []
         return schools_on_roll(self.enrolments, first, last or first)
+
+    @property
+    def current_school(self) -> str | None:
+        """URN of the school the child most recently joined and has not left (or None)."""
+        if not self.enrolments:
+            return (self.professionals.get("school") or {}).get("urn") or None
+        return latest_school(self.enrolments)

@@ -105,3 +105,13 @@ def schools_on_roll(enrolments: Mapping[str, Evidence], first: date, last: date)
         if start <= last and (end is None or end >= first):
             found.append(urn)
     return sorted(found)
+
+
+def latest_school(enrolments: Mapping[str, Evidence]) -> str | None:
+    """The school the child most recently joined and has not left, by its evidence's dates."""
+    current = [
+        ((evidence.get("entry_date") or evidence.get("seen_from") or ""), urn)
+        for urn, evidence in enrolments.items()
+        if not evidence.get("leaving_date")
+    ]
+    return max(current)[1] if current else None
