@@ -26,6 +26,7 @@ AGENCY_NAMES = {
     "ae": "EMERGENCY_CARE",
     "police": "POLICE",
     "school": "SCHOOL",
+    "school-roll": "SCHOOL",
     "csc": "CHILDRENS_SOCIAL_CARE",
 }
 
@@ -45,7 +46,7 @@ class TopicSet:
 
     @property
     def agencies(self) -> list[str]:
-        return [self.agency(name) for name in ("ae", "police", "school", "csc")]
+        return [self.agency(name) for name in ("ae", "police", "school", "school-roll", "csc")]
 
     @property
     def dead_letter(self) -> str:

@@ -137,9 +137,13 @@ def test_school_absence_mark_is_a_school_absence_and_present_mark_roll_evidence(
     text = "\n".join([native.SCHOOL_HEADER, _school_row("/"), _school_row("N", "PM")]) + "\n"
     export = school.parse_file(_write(tmp_path, "att.csv", text))
     present, absent = export.events
-    assert ("N", "UNAUTHORISED") == (absent.record["attendance_code"], absent.record["absence_type"])
+    assert ("N", "UNAUTHORISED") == (
+        absent.record["attendance_code"],
+        absent.record["absence_type"],
+    )
     assert ("PupilOnRoll", "REGISTER") == (present.schema_name, present.record["evidence"])
-    assert "100001/A123456789012/on-roll/2026-W45" == present.record["envelope"]["record_reference"]
+    reference = present.record["envelope"]["record_reference"]
+    assert "100001/A123456789012/on-roll/2026-W45" == reference
     assert export.not_published == {}
     assert f"upn:{UPN}" == absent.key == present.key
     for event in export.events:
