@@ -20,7 +20,7 @@ import pytest
 from hub.domain.identifiers import _UPN_CHECK_LETTERS
 from hub.native_formats import SCHOOL_ROLL_COLUMNS
 from tests.fixtures import native
-from tests.fixtures.lookup_world import Person
+from tests.fixtures.lookup_world import Person, nhs_number
 from tests.integration.test_alert_routing import Hub, _hub, _police
 
 P4 = "p4-domestic-abuse-to-school"
@@ -33,9 +33,16 @@ SCHOOL_NAMES = {
     FORMER_SCHOOL: "Former Fields Primary",
     NEW_SCHOOL: "New Street Primary",
 }
-LILY = Person(None, "Lily", "Ward", "2016-02-11", POSTCODE)  # on a roll, never in a register
-OSCAR = Person(None, "Oscar", "Ward", "2012-06-30", POSTCODE)  # present every session
-ZARA = Person(None, "Zara", "Ward", "2018-09-05", POSTCODE)  # left one school, joined another
+# The police know their NHS numbers; the schools' records do not carry them.
+LILY = Person(
+    nhs_number("943479100"), "Lily", "Ward", "2016-02-11", POSTCODE
+)  # on a roll, never in a register
+OSCAR = Person(
+    nhs_number("943479200"), "Oscar", "Ward", "2012-06-30", POSTCODE
+)  # present every session
+ZARA = Person(
+    nhs_number("943479300"), "Zara", "Ward", "2018-09-05", POSTCODE
+)  # left one school, joined another
 FRIDAY_NIGHT = "2026-11-20T22:40:00+00:00"
 MONDAY_SCHOOL_DAY = "2026-11-23T08:45:00+00:00"
 
@@ -156,6 +163,8 @@ def test_each_childs_school_is_told_of_a_friday_night_incident_and_the_former_sc
     hub.ingest_and_raise()
     told = _told(hub)
     assert {ROLL_SCHOOL, REGISTER_SCHOOL, NEW_SCHOOL} == set(told)
+    assert 3 == len({alert.child_id for alert in told.values()})  # one school each
+    assert [] == [a.alert_id for a in hub.store.select() if a.rule_id == P4 and a.unrouted]
     for urn, alert in told.items():
         assert f"dsl@{urn}.example.org.uk" == alert.recipient.email
         assert "raised" == alert.state
