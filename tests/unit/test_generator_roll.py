@@ -55,3 +55,9 @@ def test_roll_is_the_same_for_the_same_seed(out: Path, tmp_path: Path) -> None:
     again = run(tmp_path / "again", children=8000, days=8, start=date(2026, 11, 2))
     for name in ("baseline/school-roll.csv", "day-001/school-roll.csv"):
         assert (out / name).read_bytes() == (again / name).read_bytes()
+
+
+def test_no_pupil_enters_a_roll_after_the_start_date(out: Path) -> None:
+    """Every entry date on the baseline roll is on or before the first generated day."""
+    rows = csv_rows(out / "baseline" / "school-roll.csv")
+    assert max(row["entry_date"] for row in rows) <= "2026-11-02"

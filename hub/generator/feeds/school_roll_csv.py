@@ -24,11 +24,16 @@ EXPORTED_AT = time(17, 0)  # schools export the roll at the end of the day
 SECONDARY_START_AGE = 11
 
 
-def _phase_entry(child: Child, school: School) -> date:
-    """The September the child entered reception (primary) or year 7 (secondary)."""
+def _phase_entry(child: Child, school: School, start: date) -> date:
+    """The September the child entered reception (primary) or year 7 (secondary).
+
+    Never after the school year of ``start`` began: the generator puts every child of
+    the phase's ages on a roll, even one a real school would admit only next September.
+    """
     reception = child.dob.year + 4 + int(child.dob.month >= 9)
     year = reception + (SECONDARY_START_AGE - 4 if school.phase == "secondary" else 0)
-    return date(year, 9, 1)
+    this_school_year = start.year if start.month >= 9 else start.year - 1
+    return date(min(year, this_school_year), 9, 1)
 
 
 def _row(
@@ -86,7 +91,7 @@ def baseline_roll_csv(world: World) -> tuple[str, list[tuple[str, str]]]:
         if not child.school_urn:
             continue
         school = world.schools.by_urn[child.school_urn]
-        row = _row(world, child, school, start, _phase_entry(child, school), None, recorded)
+        row = _row(world, child, school, start, _phase_entry(child, school, start), None, recorded)
         rows.append(row)
         truth.append((_reference(row), child.child_id))
     return _csv(rows), truth
@@ -105,7 +110,11 @@ def day_roll_csv(world: World, day: date) -> tuple[str, list[tuple[str, str]]]:
             if before is None:
                 continue
             old, new = world.schools.by_urn[before], world.schools.by_urn[move.school_urn]
-            entered = child.school_moves[index - 1].on if index else _phase_entry(child, old)
+            entered = (
+                child.school_moves[index - 1].on
+                if index
+                else _phase_entry(child, old, world.config.start_date)
+            )
             for row in (
                 _row(world, child, old, day, entered, day, recorded),
                 _row(world, child, new, day, day, None, recorded),
