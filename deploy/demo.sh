@@ -122,7 +122,7 @@ for path in pick[:1]:
 .venv/bin/python -c "$SHOW_MAIL" "$MAILDIR" "["
 
 echo "-- escalations: alerts nobody acknowledged by their deadline (in event time)"
-if ! $HUB alerts list | grep -q "(escalation"; then
+if ! $HUB alerts list | grep -c "(escalation" > /dev/null; then  # reads everything: no SIGPIPE
   # None due yet on this day's clock: judge the deadlines just after the first one passes.
   DUE=$($HUB alerts list --unacknowledged --json | .venv/bin/python -c 'import json, sys
 from datetime import datetime, timedelta
