@@ -13,10 +13,9 @@ PREFIX = os.environ.get("HUB_TOPIC_PREFIX", "")
 EMERGENCY_CARE = f"{PREFIX}agency.emergency-care.attendances"
 POLICE = f"{PREFIX}agency.police.domestic-abuse"
 SCHOOL = f"{PREFIX}agency.school.absences"
-SCHOOL_ROLL = f"{PREFIX}agency.school.rolls"
 CHILDRENS_SOCIAL_CARE = f"{PREFIX}agency.social-care.cp-plans"
 
-AGENCY_TOPICS = (EMERGENCY_CARE, POLICE, SCHOOL, SCHOOL_ROLL, CHILDRENS_SOCIAL_CARE)
+AGENCY_TOPICS = (EMERGENCY_CARE, POLICE, SCHOOL, CHILDRENS_SOCIAL_CARE)
 
 DEAD_LETTER = f"{PREFIX}hub.dead-letter"
 ACCESS_TO_SERVICE = f"{PREFIX}hub.access-to-service"

@@ -17,6 +17,9 @@ class SubjectRef:
     demographics: Demographics
     index: int = 0
     entry_details: dict[str, Any] = field(default_factory=dict)
+    # Identifiers the child was known by before (a school's former UPN): they find the
+    # child when no key does, and are never linked again.
+    former_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def flatten(fact: AgencyFact) -> Flat:
                 tuple(getattr(subject.demographics, name) for name in _DEMOGRAPHIC_FIELDS),
                 subject.index,
                 subject.entry_details,
+                subject.former_keys,
             )
             for subject in fact.subjects
         ),
@@ -74,9 +75,15 @@ def unflatten(flat: Flat) -> AgencyFact:
                 _build(
                     SubjectRef,
                     _SUBJECT_FIELDS,
-                    (keys, _build(Demographics, _DEMOGRAPHIC_FIELDS, demographics), index, details),
+                    (
+                        keys,
+                        _build(Demographics, _DEMOGRAPHIC_FIELDS, demographics),
+                        index,
+                        details,
+                        former_keys,
+                    ),
                 )
-                for keys, demographics, index, details in subjects
+                for keys, demographics, index, details, former_keys in subjects
             ),
             None if entry is None else _build(ChronologyEntry, _ENTRY_FIELDS, entry),
             household_fanout,

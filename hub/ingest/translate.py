@@ -286,10 +286,13 @@ def _pupil_on_roll(record: dict[str, Any]) -> AgencyFact:
         entry = _entry(record, kind, summary, details)
     elif roll.seen_on is None:
         raise TranslationError("seen_on is required for REGISTER evidence")
+    subjects = _single_subject(record)
+    if record["former_upn"]:
+        subjects = (replace(subjects[0], former_keys=(f"upn/{record['former_upn']}",)),)
     return AgencyFact(
         event_id=str(envelope["event_id"]),
         agency=envelope["source_agency"],
-        subjects=_single_subject(record),
+        subjects=subjects,
         entry=entry,
         roll=roll,
     )
