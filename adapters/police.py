@@ -2,6 +2,8 @@
 
 One event per incident, keyed by the household (UPRN): the hub links it to
 every child of the household, so nobody re-enters it per child (requirement P3).
+A key the format does not define, or a sensitivity label the policy does not,
+is reported as a notice with its place; the notification is still published.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters import fields as f
+from adapters import labels
 from adapters.envelope import envelope, message_key, normalise_postcode, subject
-from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+from adapters.records import FieldError, Notice, OutboundEvent, ParsedExport, RejectedRecord
 
 AGENCY = "POLICE"
 SCHEMA = "DomesticAbuseNotification"
@@ -28,6 +31,32 @@ RELATIONS = {
     "other-family": "OTHER_FAMILY",
     "other": "OTHER",
 }
+DOCUMENT_KEYS = frozenset({"force", "system", "exported_at", "notifications"})
+NOTIFICATION_KEYS = frozenset(
+    {
+        "incident_reference",
+        "incident_time",
+        "recorded_time",
+        "location",
+        "risk_level",
+        "perpetrator_relation",
+        "children",
+        "sensitivity_labels",
+    }
+)
+LOCATION_KEYS = frozenset({"uprn", "address", "postcode"})
+CHILD_KEYS = frozenset(
+    {
+        "person_reference",
+        "nhs_number",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "present",
+        "resident",
+        "voice",
+    }
+)
 
 
 def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:
@@ -56,12 +85,16 @@ def parse_file(path: Path, *, now: datetime | None = None) -> ParsedExport:
     except FieldError as error:
         export.rejected.append(RejectedRecord(str(path), "line 1", error.field_name, error.reason))
         return export
+    if isinstance(document, dict):
+        _unknown_keys(export, path, "line 1", "", document, DOCUMENT_KEYS)
     for index, notification in enumerate(notifications):
         location = f"notifications[{index}]"
         try:
             if not isinstance(notification, dict):
                 raise FieldError("(notification)", "must be a JSON object")
-            export.events.append(_event(notification, force, system, now=now))
+            event = _event(notification, force, system, now=now)
+            export.events.append(event)
+            _notices(export, path, location, notification, event)
         except FieldError as error:
             reference = (
                 notification.get("incident_reference") if isinstance(notification, dict) else None
@@ -88,9 +121,6 @@ def _event(item: dict[str, Any], force: str, system: str, *, now: datetime) -> O
     children = item.get("children")
     if not isinstance(children, list) or not children:
         raise FieldError("children", "a notification must name the children present or resident")
-    labels = item.get("sensitivity_labels") or []
-    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise FieldError("sensitivity_labels", "must be a list of strings")
     household = subject(postcode=postcode, household_reference=uprn)
     record: dict[str, Any] = {
         "envelope": envelope(
@@ -101,7 +131,7 @@ def _event(item: dict[str, Any], force: str, system: str, *, now: datetime) -> O
             occurred_at=incident_time,
             recorded_at=recorded_time,
             subject_fields=household,
-            sensitivity_labels=labels,
+            sensitivity_labels=labels.from_json(item.get("sensitivity_labels")),
         ),
         "incident_reference": reference,
         "incident_time": incident_time,
@@ -118,6 +148,48 @@ def _event(item: dict[str, Any], force: str, system: str, *, now: datetime) -> O
     }
     key = f"uprn:{uprn}" if uprn else message_key(AGENCY, force, household)
     return OutboundEvent(SCHEMA, record, key)
+
+
+def _notices(
+    export: ParsedExport,
+    path: Path,
+    location: str,
+    item: dict[str, Any],
+    event: OutboundEvent,
+) -> None:
+    """Keys the format does not define, and labels the policy does not, as notices."""
+    reference = event.record["incident_reference"]
+    _unknown_keys(export, path, location, "", item, NOTIFICATION_KEYS, reference)
+    _unknown_keys(export, path, location, "location.", item["location"], LOCATION_KEYS, reference)
+    for index, child in enumerate(item["children"]):
+        prefix = f"children[{index}]."
+        _unknown_keys(export, path, location, prefix, child, CHILD_KEYS, reference)
+    for label in labels.unknown(event.record["envelope"]["sensitivity_labels"]):
+        export.notices.append(
+            Notice(str(path), location, labels.FIELD, labels.unknown_reason(label), reference)
+        )
+
+
+def _unknown_keys(
+    export: ParsedExport,
+    path: Path,
+    location: str,
+    prefix: str,
+    item: dict[str, Any],
+    known: frozenset[str],
+    reference: str | None = None,
+) -> None:
+    for key in item:
+        if key not in known:
+            export.notices.append(
+                Notice(
+                    str(path),
+                    location,
+                    f"{prefix}{key}",
+                    "unknown field: not part of this format; its value was not published",
+                    reference,
+                )
+            )
 
 
 def _child(child: Any, index: int, *, now: datetime) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import structlog
 from kafka import KafkaAdminClient, KafkaProducer
 
 from adapters.ledger import PublishLedger
-from adapters.records import OutboundEvent, ParsedExport, RejectedRecord
+from adapters.records import Notice, OutboundEvent, ParsedExport, RejectedRecord
 from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import RecordValidationError, SingleObjectCodec
 
@@ -35,6 +35,7 @@ class PublishReport:
     already_published: int = 0
     not_published: dict[str, int] = field(default_factory=dict)
     rejected: list[RejectedRecord] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +46,7 @@ class PublishReport:
             "already_published": self.already_published,
             "not_published": dict(self.not_published),
             "rejected": [r.to_dict() for r in self.rejected],
+            "notices": [n.to_dict() for n in self.notices],
         }
 
 
@@ -94,6 +96,7 @@ class EventPublisher:
             topic=topic,
             not_published=dict(export.not_published),
             rejected=list(export.rejected),
+            notices=list(export.notices),
         )
         done = self._ledger.already_published(self.cluster_id, (e.event_id for e in export.events))
         pending = []
@@ -132,6 +135,7 @@ class EventPublisher:
             published=report.published,
             already_published=report.already_published,
             rejected=len(report.rejected),
+            notices=len(report.notices),
         )
         return report
 

@@ -1,4 +1,10 @@
-"""What an adapter makes of a native export: events to publish, rejected records with reasons."""
+"""What an adapter makes of a native export: events to publish, rejected records with reasons.
+
+Besides rejections, an export can raise *notices*: something the adapter read but
+could not take as written (an unknown column, a sensitivity label the policy does
+not define). The records around it are still published; the notice says where
+(line and field) and what happened, so nothing is dropped in silence.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +46,11 @@ class RejectedRecord:
 
 
 @dataclass(frozen=True)
+class Notice(RejectedRecord):
+    """Something in an export the adapter reports while publishing the records around it."""
+
+
+@dataclass(frozen=True)
 class OutboundEvent:
     """An event ready to encode: its schema, the Avro record, and its Kafka key."""
 
@@ -59,6 +70,7 @@ class ParsedExport:
     events: list[OutboundEvent] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)
     not_published: dict[str, int] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
 
     def skip(self, reason: str) -> None:
         """Count a valid record that is deliberately not published (e.g. a present mark)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from adapters import emergency_care, police, school, social_care
+from adapters import emergency_care, police, school, school_roll, social_care
 from adapters.records import ParsedExport
 from hub import topics
 
@@ -46,6 +46,9 @@ ADAPTERS = {
             "police", "domestic abuse notification JSON", police.parse_file, topics.POLICE
         ),
         AgencyAdapter("school", "attendance register CSV", school.parse_file, topics.SCHOOL),
+        # On the schools' topic, keyed by pupil like the registers: a pupil's roll records
+        # and register marks share a partition, so the hub reads them in the order sent.
+        AgencyAdapter("school-roll", "pupil-on-roll CSV", school_roll.parse_file, topics.SCHOOL),
         AgencyAdapter("csc", "CP plan CSV", social_care.parse_file, topics.CHILDRENS_SOCIAL_CARE),
     )
 }

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters import fields as f
+from adapters import labels
 from adapters.csv_rows import read_export
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import FieldError, OutboundEvent, ParsedExport
-from hub.native_formats import CP_PLAN_COLUMNS
+from hub.native_formats import CP_PLAN_COLUMNS, LABELS_COLUMN
 
 AGENCY = "CHILDRENS_SOCIAL_CARE"
 SCHEMA = "ChildProtectionPlanStatus"
@@ -81,6 +82,7 @@ def _event(row: dict[str, str], *, now: datetime) -> OutboundEvent:
             occurred_at=datetime.combine(event_date, time(9, 0), tzinfo=UTC),
             recorded_at=f.iso_datetime("recorded_at", row["recorded_at"], now=now),
             subject_fields=subject_fields,
+            sensitivity_labels=labels.from_csv(row[LABELS_COLUMN]),
         ),
         "status_event": status_event,
         "event_date": event_date,

@@ -25,8 +25,9 @@ $HUB reference schools "$OUT/reference/schools.csv"
 $HUB reference organisations "$OUT/reference/organisations.csv"
 $HUB reference postcodes "$OUT/reference/postcode-areas.csv"
 
-echo "== the baseline: children's social care's current plans, loaded before the day's feeds"
+echo "== the baseline: children's social care's current plans and the schools' rolls, loaded before the day's feeds"
 $HUB publish csc "$OUT/baseline/cp-plans.csv"
+$HUB publish school-roll "$OUT/baseline/school-roll.csv"
 HUB_LOG_LEVEL=WARNING $HUB run --until-idle
 
 echo "== publishing the day's native exports from all four agencies"
@@ -34,6 +35,7 @@ $HUB publish csc "$OUT/day-001/cp-plans.csv"
 $HUB publish ae "$OUT/day-001/ae.hl7"
 $HUB publish police "$OUT/day-001/police.json"
 $HUB publish school "$OUT/day-001/school-attendance.csv"
+$HUB publish school-roll "$OUT/day-001/school-roll.csv"
 
 echo "== messages per topic"
 $HUB topics
@@ -120,7 +122,7 @@ for path in pick[:1]:
 .venv/bin/python -c "$SHOW_MAIL" "$MAILDIR" "["
 
 echo "-- escalations: alerts nobody acknowledged by their deadline (in event time)"
-if ! $HUB alerts list | grep -q "(escalation"; then
+if ! $HUB alerts list | grep -c "(escalation" > /dev/null; then  # reads everything: no SIGPIPE
   # None due yet on this day's clock: judge the deadlines just after the first one passes.
   DUE=$($HUB alerts list --unacknowledged --json | .venv/bin/python -c 'import json, sys
 from datetime import datetime, timedelta

@@ -23,6 +23,7 @@ from synthetic.feeds.police_json import FORCE, PoliceFeed
 from synthetic.feeds.postcode_areas import postcode_areas_csv
 from synthetic.feeds.reference import organisations_csv, schools_csv, sites_csv
 from synthetic.feeds.school_csv import register_csv
+from synthetic.feeds.school_roll_csv import baseline_roll_csv, day_roll_csv
 from synthetic.hard_cases import hard_case_lines
 from synthetic.places import LOCAL_AUTHORITIES, TOWNS
 from synthetic.rng import stream
@@ -138,6 +139,9 @@ def generate(
         _write(out_dir / "baseline" / "cp-plans.csv", text)
         for reference, child_id in rows:
             truth.add("csc", reference, [child_id])
+        # The rolls' records name pupils the registers already name (same UPNs and local
+        # ids), so they add nothing to the ground truth, which stays as it was.
+        _write(out_dir / "baseline" / "school-roll.csv", baseline_roll_csv(world)[0])
         for number, day in enumerate(config.dates, start=1):
             day_dir = out_dir / f"day-{number:03d}"
             day_messages = messages_by_day.get(day, [])
@@ -153,6 +157,7 @@ def generate(
             _write(day_dir / "school-attendance.csv", text)
             for reference, child_id in absences:
                 truth.add("school", reference, [child_id])
+            _write(day_dir / "school-roll.csv", day_roll_csv(world, day)[0])
             text, rows = csc.csv(changes_by_day.get(day, []))
             _write(day_dir / "cp-plans.csv", text)
             for reference, child_id in rows:

@@ -23,7 +23,7 @@ from typing import Any
 from hub.access.organisations import OrganisationDirectory
 from hub.alerts.model import AlertIntent, Recipient, Urgency
 from hub.alerts.postcode_areas import PostcodeAreas
-from hub.alerts.recipients import resolve, resolve_referrer, unresolved_reason
+from hub.alerts.recipients import resolve, resolve_referrer, school_dsls, unresolved_reason
 from hub.alerts.routing import UNROUTED, as_fallback, slot, unrouted
 from hub.alerts.rules import (
     RECORD_ONLY,
@@ -278,12 +278,25 @@ def _referral_outcome(
 # Intents ------------------------------------------------------------------------------------
 
 
+def _school_window(entry: ChronologyEntry, context: AlertContext) -> tuple[date, date]:
+    """From the day the entry happened to the next school day after it was recorded."""
+    happened = _instant(entry.occurred_at).date()
+    recorded = _instant(entry.recorded_at or entry.occurred_at)
+    return happened, max(happened, next_school_day_start(context.calendar, recorded).date())
+
+
 def _recipients(
-    rule: AlertRule, child: Child, firing: Firing, context: AlertContext
+    rule: AlertRule,
+    child: Child,
+    entry: ChronologyEntry,
+    firing: Firing,
+    context: AlertContext,
 ) -> tuple[list[tuple[str, Recipient]], list[tuple[str, str]]]:
     """(slot, recipient) for each kind that resolves, and (kind, reason) for each that does not.
 
-    When no kind resolves at all, the hub's duty operator stands in: unrouted, never dropped.
+    School DSLs are those of every school whose roll the child is on from the day the
+    entry happened to the next school day (``_school_window``): each is told. When no
+    kind resolves at all, the hub's duty operator stands in: unrouted, never dropped.
     """
     found: list[tuple[str, Recipient]] = []
     unresolved: list[tuple[str, str]] = []
@@ -295,7 +308,14 @@ def _recipients(
             else:
                 unresolved.append((kind, unresolved_reason(kind)))
             continue
-        recipient = resolve(kind, child, context)
+        if kind == "school-dsl":
+            schools = school_dsls(child, context, *_school_window(entry, context))
+            found += [(slot(kind, school), school) for school in schools]
+            if schools:
+                continue
+            recipient = None
+        else:
+            recipient = resolve(kind, child, context)
         if recipient is None and kind in rule.fallback:
             instead = resolve(rule.fallback[kind], child, context)
             recipient = as_fallback(instead) if instead is not None else None
@@ -319,7 +339,7 @@ def _intents(
         urgency = Urgency.URGENT
     numbers = {"count": 0, "threshold": 0, "window_days": 0, **firing.numbers}
     headline = rule.headline.format_map(numbers)
-    found, unresolved = _recipients(rule, child, firing, context)
+    found, unresolved = _recipients(rule, child, entry, firing, context)
     for audience, recipient in found:
         deliver_by = None
         if rule.deliver_before_next_school_day and recipient.kind == "school-dsl":

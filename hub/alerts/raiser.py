@@ -3,8 +3,9 @@
 Each alert is shaped through the policy for its recipient, stored, audited and,
 when nobody acknowledges it in time, escalated.
 
-The raiser reads the event store's notification log (``Child.EntryRecorded``
-and ``ProfessionalRecorded`` events, in commit order) from its stored position.
+The raiser reads the event store's notification log (``Child.EntryRecorded``,
+``ProfessionalRecorded``, ``RollRecorded`` and ``AttendanceNoted`` events, in
+commit order) from its stored position.
 Every child a page touches is loaded once, as it is now, and each of its recent
 entries (recorded within ``max_age``) that a rule could fire on is judged again,
 on event time (``hub.alerts.evaluate``); a signal that can complete a sibling's
@@ -54,9 +55,11 @@ from hub.policy.model import Policy
 
 ENTRY_TOPIC = f"{Child.__module__}:{Child.__qualname__}.EntryRecorded"
 PROFESSIONAL_TOPIC = f"{Child.__module__}:{Child.__qualname__}.ProfessionalRecorded"
-# A child's school is often learned after a police notification about the home (absence
-# marks are the hub's only source of school membership): notifications this recent are
-# then sent to the newly known school (Operation Encompass, P4).
+ROLL_TOPIC = f"{Child.__module__}:{Child.__qualname__}.RollRecorded"
+ATTENDANCE_TOPIC = f"{Child.__module__}:{Child.__qualname__}.AttendanceNoted"
+# A child's school may be learned after a police notification about the home (the roll
+# or a register arrives later): notifications this recent are then judged again for
+# school DSLs, and sent to a school whose roll the child was on (Operation Encompass, P4).
 LATE_SCHOOL_WINDOW = timedelta(days=28)
 DEFAULT_MAX_AGE = timedelta(days=7)
 STATUS_PREFIX = "cp-status-"
@@ -109,7 +112,9 @@ class AlertRaiser:
         """
         start = self._store.position(POSITION) + 1
         page = self._app.recorder.select_notifications(
-            start=start, limit=limit, topics=[ENTRY_TOPIC, PROFESSIONAL_TOPIC]
+            start=start,
+            limit=limit,
+            topics=[ENTRY_TOPIC, PROFESSIONAL_TOPIC, ROLL_TOPIC, ATTENDANCE_TOPIC],
         )
         self.last_page_size = len(page)
         if not page:
@@ -118,7 +123,7 @@ class AlertRaiser:
         watermark = self._store.position(WATERMARK)
         touched: dict[UUID, datetime] = {}  # child -> when the hub stored its latest record
         with_siblings: set[UUID] = set()
-        schools_learned: list[tuple[UUID, datetime]] = []
+        schools_learned: dict[UUID, datetime] = {}
         professionals: dict[UUID, datetime] = {}
         history: set[UUID] = set()  # children given a history record (baseline) in this page
         for notification in page:
@@ -126,11 +131,14 @@ class AlertRaiser:
             child_id = originator if isinstance(originator, UUID) else UUID(str(originator))
             event: Any = self._app.mapper.to_domain_event(notification)
             stored_at: datetime = event.timestamp
-            if notification.topic == PROFESSIONAL_TOPIC:
-                # A newly known professional can route alerts better (or at all).
+            if notification.topic != ENTRY_TOPIC:
+                # A newly known professional or school can route alerts better (or at all);
+                # a school known from no earlier day than before changes nothing.
+                if notification.topic == ATTENDANCE_TOPIC and not event.earlier:
+                    continue
                 professionals[child_id] = stored_at
-                if event.role == "school":
-                    schools_learned.append((child_id, stored_at))
+                if notification.topic != PROFESSIONAL_TOPIC or event.role == "school":
+                    schools_learned[child_id] = stored_at
                 continue
             entry = ChronologyEntry.from_dict(event.entry)
             recorded = _instant(entry.recorded_at or entry.occurred_at)
@@ -158,7 +166,7 @@ class AlertRaiser:
                 if member.id not in judged:
                     judged.add(member.id)
                     intents += [(i, member) for i in self._rejudge(member, now, context)]
-        for child_id, learned_at in schools_learned:
+        for child_id, learned_at in schools_learned.items():
             child = self._app.get_child(child_id)
             intents += [(i, child) for i in self._late_school_intents(child, learned_at)]
         alerts, superseded = self._route(intents)

@@ -1,7 +1,8 @@
 """Resolve a rule's recipient kinds to ``Recipient``s for one child.
 
 Kinds: lead-social-worker, duty-team, front-door, registered-gp, health-visitor,
-school-dsl and referrer. Contacts come from the child's record (who is involved),
+school-dsl and referrer. Contacts come from the child's record (who is involved,
+and whose roll the child is on: ``Child.schools_on_roll``),
 the organisation directory (secure mailboxes and escalation addresses) and the
 school directory (the designated safeguarding lead). A kind that cannot be resolved
 (no school known, no GP, no social worker allocated) gives ``None``; the rule's
@@ -18,6 +19,7 @@ came from, so a later, better route can take over (``hub.alerts.routing``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from hub.alerts.model import Recipient
@@ -64,7 +66,7 @@ def _lead_social_worker(child: Child, context: AlertContext) -> Recipient | None
 
 
 def _school_la(child: Child, context: AlertContext) -> str | None:
-    urn = (child.professionals.get("school") or {}).get("urn")
+    urn = child.current_school
     school = context.school(urn) if urn else None
     return (school.details.get("la_code") or None) if school else None
 
@@ -164,9 +166,20 @@ def _health_visitor(child: Child, context: AlertContext) -> Recipient | None:
 
 
 def _school_dsl(child: Child, context: AlertContext) -> Recipient | None:
-    urn = (child.professionals.get("school") or {}).get("urn")
-    if not urn:
-        return None
+    urn = child.current_school
+    return _dsl(urn, context) if urn else None
+
+
+def school_dsls(child: Child, context: AlertContext, first: date, last: date) -> list[Recipient]:
+    """The DSL of every school whose roll the child is on at any day from ``first`` to ``last``.
+
+    A child on two rolls (dual registration, or a move on the next school day) gets
+    both schools told; a school the child left before ``first`` is not.
+    """
+    return [_dsl(urn, context) for urn in child.schools_on_roll(first, last)]
+
+
+def _dsl(urn: str, context: AlertContext) -> Recipient:
     school = context.school(urn)
     lead = school.safeguarding_lead if school else {}
     known = context.organisations.get(urn)
@@ -206,7 +219,8 @@ UNRESOLVED_REASONS = {
     "home postcode in the reference table, or default authority)",
     "registered-gp": "no registered GP practice is known for the child",
     "health-visitor": "no health visitor is recorded for the child",
-    "school-dsl": "no school is known for the child",
+    "school-dsl": "the child is on no known school's roll from the day it happened to the "
+    "next school day",
     "referrer": "the referring organisation is not known",
 }
 

@@ -117,8 +117,8 @@ class DisclosureService:
         )
         if decision.disclose is not Disclosure.FULL:
             return {"child_id": str(child.id), "status": "withheld by the sharing policy"}
-        school = child.professionals.get("school")
-        directory_entry = self._app.school(school["urn"] or "") if school else None
+        school_urn = child.current_school
+        directory_entry = self._app.school(school_urn) if school_urn else None
         school_lead = directory_entry.safeguarding_lead if directory_entry else None
         return {
             "child_id": str(child.id),

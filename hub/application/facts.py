@@ -18,6 +18,9 @@ class SubjectRef:
     demographics: Demographics
     index: int = 0
     entry_details: dict[str, Any] = field(default_factory=dict)
+    # Identifiers the child was known by before (a school's former UPN): they find the
+    # child when no key does, and are never linked again.
+    former_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,34 @@ class PlanChange:
 
 
 @dataclass(frozen=True)
+class RollChange:
+    """Evidence that the child is on a school's roll: a roll record, or a register mark.
+
+    A roll record has ``entry_date`` (and ``leaving_date`` for a leaver); a register
+    mark has ``seen_on``. ``occurred_at`` is when the agency says it happened.
+    """
+
+    school_urn: str
+    school_name: str
+    occurred_at: str
+    entry_date: str | None = None
+    leaving_date: str | None = None
+    status: str | None = None
+    seen_on: str | None = None
+
+
+@dataclass(frozen=True)
 class AgencyFact:
-    """An agency event translated for the domain."""
+    """An agency event translated for the domain.
+
+    ``entry`` is None for evidence that changes what the hub knows about the child
+    without a chronology entry of its own (a present mark in a register).
+    """
 
     event_id: str
     agency: str
     subjects: tuple[SubjectRef, ...]
-    entry: ChronologyEntry
+    entry: ChronologyEntry | None
     household_fanout: str | None = None
     plan_change: PlanChange | None = None
     professionals: dict[str, dict[str, str | None]] = field(default_factory=dict)
@@ -44,3 +68,13 @@ class AgencyFact:
     update: Update | None = None
     # A cancellation: the agency withdraws earlier entries instead of adding ``entry``.
     withdrawal: Withdrawal | None = None
+    roll: RollChange | None = None
+
+    @property
+    def occurred_at(self) -> str:
+        """When the agency says it happened (ISO 8601)."""
+        if self.entry is not None:
+            return self.entry.occurred_at
+        if self.roll is not None:
+            return self.roll.occurred_at
+        raise ValueError(f"agency fact {self.event_id} has neither an entry nor roll evidence")

@@ -262,8 +262,11 @@ class HubApplication(Application[UUID]):
         by: str,
         reason: str,
     ) -> None:
-        self._link_subject(uow, child, subject, via, by, reason, fact.entry.occurred_at)
+        self._link_subject(uow, child, subject, via, by, reason, fact.occurred_at)
         entry = fact.entry
+        if entry is None:  # evidence without an entry of its own (a present mark)
+            self._apply_effects(child, fact)
+            return
         details = {**entry.details, **subject.entry_details} if subject.entry_details else None
         # Effects first (plan, looked-after, professionals), so that whatever reads the
         # chronology as of this entry (alert rules) sees the child as the record left it.
@@ -341,6 +344,18 @@ class HubApplication(Application[UUID]):
                 )
         for role, contact in fact.professionals.items():
             child.involve(role, contact)
+        roll = fact.roll
+        if roll is not None:
+            if roll.entry_date is not None:
+                child.record_roll(
+                    roll.school_urn,
+                    roll.school_name,
+                    roll.entry_date,
+                    roll.leaving_date,
+                    roll.status,
+                )
+            if roll.seen_on is not None:
+                child.note_attendance(roll.school_urn, roll.school_name, roll.seen_on)
 
     def _claim(
         self, uow: UnitOfWork, key: str, child: Child, basis: str, by: str, reason: str
@@ -379,7 +394,7 @@ class HubApplication(Application[UUID]):
     def _fan_out(self, uow: UnitOfWork, fact: AgencyFact, reached: set[UUID]) -> int:
         """Every child of the household gets the entry once, named in it or not (P3)."""
         reference = fact.household_fanout
-        if reference is None:
+        if reference is None or fact.entry is None:
             return 0
         household_id = self.ids.household(reference)
         household = uow.get(Household, household_id) or uow.add(
@@ -559,7 +574,7 @@ class HubApplication(Application[UUID]):
         fact, subject = self._held_fact(case)
         if child.has_seen(fact.event_id):
             # Already reached through the household fan-out: link the identity only.
-            self._link_subject(uow, child, subject, "manual", by, reason, fact.entry.occurred_at)
+            self._link_subject(uow, child, subject, "manual", by, reason, fact.occurred_at)
         else:
             self._apply_to_child(uow, child, fact, subject, "manual", by, reason)
         queue = uow.get(ResolutionQueue, QUEUE_ID)

@@ -50,12 +50,23 @@ def resolve(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
 
 
 def resolve_identifiers(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution | None:
-    """The child the record's linked identifiers name, review on conflict, None if none is."""
+    """The child the record's linked identifiers name, review on conflict, None if none is.
+
+    When none of the record's keys is linked, a former identifier (a school's former
+    UPN) that is linked finds the child: the record's new UPN then replaces it.
+    """
     hits: dict[str, UUID] = {}
     for key in subject.keys:
         index = identifier_index(uow, ids, key)
         if index is not None and index.child_id is not None:
             hits[key] = index.child_id
+    former: set[str] = set()
+    if not hits:
+        for key in subject.former_keys:
+            index = identifier_index(uow, ids, key)
+            if index is not None and index.child_id is not None:
+                hits[key] = index.child_id
+                former.add(key.partition("/")[2])
     distinct = sorted(set(hits.values()), key=str)
     if len(distinct) > 1:
         return Resolution(
@@ -70,13 +81,13 @@ def resolve_identifiers(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> 
         for kind, label in (("nhs", "NHS number"), ("upn", "UPN")):
             value = _identifier(subject, kind)
             held = child.identifiers.get(kind)
-            if value and held and held != value:
+            if value and held and held != value and held not in former:
                 return Resolution(
                     Outcome.REVIEW,
                     f"record's {label} differs from the linked child's",
                     candidates=(ScoredCandidate(child.id, 0.0, Strength.POSSIBLE),),
                 )
-        via = next(key for key in subject.keys if key in hits)
+        via = next(key for key in (*subject.keys, *subject.former_keys) if key in hits)
         return Resolution(Outcome.MATCHED, f"linked identifier {via.split('/')[0]}", child, via)
     return None
 

@@ -19,7 +19,9 @@ def register(subparsers: Any) -> None:
         description="Bad records are reported with file, line, field and reason; good records "
         "in the same file are still published. The summary (or --json report) goes to "
         "stdout and each rejected record's reason to stderr, so `2>rejects.txt` keeps them "
-        "apart. Exit status 1 if any record was rejected.",
+        "apart; so does each notice (an unknown column or field, a label the policy does not "
+        "define: the record is published, the notice says where). Exit status 1 if any "
+        "record was rejected or any notice reported.",
     )
     parser.add_argument("agency", choices=sorted(ADAPTERS), help="which agency's adapter to run")
     parser.add_argument(
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace, system: System) -> int:
             export = adapter.read(path, zone=system.settings.ae_time_zone)
             reports.append(publisher.publish(adapter.name, path, topic, export))
     rejected = [r for report in reports for r in report.rejected]
+    notices = [n for report in reports for n in report.notices]
     if args.rejects:
         with args.rejects.open("a", encoding="utf-8") as handle:
             for record in rejected:
@@ -51,12 +54,15 @@ def run(args: argparse.Namespace, system: System) -> int:
     else:
         for report in reports:
             skipped = sum(report.not_published.values())
-            not_events = f", {skipped} not absences (present marks etc.)" if skipped else ""
+            not_events = f", {skipped} not published (see --json)" if skipped else ""
             print(
                 f"{report.agency}: {report.file} -> {report.topic}: {report.published} published, "
                 f"{report.already_published} already published{not_events}, "
                 f"{len(report.rejected)} rejected"
+                + (f", {len(report.notices)} notices" if report.notices else "")
             )
     for record in rejected:
         print(f"rejected: {record.describe()}", file=sys.stderr)
-    return 1 if rejected else 0
+    for notice in notices:
+        print(f"notice: {notice.describe()}", file=sys.stderr)
+    return 1 if rejected or notices else 0

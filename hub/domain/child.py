@@ -8,12 +8,19 @@ cancelled stays in the chronology, marked withdrawn with the reason).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from hub.domain.chronology import ChronologyEntry
+from hub.domain.enrolment import (
+    latest_school,
+    roll_record_supersedes,
+    schools_on_roll,
+    widened_sighting,
+)
 from hub.domain.identity import Demographics
 from hub.domain.withdrawal import Update, Withdrawal
 
@@ -387,3 +394,102 @@ class Child(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Child)
             aggregate.siblings.add(self.sibling_id)
+
+    # Schools (P4, S2): roll records and register marks, per school ----------------------------
+
+    @property
+    def enrolments(self) -> dict[str, dict[str, str | None]]:
+        """What the rolls and registers say, by school URN (``hub.domain.enrolment``).
+
+        Read through ``__dict__``: a snapshot taken before schools were recorded has none.
+        """
+        held: dict[str, dict[str, str | None]] = self.__dict__.setdefault("_enrolments", {})
+        return held
+
+    def record_roll(
+        self, urn: str, name: str, entry_date: str, leaving_date: str | None, status: str | None
+    ) -> bool:
+        """A school's roll lists the child (and, with a leaving date, no longer from then)."""
+        if not roll_record_supersedes(self.enrolments.get(urn), entry_date, leaving_date):
+            return False
+        self.trigger_event(
+            self.RollRecorded,
+            urn=urn,
+            name=name,
+            entry_date=entry_date,
+            leaving_date=leaving_date,
+            status=status,
+        )
+        return True
+
+    class RollRecorded(Aggregate.Event):
+        """A school's roll: the child's entry date, leaving date and enrolment status there."""
+
+        urn: str
+        name: str
+        entry_date: str
+        leaving_date: str | None
+        status: str | None
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Child)
+            held = aggregate.enrolments.setdefault(self.urn, {})
+            held.update(
+                name=self.name,
+                entry_date=self.entry_date,
+                leaving_date=self.leaving_date,
+                status=self.status,
+            )
+
+    def note_attendance(self, urn: str, name: str, day: str) -> bool:
+        """A register marked the child on ``day`` (present or absent): on the roll that day."""
+        held = self.enrolments.get(urn)
+        widened = widened_sighting(held, day)
+        if widened is None:
+            return False
+        self.trigger_event(
+            self.AttendanceNoted,
+            urn=urn,
+            name=name,
+            seen_from=widened[0],
+            seen_to=widened[1],
+            earlier=widened[0] == day,
+        )
+        return True
+
+    class AttendanceNoted(Aggregate.Event):
+        """Register marks put the child on a school's roll from ``seen_from`` to ``seen_to``.
+
+        ``earlier``: the school is known from an earlier day than before (or for the
+        first time), which can make it the school of something that happened then.
+        """
+
+        urn: str
+        name: str
+        seen_from: str
+        seen_to: str
+        earlier: bool
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Child)
+            held = aggregate.enrolments.setdefault(self.urn, {})
+            held.update(seen_from=self.seen_from, seen_to=self.seen_to)
+            held.setdefault("name", self.name)
+
+    def schools_on_roll(self, first: date, last: date | None = None) -> list[str]:
+        """URNs of the schools whose roll the child is on at any day from ``first`` to ``last``.
+
+        A child recorded before rolls and registers were kept per school has only the
+        school of its latest absence mark (``professionals["school"]``): that one.
+        """
+        if not self.enrolments:
+            legacy = (self.professionals.get("school") or {}).get("urn")
+            return [legacy] if legacy else []
+        return schools_on_roll(self.enrolments, first, last or first)
+
+    @property
+    def current_school(self) -> str | None:
+        """URN of the school the child most recently joined and has not left (or None)."""
+        if not self.enrolments:
+            return (self.professionals.get("school") or {}).get("urn") or None
+        return latest_school(self.enrolments)

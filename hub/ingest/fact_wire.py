@@ -14,7 +14,7 @@ import marshal
 from dataclasses import fields
 from typing import Any
 
-from hub.application.facts import AgencyFact, PlanChange, SubjectRef
+from hub.application.facts import AgencyFact, PlanChange, RollChange, SubjectRef
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identity import Demographics
 from hub.domain.withdrawal import Update, Withdrawal
@@ -24,6 +24,7 @@ Flat = tuple[Any, ...]
 _ENTRY_FIELDS = tuple(f.name for f in fields(ChronologyEntry))
 _DEMOGRAPHIC_FIELDS = tuple(f.name for f in fields(Demographics))
 _PLAN_FIELDS = tuple(f.name for f in fields(PlanChange))
+_ROLL_FIELDS = tuple(f.name for f in fields(RollChange))
 _SUBJECT_FIELDS = tuple(f.name for f in fields(SubjectRef))
 _FACT_FIELDS = tuple(f.name for f in fields(AgencyFact))
 _UPDATE_FIELDS = tuple(f.name for f in fields(Update))
@@ -43,10 +44,11 @@ def flatten(fact: AgencyFact) -> Flat:
                 tuple(getattr(subject.demographics, name) for name in _DEMOGRAPHIC_FIELDS),
                 subject.index,
                 subject.entry_details,
+                subject.former_keys,
             )
             for subject in fact.subjects
         ),
-        tuple(getattr(fact.entry, name) for name in _ENTRY_FIELDS),
+        None if fact.entry is None else tuple(getattr(fact.entry, name) for name in _ENTRY_FIELDS),
         fact.household_fanout,
         None
         if fact.plan_change is None
@@ -58,6 +60,7 @@ def flatten(fact: AgencyFact) -> Flat:
         None
         if fact.withdrawal is None
         else tuple(getattr(fact.withdrawal, name) for name in _WITHDRAWAL_FIELDS),
+        None if fact.roll is None else tuple(getattr(fact.roll, name) for name in _ROLL_FIELDS),
     )
 
 
@@ -80,6 +83,7 @@ def unflatten(flat: Flat) -> AgencyFact:
         professionals,
         update,
         withdrawal,
+        roll,
     ) = flat
     return _build(  # type: ignore[no-any-return]
         AgencyFact,
@@ -91,16 +95,23 @@ def unflatten(flat: Flat) -> AgencyFact:
                 _build(
                     SubjectRef,
                     _SUBJECT_FIELDS,
-                    (keys, _build(Demographics, _DEMOGRAPHIC_FIELDS, demographics), index, details),
+                    (
+                        keys,
+                        _build(Demographics, _DEMOGRAPHIC_FIELDS, demographics),
+                        index,
+                        details,
+                        former_keys,
+                    ),
                 )
-                for keys, demographics, index, details in subjects
+                for keys, demographics, index, details, former_keys in subjects
             ),
-            _build(ChronologyEntry, _ENTRY_FIELDS, entry),
+            None if entry is None else _build(ChronologyEntry, _ENTRY_FIELDS, entry),
             household_fanout,
             None if plan_change is None else _build(PlanChange, _PLAN_FIELDS, plan_change),
             professionals,
             None if update is None else _build(Update, _UPDATE_FIELDS, update),
             None if withdrawal is None else _build(Withdrawal, _WITHDRAWAL_FIELDS, withdrawal),
+            None if roll is None else _build(RollChange, _ROLL_FIELDS, roll),
         ),
     )
 

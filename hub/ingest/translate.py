@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.application.facts import AgencyFact, PlanChange, SubjectRef
+from hub.application.facts import AgencyFact, PlanChange, RollChange, SubjectRef
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.identifiers import nhs_number_is_valid
 from hub.domain.identity import Demographics
@@ -267,6 +267,71 @@ def _school_absence(record: dict[str, Any]) -> AgencyFact:
         subjects=_single_subject(record),
         entry=_entry(record, "school-absence", summary, details),
         professionals={"school": {"urn": record["school_urn"], "name": record["school_name"]}},
+        # An absence mark is on the register too: the pupil is on the school's roll that day.
+        roll=RollChange(
+            school_urn=record["school_urn"],
+            school_name=record["school_name"],
+            occurred_at=record["envelope"]["occurred_at"].isoformat(),
+            seen_on=record["session_date"].isoformat(),
+        ),
+    )
+
+
+_ENROLMENT_STATUS = {
+    "CURRENT_SINGLE": "single registration",
+    "CURRENT_MAIN_DUAL": "main dual registration",
+    "CURRENT_SUBSIDIARY_DUAL": "subsidiary dual registration",
+    "GUEST": "guest",
+    "CURRENT_FURTHER_EDUCATION": "further education",
+    "PREVIOUS": "previous pupil",
+}
+
+
+def _pupil_on_roll(record: dict[str, Any]) -> AgencyFact:
+    """A roll record is a dated chronology entry; a register's present mark is evidence only."""
+    envelope = record["envelope"]
+    school = f"{record['school_name']} (URN {record['school_urn']})"
+    entry_date = _iso(record["entry_date"])
+    leaving_date = _iso(record["leaving_date"])
+    roll = RollChange(
+        school_urn=record["school_urn"],
+        school_name=record["school_name"],
+        occurred_at=envelope["occurred_at"].isoformat(),
+        entry_date=entry_date,
+        leaving_date=leaving_date,
+        status=record["enrolment_status"],
+        seen_on=_iso(record["seen_on"]),
+    )
+    entry = None
+    if record["evidence"] == "SCHOOL_ROLL":
+        if entry_date is None:
+            raise TranslationError("entry_date is required for SCHOOL_ROLL evidence")
+        status = _ENROLMENT_STATUS.get(record["enrolment_status"] or "", "status not given")
+        if leaving_date is not None:
+            kind = "school-roll-left"
+            summary = f"Left the roll of {school} on {leaving_date} (on roll from {entry_date})"
+        else:
+            kind = "school-roll-joined"
+            summary = f"On the roll of {school} from {entry_date} ({status})"
+        details = {
+            "school_urn": record["school_urn"],
+            "entry_date": entry_date,
+            "leaving_date": leaving_date,
+            "enrolment_status": record["enrolment_status"],
+            "former_upn": record["former_upn"],
+        }
+        entry = _entry(record, kind, summary, details)
+    elif roll.seen_on is None:
+        raise TranslationError("seen_on is required for REGISTER evidence")
+    subjects = _single_subject(record)
+    if record["former_upn"]:
+        subjects = (replace(subjects[0], former_keys=(f"upn/{record['former_upn']}",)),)
+    return AgencyFact(
+        event_id=str(envelope["event_id"]),
+        agency=envelope["source_agency"],
+        subjects=subjects,
+        entry=entry,
+        roll=roll,
     )
 
 
@@ -321,5 +386,6 @@ _TRANSLATORS = {
     "EmergencyAttendance": _emergency_attendance,
     "DomesticAbuseNotification": _domestic_abuse,
     "SchoolAbsence": _school_absence,
+    "PupilOnRoll": _pupil_on_roll,
     "ChildProtectionPlanStatus": _plan_status,
 }

@@ -130,15 +130,34 @@ def _school_row(code: str, session: str = "AM", upn: str = UPN) -> str:
     )
 
 
-def test_school_absence_marks_are_published_and_present_marks_counted(tmp_path: Path) -> None:
-    """Only absence codes become events; present marks are counted as not absences."""
+def test_school_absence_mark_is_a_school_absence_and_present_mark_roll_evidence(
+    tmp_path: Path,
+) -> None:
+    """An absence code is a ``SchoolAbsence``; a present mark is ``PupilOnRoll`` evidence."""
     text = "\n".join([native.SCHOOL_HEADER, _school_row("/"), _school_row("N", "PM")]) + "\n"
     export = school.parse_file(_write(tmp_path, "att.csv", text))
-    [event] = export.events
-    assert (event.record["attendance_code"], event.record["absence_type"]) == ("N", "UNAUTHORISED")
-    assert export.not_published == {"not an absence (present)": 1}
-    assert f"upn:{UPN}" == event.key
-    CODEC.encode(event.schema_name, event.record)
+    present, absent = export.events
+    assert ("N", "UNAUTHORISED") == (
+        absent.record["attendance_code"],
+        absent.record["absence_type"],
+    )
+    assert ("PupilOnRoll", "REGISTER") == (present.schema_name, present.record["evidence"])
+    reference = present.record["envelope"]["record_reference"]
+    assert "100001/A123456789012/on-roll/2026-W45" == reference
+    assert export.not_published == {}
+    assert f"upn:{UPN}" == absent.key == present.key
+    for event in export.events:
+        CODEC.encode(event.schema_name, event.record)
+
+
+def test_not_required_to_attend_is_counted_not_published(tmp_path: Path) -> None:
+    """A "not required to attend" code is valid, counted, and publishes nothing."""
+    text = "\n".join([native.SCHOOL_HEADER, _school_row("#")]) + "\n"
+    export = school.parse_file(_write(tmp_path, "att.csv", text))
+    assert ([], {"not an absence (not required to attend)": 1}) == (
+        export.events,
+        export.not_published,
+    )
 
 
 def test_school_unknown_code_and_bad_upn_are_reported_by_line(tmp_path: Path) -> None:

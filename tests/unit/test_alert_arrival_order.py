@@ -61,7 +61,7 @@ AlertKey = tuple[str, frozenset[str], str, str]
 @dataclass(frozen=True)
 class Outcome:
     alerts: set[AlertKey]
-    chronologies: set[frozenset[str]]  # the event ids of each child the day's alerts concern
+    chronologies: set[frozenset[str]]  # each child's entries' event ids and identifiers
 
 
 @dataclass(frozen=True)
@@ -152,10 +152,7 @@ def _deliver(day: Day, root: Path, batches: list[list[Record]]) -> Outcome:
             while raiser.raise_pending(limit=250) or raiser.last_page_size:
                 pass
         alerts = {_key(app, alert) for alert in store.select("superseded_by IS NULL")}
-        chronologies = {
-            frozenset(entry.event_id for entry in app.get_child(child_id).entries)
-            for child_id in _children(app)
-        }
+        chronologies = {_records_of(app.get_child(child_id)) for child_id in _children(app)}
         return Outcome(alerts, chronologies)
     finally:
         store.close()
@@ -166,8 +163,19 @@ def _deliver(day: Day, root: Path, batches: list[list[Record]]) -> Outcome:
 def _key(app: Any, alert: Any) -> AlertKey:
     """(rule, child, occurrence, recipient), the child named by the records in its chronology."""
     child = app.get_child(UUID(alert.child_id))
-    records = frozenset(entry.event_id for entry in child.entries)
-    return (alert.rule_id, records, alert.routing["occurrence"], alert.recipient.key)
+    return (alert.rule_id, _records_of(child), alert.routing["occurrence"], alert.recipient.key)
+
+
+def _records_of(child: Any) -> frozenset[str]:
+    """The child's entries' event ids and national identifiers: the child, whatever its id.
+
+    The identifiers tell apart siblings whose only entry is the same household notification
+    (pupils whose register marks are roll evidence, not entries).
+    """
+    return frozenset(
+        [entry.event_id for entry in child.entries]
+        + [key for key in child.identifier_keys() if key.startswith(("nhs/", "upn/"))]
+    )
 
 
 def _children(app: Any) -> set[UUID]:

@@ -154,9 +154,7 @@ def test_children_born_the_same_day_at_one_home_with_other_surnames_are_not_twin
                 demographics=Demographics("Ana", "Okafor", "2013-07-21", "EQ1 2ZF"),
             ),
         ),
-        entry=ANA_AT_SCHOOL.entry.__class__(
-            **{**ANA_AT_SCHOOL.entry.__dict__, "event_id": "event-other"}
-        ),
+        entry=_fact("other", "SCHOOL", (), "Ana").entry,
     )
     _ingest(app, ANA_AT_SCHOOL, ANNA_AT_AE_AS_ANA, other)
     assert [] == app.doubted_children()

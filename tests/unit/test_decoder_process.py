@@ -43,7 +43,8 @@ def _bad_values(good: bytes) -> list[bytes]:
 def test_every_kind_of_fact_crosses_intact(values: list[bytes]) -> None:
     """Each agency's facts, flattened, marshalled and rebuilt, equal the originals."""
     facts = [LOCAL.decode_fact(value) for value in values]
-    assert {fact.entry.kind.split("-")[0] for fact in facts} >= {"unscheduled", "school", "cp"}
+    kinds = {fact.entry.kind.split("-")[0] for fact in facts if fact.entry is not None}
+    assert kinds >= {"unscheduled", "school", "cp"}
     assert any(len(fact.subjects) > 1 for fact in facts), "a police notice about two children"
     assert any(fact.plan_change is not None for fact in facts)
     rebuilt = fact_wire.loads(fact_wire.dumps([fact_wire.flatten(fact) for fact in facts]))

@@ -38,12 +38,10 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_layout_has_one_directory_per_day(out: Path) -> None:
-    """Four days give day-001 to day-004, each with the four feeds."""
+    """Four days give day-001 to day-004, each with the five feeds."""
     names = {p.name for d in day_dirs(out) for p in d.iterdir()}
-    assert (4, {"ae.hl7", "police.json", "school-attendance.csv", "cp-plans.csv"}) == (
-        len(day_dirs(out)),
-        names,
-    )
+    feeds = {"ae.hl7", "police.json", "school-attendance.csv", "school-roll.csv", "cp-plans.csv"}
+    assert (4, feeds) == (len(day_dirs(out)), names)
 
 
 def test_every_a04_has_an_a03_or_is_still_in_the_department(out: Path) -> None:

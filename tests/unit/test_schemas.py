@@ -23,6 +23,7 @@ EXPECTED_EVENT_SCHEMAS = [
     "ChildProtectionPlanStatus",
     "DomesticAbuseNotification",
     "EmergencyAttendance",
+    "PupilOnRoll",
     "SchoolAbsence",
 ]
 
