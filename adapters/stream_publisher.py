@@ -46,7 +46,7 @@ class StreamPublisher:
         topic: str,
         *,
         timeout_s: float = 30.0,
-        linger_ms: int = 1,
+        linger_ms: int = 0,
     ) -> None:
         self.topic = topic
         self._timeout_s = timeout_s
