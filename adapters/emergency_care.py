@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from adapters import fields as f
 from adapters.envelope import envelope, message_key, subject
-from adapters.hl7 import Hl7Message, read_file
+from adapters.hl7 import Hl7File, Hl7Message, read_file
 from adapters.hl7_tables import (
     CATEGORIES,
     DISCHARGE_DISPOSITION,
@@ -57,13 +57,19 @@ def parse_file(
     path: Path, *, now: datetime | None = None, zone: ZoneInfo | None = None
 ) -> ParsedExport:
     """Read an HL7 file; every message becomes an event or a rejection, never nothing."""
+    return parse_hl7(read_file(path.read_text(encoding="utf-8")), str(path), now=now, zone=zone)
+
+
+def parse_hl7(
+    hl7_file: Hl7File, source: str, *, now: datetime | None = None, zone: ZoneInfo | None = None
+) -> ParsedExport:
+    """Messages already split (a file, or one MLLP frame); rejections name ``source``."""
     now = now or datetime.now(UTC)
     zone = zone or sending_time_zone()
     export = ParsedExport()
-    hl7_file = read_file(path.read_text(encoding="utf-8"))
     for line, problem in hl7_file.envelope_problems:
         export.rejected.append(
-            RejectedRecord(str(path), f"line {line}", problem.field_name, problem.reason)
+            RejectedRecord(source, f"line {line}", problem.field_name, problem.reason)
         )
     for message in hl7_file.messages:
         try:
@@ -73,7 +79,7 @@ def parse_file(
         except FieldError as error:
             export.rejected.append(
                 RejectedRecord(
-                    file=str(path),
+                    file=source,
                     location=f"line {_line(message, error.field_name)}",
                     field=error.field_name,
                     reason=error.reason,

@@ -6,6 +6,11 @@ yet acknowledged, so re-sending a file adds nothing downstream. Rows are
 written only after the broker acknowledged the write (acks=all); a crash
 between acknowledgement and ledger write can re-publish an event, which the
 hub recognises by its deterministic event id.
+
+The ledger is SQLite in WAL mode with ``synchronous=NORMAL``: a commit survives the
+process crashing, and only a power cut can lose the last few, which costs the same
+harmless re-publish. Without that, each commit waited for fsync (about 1.7 ms here),
+which the MLLP listener pays for every acknowledged message.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ class PublishLedger:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(path)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute(
             "CREATE TABLE IF NOT EXISTS published ("
             " cluster_id TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL,"

@@ -63,20 +63,8 @@ class EventPublisher:
     ) -> None:
         self._timeout_s = timeout_s
         self._codec = SingleObjectCodec(default_catalogue(schemas_dir))
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="hub-adapter")
-        try:
-            self.cluster_id: str = str(admin.describe_cluster()["cluster_id"])
-        finally:
-            admin.close()
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            client_id="hub-adapter",
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=20,
-            batch_size=256 * 1024,
-            max_in_flight_requests_per_connection=5,
-        )
+        self.cluster_id: str = cluster_id_of(bootstrap_servers)
+        self._producer = new_producer(bootstrap_servers, linger_ms=20)
         self._ledger = PublishLedger(ledger_path)
 
     def __enter__(self) -> EventPublisher:
@@ -140,9 +128,38 @@ class EventPublisher:
         return report
 
     def _send(self, topic: str, event: OutboundEvent, value: bytes) -> Any:
-        headers = [
-            ("content-type", CONTENT_TYPE),
-            ("event-id", event.event_id.encode()),
-            ("schema", event.schema_name.encode()),
-        ]
-        return self._producer.send(topic, key=event.key.encode(), value=value, headers=headers)
+        return self._producer.send(
+            topic, key=event.key.encode(), value=value, headers=headers_for(event)
+        )
+
+
+def cluster_id_of(bootstrap_servers: str) -> str:
+    """The cluster's id: the publish ledger keeps what each cluster acknowledged apart."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="hub-adapter")
+    try:
+        return str(admin.describe_cluster()["cluster_id"])
+    finally:
+        admin.close()
+
+
+def new_producer(bootstrap_servers: str, *, linger_ms: int, **settings: Any) -> KafkaProducer:
+    """An adapter's producer: acks from all in-sync replicas, idempotent."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id="hub-adapter",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=linger_ms,
+        batch_size=256 * 1024,
+        max_in_flight_requests_per_connection=5,
+        **settings,
+    )
+
+
+def headers_for(event: OutboundEvent) -> list[tuple[str, bytes]]:
+    """The Kafka headers of an agency event: content type, event id, schema name."""
+    return [
+        ("content-type", CONTENT_TYPE),
+        ("event-id", event.event_id.encode()),
+        ("schema", event.schema_name.encode()),
+    ]

@@ -32,6 +32,22 @@ HUB_LOG_LEVEL=WARNING $HUB run --until-idle
 
 echo "== publishing the day's native exports from all four agencies"
 $HUB publish csc "$OUT/day-001/cp-plans.csv"
+
+# A&E departments send HL7 v2 over MLLP: the day's messages go to `hub listen ae` through
+# a third-party MLLP client (python-hl7's mllp_send), each answered by an HL7 ACK only
+# once Kafka has the event (AA), or AE/AR with an ERR naming the field.
+MLLP_PORT=${DEMO_MLLP_PORT:-2575}
+HUB_LOG_LEVEL=WARNING $HUB listen ae --address "127.0.0.1:$MLLP_PORT" > "$OUT/listen.log" 2>&1 &
+LISTEN_PID=$!
+trap 'kill $LISTEN_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q "MLLP listener" "$OUT/listen.log" && break; sleep 0.2; done
+echo "-- $(grep -m 1 "MLLP listener" "$OUT/listen.log")"
+ACKS=$(.venv/bin/mllp_send --loose --file "$OUT/day-001/ae.hl7" --port "$MLLP_PORT" 127.0.0.1 \
+    | tr '\r' '\n' | grep '^MSA|' | cut -d'|' -f2 | sort | uniq -c | xargs)
+echo "-- A&E over MLLP: $(grep -c '^MSH' <(tr '\r' '\n' < "$OUT/day-001/ae.hl7")) messages sent, ACKs: $ACKS"
+kill $LISTEN_PID; wait $LISTEN_PID 2>/dev/null || true
+echo "-- the listener's counts: $(grep '"connections"' "$OUT/listen.log")"
+echo "-- the same file again with hub publish ae: every message already published"
 $HUB publish ae "$OUT/day-001/ae.hl7"
 $HUB publish police "$OUT/day-001/police.json"
 $HUB publish school "$OUT/day-001/school-attendance.csv"

@@ -33,6 +33,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import IntegrityError
 
 from adapters.publisher import EventPublisher
+from adapters.stream_publisher import StreamPublisher
 from consumers.alert_delivery import AlertDeliveryService, DeliveryLedger, delivery_config
 from hub.access.organisations import OrganisationDirectory, load_directory
 from hub.alerts.assembly import AlertParts, assemble_raiser
@@ -287,6 +288,15 @@ class System:
         return EventPublisher(
             bootstrap_servers or self.settings.kafka_bootstrap,
             self.settings.publish_ledger_path,
+            schemas_dir=self.settings.schemas_dir,
+        )
+
+    def stream_publisher(self, topic: str, bootstrap_servers: str | None = None) -> StreamPublisher:
+        """One event at a time, returned once Kafka has it (the MLLP listener's publisher)."""
+        return StreamPublisher(
+            bootstrap_servers or self.settings.kafka_bootstrap,
+            self.settings.publish_ledger_path,
+            self.settings.topics.named(topic),
             schemas_dir=self.settings.schemas_dir,
         )
 

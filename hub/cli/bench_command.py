@@ -133,6 +133,23 @@ def register(subparsers: Any) -> None:
         "--no-baseline", action="store_true", help="skip the identifier-only baseline run"
     )
     identity.set_defaults(func=run_identity)
+    mllp = which.add_parser(
+        "mllp",
+        help="A&E messages acknowledged per second over MLLP, against hub publish ae",
+        description="Send distinct synthetic A04s to `hub listen ae` (its own process) over "
+        "one and several connections, each message waiting for its ACK, and print "
+        "messages/s acknowledged and ACK latency, with `hub publish ae`'s work on the same "
+        "messages as the baseline. Prints figures; never asserts them.",
+    )
+    mllp.add_argument("--messages", type=_positive, default=5000)
+    mllp.add_argument(
+        "--connections",
+        type=_concurrencies,
+        default=(1, 4),
+        help="comma-separated connection counts, one phase each (default 1,4)",
+    )
+    mllp.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
+    mllp.set_defaults(func=run_mllp)
 
 
 def _positive(text: str) -> int:
@@ -225,6 +242,17 @@ def run_identity(args: argparse.Namespace, system: System) -> int:
             store=args.store,
             baseline=not args.no_baseline,
         )
+    )
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+def run_mllp(args: argparse.Namespace, system: System) -> int:
+    from bench.mllp_bench import run_mllp_bench
+
+    result = run_mllp_bench(
+        args.bootstrap or system.settings.kafka_bootstrap, args.messages, args.connections
     )
     for line in result.lines():
         print(line)

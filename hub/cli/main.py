@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "hub.cli.kafka_commands",
     "hub.cli.generate_command",
     "hub.cli.publish_command",
+    "hub.cli.listen_command",
     "hub.cli.topics_command",
     "hub.cli.run_command",
     "hub.cli.chronology_commands",
