@@ -10,12 +10,10 @@ position (a re-sent file).
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import (
     JSONTranscoder,
     ProcessRecorder,
@@ -24,16 +22,22 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 
-from hub.application.born_together import check_born_together, settle_doubts
+from hub.application.born_together import check_born_together
 from hub.application.facts import AgencyFact, SubjectRef
+from hub.application.households import HOUSEHOLD_LOOKBACK as HOUSEHOLD_LOOKBACK
+from hub.application.households import fan_out, join_household
+from hub.application.identity_decisions import IdentityDecisions
+from hub.application.messages import FactDecoder as FactDecoder
+from hub.application.messages import InboundMessage as InboundMessage
+from hub.application.messages import IngestReport as IngestReport
+from hub.application.messages import find_child as find_child
+from hub.application.messages import tracking_name as tracking_name
+from hub.application.reading import Reading
 from hub.application.resolver import Resolution, identifier_index, resolve
 from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
-from hub.domain.chronology import ChronologyEntry
-from hub.domain.directory import School
-from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierNotLinkedError
-from hub.domain.identity import Candidate, Outcome, nearby_birth_dates
-from hub.domain.indexes import BirthDateIndex, Household, IdentifierIndex, IndexIds
+from hub.domain.identity import Outcome, nearby_birth_dates
+from hub.domain.indexes import BirthDateIndex, IdentifierIndex, IndexIds
 from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
 from hub.eventstore.transcodings import (
     ChronologyEntryAsDict,
@@ -41,54 +45,8 @@ from hub.eventstore.transcodings import (
     SetAsSortedList,
 )
 
-FactDecoder = Callable[[bytes], AgencyFact]
 
-# How far back a household's notifications reach a child newly known to live there.
-HOUSEHOLD_LOOKBACK = timedelta(days=28)
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """A decoded agency event and where it was read from."""
-
-    topic: str
-    partition: int
-    offset: int
-    value: bytes
-    fact: AgencyFact
-
-
-@dataclass
-class IngestReport:
-    applied: int = 0
-    duplicates: int = 0
-    queued_for_review: int = 0
-    new_children: int = 0
-    fanned_out: int = 0
-    touched_children: set[UUID] = field(default_factory=set)
-
-
-def find_child(
-    key: str,
-    get_child: Callable[[UUID], Child],
-    linked_child_id: Callable[[str], UUID | None],
-) -> Child:
-    """A child by hub child id, or by identifier key through ``linked_child_id``."""
-    try:
-        return get_child(UUID(key))
-    except ValueError:
-        pass
-    child_id = linked_child_id(key)
-    if child_id is None:
-        raise ChildNotFoundError(key)
-    return get_child(child_id)
-
-
-def tracking_name(topic: str, partition: int) -> str:
-    return f"{topic}#{partition}"
-
-
-class HubApplication(Application[UUID]):
+class HubApplication(IdentityDecisions, Reading, Application[UUID]):
     """Event-sourced store of children, their chronologies, identities and households."""
 
     name = "SafeguardingHub"
@@ -201,6 +159,10 @@ class HubApplication(Application[UUID]):
                     unknown_ids.update(ids.birth_date(day) for day in nearby_birth_dates(born))
         uow.learn_absent(unknown_ids)
 
+    def _unit_of_work(self) -> UnitOfWork:
+        """A unit of work on this application's store (the mixins' way to open one)."""
+        return UnitOfWork(self)
+
     def _save(self, uow: UnitOfWork, tracking: Tracking | None) -> None:
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing_event.collect_events(*uow.aggregates())
@@ -249,7 +211,7 @@ class HubApplication(Application[UUID]):
             reached.add(child.id)
             report.applied += 1
         if fact.household_fanout:
-            report.fanned_out += self._fan_out(uow, fact, reached)
+            report.fanned_out += fan_out(uow, self.ids, fact, reached)
         report.touched_children.update(reached)
 
     def _apply_to_child(
@@ -319,7 +281,7 @@ class HubApplication(Application[UUID]):
             check_born_together(uow, bucket, child)
         reference = demographics.household_reference
         if reference and reference not in child.households:
-            self._join_household(uow, child, reference, as_of)
+            join_household(uow, self.ids, child, reference, as_of)
 
     def _apply_effects(self, child: Child, fact: AgencyFact) -> None:
         change = fact.plan_change
@@ -371,53 +333,6 @@ class HubApplication(Application[UUID]):
             return  # already someone else's: never steal an identifier silently
         child.link_identifier(key, basis, by, reason)
 
-    def _join_household(self, uow: UnitOfWork, child: Child, reference: str, as_of: str) -> None:
-        household_id = self.ids.household(reference)
-        household = uow.get(Household, household_id) or uow.add(
-            Household(aggregate_id=household_id, household_reference=reference)
-        )
-        if not household.add_member(child.id):
-            return
-        child.join_household(reference)
-        for member_id in household.member_ids():
-            if member_id != child.id:
-                member = uow.get(Child, member_id)
-                if member is not None:
-                    member.link_sibling(child.id)
-                    child.link_sibling(member_id)
-        # Agencies' records arrive in any order: a child the hub learns lives here gets the
-        # household's recent notifications too, so nothing depends on which topic came first.
-        earliest = (datetime.fromisoformat(as_of) - HOUSEHOLD_LOOKBACK).isoformat()
-        for incident in household.incidents_since(earliest):
-            child.record_entry(ChronologyEntry.from_dict(incident))
-
-    def _fan_out(self, uow: UnitOfWork, fact: AgencyFact, reached: set[UUID]) -> int:
-        """Every child of the household gets the entry once, named in it or not (P3)."""
-        reference = fact.household_fanout
-        if reference is None or fact.entry is None:
-            return 0
-        household_id = self.ids.household(reference)
-        household = uow.get(Household, household_id) or uow.add(
-            Household(aggregate_id=household_id, household_reference=reference)
-        )
-        incident = {
-            **fact.entry.to_dict(),
-            "details": {**fact.entry.details, "named_in_notification": False},
-            "resolved_via": "household",
-        }
-        household.record_incident(incident)
-        count = 0
-        for member_id in household.member_ids():
-            if member_id in reached:
-                continue
-            member = uow.get(Child, member_id)
-            if member is None or member.has_seen(fact.event_id):
-                continue
-            member.record_entry(ChronologyEntry.from_dict(incident))
-            reached.add(member_id)
-            count += 1
-        return count
-
     def _new_child(self, uow: UnitOfWork, fact: AgencyFact, subject: SubjectRef) -> Child:
         details = {
             "given_name": subject.demographics.given_name,
@@ -462,198 +377,3 @@ class HubApplication(Application[UUID]):
         )
         queue = uow.get(ResolutionQueue, QUEUE_ID) or uow.add(ResolutionQueue())
         queue.add(case.id)
-
-    # Manual identity resolution -------------------------------------------------------------
-
-    def open_cases(self) -> list[ResolutionCase]:
-        try:
-            queue: ResolutionQueue = self.repository.get(QUEUE_ID)
-        except AggregateNotFoundError:
-            return []
-        return [self.get_case(UUID(case_id)) for case_id in queue.open_cases]
-
-    def get_case(self, case_id: UUID) -> ResolutionCase:
-        try:
-            case: ResolutionCase = self.repository.get(case_id)
-        except AggregateNotFoundError:
-            raise CaseNotFoundError(str(case_id)) from None
-        return case
-
-    def link_case(self, case_id: UUID, child_id: UUID, by: str, reason: str) -> Child:
-        """A person decided the held record is this child's: link it and release it."""
-        uow = UnitOfWork(self)
-        try:
-            case = self._open_case_for_update(uow, case_id)
-            child = uow.get(Child, child_id)
-            if child is None:
-                raise ChildNotFoundError(str(child_id))
-            case.link(child_id, by, reason)
-            self._release_case(uow, case, child, by, reason)
-            self._save(uow, None)
-        except BaseException:
-            uow.discard()
-            raise
-        return child
-
-    def new_child_for_case(self, case_id: UUID, by: str, reason: str) -> Child:
-        """A person decided the held record is a child the hub does not yet know."""
-        uow = UnitOfWork(self)
-        try:
-            case = self._open_case_for_update(uow, case_id)
-            fact, subject = self._held_fact(case)
-            child = self._new_child(uow, fact, subject)
-            case.declare_new_child(child.id, by, reason)
-            self._release_case(uow, case, child, by, reason)
-            self._save(uow, None)
-        except BaseException:
-            uow.discard()
-            raise
-        return child
-
-    def unlink_identifier(
-        self, child_id: UUID, key: str, by: str, reason: str
-    ) -> list[ChronologyEntry]:
-        """Undo a wrong link: the identifier is released, entries that came through it withdrawn."""
-        uow = UnitOfWork(self)
-        try:
-            child = uow.get(Child, child_id)
-            if child is None:
-                raise ChildNotFoundError(str(child_id))
-            if key not in child.identifier_keys():
-                raise IdentifierNotLinkedError(f"{key} is not linked to child {child_id}")
-            index = identifier_index(uow, self.ids, key)
-            if index is not None and index.child_id == child_id:
-                index.release(reason)
-            withdrawn = child.unlink_identifier(key, by, reason)
-            settle_doubts(uow, child_id)
-            self._save(uow, None)
-        except BaseException:
-            uow.discard()
-            raise
-        return withdrawn
-
-    def doubted_children(self) -> list[Child]:
-        """Children with links made on demographics alone that a person must check."""
-        try:
-            queue: ResolutionQueue = self.repository.get(QUEUE_ID)
-        except AggregateNotFoundError:
-            return []
-        return [self.get_child(UUID(child_id)) for child_id in queue.doubted_children()]
-
-    def settle_identity_doubts(self, child_id: UUID, by: str, reason: str) -> Child:
-        """A person checked the child's doubted links and keeps those still linked."""
-        uow = UnitOfWork(self)
-        try:
-            child = uow.get(Child, child_id)
-            if child is None:
-                raise ChildNotFoundError(str(child_id))
-            child.settle_identity_doubts(by, reason)
-            settle_doubts(uow, child_id)
-            self._save(uow, None)
-        except BaseException:
-            uow.discard()
-            raise
-        return child
-
-    def _open_case_for_update(self, uow: UnitOfWork, case_id: UUID) -> ResolutionCase:
-        case = uow.get(ResolutionCase, case_id)
-        if case is None:
-            raise CaseNotFoundError(str(case_id))
-        return case
-
-    def _held_fact(self, case: ResolutionCase) -> tuple[AgencyFact, SubjectRef]:
-        if self._decode_fact is None:
-            raise RuntimeError("this hub application was built without a message decoder")
-        fact = self._decode_fact(base64.b64decode(case.held_message["value"]))
-        subject = next(s for s in fact.subjects if s.index == case.subject_index)
-        return fact, subject
-
-    def _release_case(
-        self, uow: UnitOfWork, case: ResolutionCase, child: Child, by: str, reason: str
-    ) -> None:
-        fact, subject = self._held_fact(case)
-        if child.has_seen(fact.event_id):
-            # Already reached through the household fan-out: link the identity only.
-            self._link_subject(uow, child, subject, "manual", by, reason, fact.occurred_at)
-        else:
-            self._apply_to_child(uow, child, fact, subject, "manual", by, reason)
-        queue = uow.get(ResolutionQueue, QUEUE_ID)
-        if queue is not None:
-            queue.remove(case.id)
-
-    # Reference data -------------------------------------------------------------------------
-
-    def load_schools(self, rows: list[dict[str, str]]) -> int:
-        """Create or update schools from directory rows (urn, name, dsl_name, dsl_email, ...)."""
-        uow = UnitOfWork(self)
-        changed = 0
-        try:
-            for row in rows:
-                details = {k: v for k, v in row.items() if k != "urn"}
-                school_id = self.ids.school(row["urn"])
-                school = uow.get(School, school_id)
-                if school is None:
-                    uow.add(School(aggregate_id=school_id, urn=row["urn"], details=details))
-                    changed += 1
-                elif school.update(details):
-                    changed += 1
-            self._save(uow, None)
-        except BaseException:
-            uow.discard()
-            raise
-        return changed
-
-    def school(self, urn: str) -> School | None:
-        try:
-            found: School = self.repository.get(self.ids.school(urn))
-        except AggregateNotFoundError:
-            return None
-        return found
-
-    # Reading --------------------------------------------------------------------------------
-
-    def get_child(self, child_id: UUID) -> Child:
-        try:
-            child: Child = self.repository.get(child_id)
-        except AggregateNotFoundError:
-            raise ChildNotFoundError(str(child_id)) from None
-        return child
-
-    def find_child(self, key: str) -> Child:
-        """A child by identifier key (``nhs/...``, ``upn/...``) or by hub child id."""
-        return find_child(key, self.get_child, self._linked_child_id)
-
-    def _linked_child_id(self, key: str) -> UUID | None:
-        try:
-            index: IdentifierIndex = self.repository.get(self.ids.identifier(key))
-        except AggregateNotFoundError:
-            return None
-        return index.child_id
-
-    def birth_date_candidates(self, date_of_birth: str) -> list[Candidate]:
-        """Every child known with this date of birth, for demographic matching."""
-        try:
-            bucket: BirthDateIndex = self.repository.get(self.ids.birth_date(date_of_birth))
-        except AggregateNotFoundError:
-            return []
-        return bucket.candidates()
-
-    def all_child_ids(self) -> Iterator[UUID]:
-        """Every child ever registered, in registration order (scans the notification log)."""
-        topic = f"{Child.__module__}:{Child.__qualname__}.Registered"
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic])
-            if not page:
-                return
-            for notification in page:
-                originator = notification.originator_id
-                yield originator if isinstance(originator, UUID) else UUID(originator)
-            start = page[-1].id + 1
-
-    def open_cases_ids(self) -> list[str]:
-        try:
-            queue: ResolutionQueue = self.repository.get(QUEUE_ID)
-        except AggregateNotFoundError:
-            return []
-        return list(queue.open_cases)

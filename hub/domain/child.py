@@ -4,6 +4,12 @@ Everything known about a child is an event on this aggregate, so nothing is
 ever lost (requirement C1): entries are appended, corrections are further
 events (an entry withdrawn after an identity unlink says why; an entry its agency
 cancelled stays in the chronology, marked withdrawn with the reason).
+
+The module is over 400 lines because an aggregate is one class: every event is stored
+under its topic ``hub.domain.child:Child.<Event>``, so the events (identity links and
+doubts, chronology entries and withdrawals, plans, schools, households) stay declared
+on ``Child``; what they compute lives beside it (``enrolment``, ``chronology``,
+``identity``).
 """
 
 from __future__ import annotations

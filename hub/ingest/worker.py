@@ -15,6 +15,10 @@ Throughput: fetched records are decoded in a helper process
 (``hub.ingest.decoder_process``) while earlier chunks are applied, in the order
 the chunks will need them, and garbage is collected by batch
 (``hub.ingest.garbage``). Neither changes what is applied or when it commits.
+
+The module is a little over 400 lines: it is one consumer loop (fetch, flow control,
+chunks in order, dead letters, the commit of events with positions), whose steps share
+the consumer's and the decoder's state; splitting them would pass that state around.
 """
 
 from __future__ import annotations
