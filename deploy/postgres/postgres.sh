@@ -9,8 +9,11 @@
 #
 # Environment (safe defaults, no secrets):
 #   HUB_POSTGRES_PORT      TCP port on 127.0.0.1 (default 5433, beside a system cluster on 5432)
-#   HUB_POSTGRES_DATA_DIR  where the cluster lives (default .data/postgres in the repository):
-#                          cluster/ (PGDATA), server.log, hub.password
+#   HUB_POSTGRES_DATA_DIR  where the cluster lives: cluster/ (PGDATA), server.log, hub.password.
+#                          Default .data/postgres in the repository; as root, when the
+#                          `postgres` user cannot reach the repository (a checkout under
+#                          /root, say), /var/lib/postgresql/hub/<12 hex digits of the
+#                          checkout path's SHA-256> instead, one per checkout.
 #   HUB_POSTGRES_PASSWORD  password of the `hub` role (default: generated once into hub.password)
 #   HUB_POSTGRES_BIN       directory holding initdb and pg_ctl (default: newest Debian install)
 #
@@ -23,11 +26,6 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PORT=${HUB_POSTGRES_PORT:-5433}
-DATA_DIR=$(realpath -m "${HUB_POSTGRES_DATA_DIR:-$REPO/.data/postgres}")
-PGDATA_DIR=$DATA_DIR/cluster
-SOCKET_DIR=$DATA_DIR/run
-LOG_FILE=$DATA_DIR/server.log
-PASSWORD_FILE=$DATA_DIR/hub.password
 HOST=127.0.0.1
 ROLE=hub
 DATABASE=hub
@@ -38,6 +36,23 @@ if [[ $EUID -eq 0 ]]; then
 else
   OWNER=$(id -un)
 fi
+
+# The data directory: HUB_POSTGRES_DATA_DIR, else inside the repository when the cluster's
+# owner can reach it, else (root, checkout the `postgres` user cannot enter) one directory
+# per checkout under PostgreSQL's own /var/lib/postgresql. Decided again after an install,
+# which creates the `postgres` user.
+set_paths() {
+  local dir=${HUB_POSTGRES_DATA_DIR:-$REPO/.data/postgres}
+  if [[ -z ${HUB_POSTGRES_DATA_DIR:-} && $EUID -eq 0 ]] && id -u "$OWNER" >/dev/null 2>&1 &&
+    ! (cd / && runuser -u "$OWNER" -- test -x "$REPO"); then
+    dir=/var/lib/postgresql/hub/$(printf %s "$REPO" | sha256sum | cut -c1-12)
+  fi
+  DATA_DIR=$(realpath -m "$dir")
+  PGDATA_DIR=$DATA_DIR/cluster
+  SOCKET_DIR=$DATA_DIR/run
+  LOG_FILE=$DATA_DIR/server.log
+  PASSWORD_FILE=$DATA_DIR/hub.password
+}
 
 die() {
   echo "postgres: $*" >&2
@@ -188,6 +203,7 @@ cmd_start() {
   bindir=$(find_bindir)
   if [[ -z $bindir ]]; then
     cmd_install
+    set_paths
     bindir=$(find_bindir)
   fi
   if await_running_server "$bindir"; then
@@ -243,6 +259,8 @@ cmd_url() {
   secret=$(password)
   echo "postgresql://$ROLE:$secret@$HOST:$(current_port)/$DATABASE"
 }
+
+set_paths
 
 case ${1:-} in
 install) cmd_install ;;
