@@ -2,7 +2,8 @@
 
 An identifier already linked to a child decides (unless the record's NHS number or UPN
 contradicts that child's). Without one, ``hub.domain.identity.decide`` links only an
-exact, unique demographic match; when it finds none, children born on the dates a
+exact, unique demographic match (an untraced A&E record and an untraced child are not
+joined: see ``_untraced_by_a_tracing_service``); when it finds none, children born on the dates a
 mistyped date of birth may really be (day and month swapped, a day either side) are
 added as candidates, so a misdated record of a known child waits for a person instead
 of starting a second chronology.
@@ -139,6 +140,17 @@ def _by_demographics(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Res
                 "",
                 decision.candidates,
             )
+        if child is not None and _untraced_by_a_tracing_service(subject, child):
+            return Resolution(
+                Outcome.REVIEW,
+                "exact demographic match, but an NHS service sent the record without an NHS "
+                "number and the hub holds none for the child: an untraced registration is "
+                "not joined to an untraced child on demographics alone (a twin's misspelt "
+                "name matches exactly)",
+                None,
+                "",
+                decision.candidates,
+            )
         return Resolution(
             Outcome.MATCHED, decision.reason, child, "demographics", decision.candidates
         )
@@ -158,6 +170,26 @@ def _known_locally_as_another(subject: SubjectRef, child: Child) -> bool:
         held.get(key.rpartition("/")[0], key) != key
         for key in subject.keys
         if key.startswith("local/")
+    )
+
+
+# Services that trace every patient on the NHS Spine at registration: a record they send
+# without an NHS number is an unverified registration, its demographics as typed at a desk.
+_TRACING_AGENCIES = ("EMERGENCY_CARE",)
+
+
+def _untraced_by_a_tracing_service(subject: SubjectRef, child: Child) -> bool:
+    """An A&E record with no NHS number matching a child whose NHS number nobody gave.
+
+    Neither side has been traced, so nothing but the typed name, date of birth and home
+    joins them, and a twin registered under a misspelt name matches exactly. Schools
+    and the police do not hold NHS numbers, so their untraced records still link.
+    """
+    local_agencies = {key.split("/")[1] for key in subject.keys if key.startswith("local/")}
+    return (
+        any(agency in _TRACING_AGENCIES for agency in local_agencies)
+        and not subject_demographics(subject).nhs_number
+        and not any(key.startswith("nhs/") for key in child.identifier_keys())
     )
 
 

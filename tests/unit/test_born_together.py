@@ -1,11 +1,17 @@
 """Twins found late: a link made on demographics alone is put to a person when a twin appears.
 
-The case the identity bench found: the hub knows Ana from her school; an A&E system
-registers her twin Anna with a typo ("Ana") and no NHS number, which matches Ana
-exactly and is linked to her. Only when the school's record of Anna arrives does the
-hub hold two children born the same day at the same home with the same surname. From
-then on both are held as one of a multiple birth, and the earlier link is a doubt a
-person answers (unlink, which withdraws the entry, or settle, which keeps it).
+The hub knows Ana from her school, with her NHS number; an A&E system registers her
+twin Anna with a typo ("Ana") and no NHS number, which matches Ana exactly and is
+linked to her. Only when the school's record of Anna arrives does the hub hold two
+children born the same day at the same home with the same surname. From then on both
+are held as one of a multiple birth, and the earlier link is a doubt a person answers
+(unlink, which withdraws the entry, or settle, which keeps it).
+
+When the A&E record has no NHS number and neither has the child it matches (the case
+the identity bench found on its third seed), the exact match is not linked at all: it
+waits for a person, because an untraced registration and an untraced child are never
+joined on demographics. Schools and the police hold no NHS numbers, so their exact
+matches still link (an Operation Encompass notice must reach the school the same day).
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ def _fact(
     )
 
 
-ANA_AT_SCHOOL = _fact("ana-school", "SCHOOL", ("upn/N992374917094",), "Ana")
+ANA_AT_SCHOOL = _fact("ana-school", "SCHOOL", ("upn/N992374917094", "nhs/9990000018"), "Ana")
+UNTRACED_ANA_AT_SCHOOL = _fact("ana-school", "SCHOOL", ("upn/N992374917094",), "Ana")
 ANNA_AT_AE_AS_ANA = _fact("anna-ae", "EMERGENCY_CARE", ("local/EMERGENCY_CARE/RXX01/ae-1",), "Ana")
 ANNA_AT_SCHOOL = _fact("anna-school", "SCHOOL", ("upn/R992337917399",), "Anna")
 
@@ -86,10 +93,38 @@ def test_the_twin_arriving_puts_the_earlier_demographic_link_to_a_person(
     assert app.get_child(anna.id).demographics.multiple_birth
 
 
+def test_an_untraced_record_is_not_joined_to_an_untraced_child_on_demographics(
+    app: HubApplication,
+) -> None:
+    """Ana known only by UPN; an A&E "Ana" with no NHS number waits for a person, unlinked.
+
+    This is the twin the hub cannot yet see: had the record been Anna's, a link would
+    put Anna's attendance in Ana's chronology with nothing in the data to say so.
+    """
+    _ingest(app, UNTRACED_ANA_AT_SCHOOL, ANNA_AT_AE_AS_ANA)
+    ana = app.find_child("upn/N992374917094")
+    assert ["event-ana-school"] == _entry_ids(app, ana.id)
+    [case] = app.open_cases()
+    assert "NHS number" in case.reason
+    assert [str(ana.id)] == [candidate["child_id"] for candidate in case.candidates]
+
+
+def test_a_police_record_without_an_nhs_number_still_links_to_an_untraced_child(
+    app: HubApplication,
+) -> None:
+    """The police hold no NHS numbers: their exact match to a pupil known by UPN links."""
+    police = _fact("police-1", "POLICE", ("local/POLICE/FORCE01/person-7",), "Ana")
+    _ingest(app, UNTRACED_ANA_AT_SCHOOL, police)
+    ana = app.find_child("upn/N992374917094")
+    assert ["event-ana-school", "event-police-1"] == _entry_ids(app, ana.id)
+    assert [] == app.open_cases()
+
+
 def test_twins_whose_names_a_typo_cannot_confuse_still_link_on_demographics(
     app: HubApplication,
 ) -> None:
-    """Zara and Ana, born together: a hospital's exact "Ana" with no identifier still links.
+    """Zara and Ana, born together: a hospital's exact "Ana" with no identifier still links
+    to Ana, whose NHS number the hub holds.
 
     Only names a typo turns into each other make twins a risk; holding every record of
     every twin would queue records no person needs to see.
