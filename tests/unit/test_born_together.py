@@ -123,8 +123,7 @@ def test_a_police_record_without_an_nhs_number_still_links_to_an_untraced_child(
 def test_twins_whose_names_a_typo_cannot_confuse_still_link_on_demographics(
     app: HubApplication,
 ) -> None:
-    """Zara and Ana, born together: a hospital's exact "Ana" with no identifier still links
-    to Ana, whose NHS number the hub holds.
+    """Zara and Ana, born together: a hospital's exact "Ana" links to Ana, who is traced.
 
     Only names a typo turns into each other make twins a risk; holding every record of
     every twin would queue records no person needs to see.
