@@ -2,7 +2,10 @@
 
 MSH, EVN, PID, PD1 and PV1 are read by position with the standard data types (HD, CX,
 XPN, XAD, XON, PL, TS); ``ZSG`` is our local Z-segment (docs/native-formats.md) and is
-optional: without it the attendance carries no safeguarding flags. Every date-time is
+optional: without it the attendance carries no safeguarding flags. A ZSG-6 sensitivity
+label the sharing policy does not define is a notice naming the ZSG line and ZSG-6, and
+the message is still published with it, as in every format (``adapters.labels``: the hub
+withholds every labelled detail until the policy defines it). Every date-time is
 read exactly at its precision and offset (``adapters.hl7_time``); one without an offset
 is the sending facility's local time, in the zone ``HUB_AE_TIME_ZONE`` names
 (``Settings.ae_time_zone``, passed by ``hub publish``)
@@ -25,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters import fields as f
+from adapters import labels
 from adapters.envelope import envelope, message_key, subject
 from adapters.hl7 import Hl7File, Hl7Message, read_file
 from adapters.hl7_tables import (
@@ -38,13 +42,14 @@ from adapters.hl7_tables import (
     TRIGGERS,
 )
 from adapters.hl7_time import DEFAULT_TIME_ZONE, time_zone
-from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+from adapters.records import FieldError, Notice, OutboundEvent, ParsedExport, RejectedRecord
 
 AGENCY = "EMERGENCY_CARE"
 SCHEMA = "EmergencyAttendance"
 _VERSION = re.compile(r"2\.[3-9](\.\d+)?")
 _ONE_PER_VISIT = frozenset({"A01", "A04", "A03"})
 _SINGLE = ("MSH", "EVN", "PID", "PD1", "PV1", "ZSG")
+LABELS_FIELD = "ZSG-6"
 _UNIDENTIFYING = frozenset({"MSH-7", "MSH-10"})  # a re-send may change these, nothing else
 
 
@@ -75,7 +80,7 @@ def parse_hl7(
         try:
             if message.problem is not None:
                 raise message.problem
-            export.events.append(_event(message, now=now, zone=zone))
+            event = _event(message, now=now, zone=zone)
         except FieldError as error:
             export.rejected.append(
                 RejectedRecord(
@@ -84,6 +89,19 @@ def parse_hl7(
                     field=error.field_name,
                     reason=error.reason,
                     record_reference=_reference_or_none(message),
+                )
+            )
+            continue
+        export.events.append(event)
+        reference = event.record["envelope"]["record_reference"]
+        for label in labels.unknown(_labels(message)):
+            export.notices.append(
+                Notice(
+                    source,
+                    f"line {message.line_of('ZSG')}",
+                    LABELS_FIELD,
+                    labels.unknown_reason(label),
+                    reference,
                 )
             )
     return export
@@ -146,7 +164,7 @@ def _event(message: Hl7Message, *, now: datetime, zone: ZoneInfo) -> OutboundEve
             occurred_at=occurred_at,
             recorded_at=recorded_at,
             subject_fields=subject_fields,
-            sensitivity_labels=[r[0] for r in message.repetitions("ZSG-6") if r[0]],
+            sensitivity_labels=_labels(message),
         ),
         "attendance_event": attendance_event,
         "trigger_event": trigger,
@@ -218,6 +236,11 @@ def _identifiers(message: Hl7Message) -> tuple[str | None, str | None]:
         kind, value = next(iter(local.items()))
         return nhs_number, f"{kind}:{value}"
     return nhs_number, None
+
+
+def _labels(message: Hl7Message) -> list[str]:
+    """ZSG-6: one label per repetition (its first component), surrounding spaces ignored."""
+    return [r[0].strip() for r in message.repetitions(LABELS_FIELD) if r[0].strip()]
 
 
 def _sex(message: Hl7Message) -> str | None:
