@@ -435,6 +435,32 @@ def test_friday_evening_notification_is_due_monday_before_school() -> None:
 
 
 @pytest.mark.parametrize(
+    ("incident_utc", "told"),
+    [
+        # 00:30 BST on Monday 15 June 2026: Monday, so only the school the child joined then.
+        ("2026-06-14T23:30:00+00:00", {"107002"}),
+        # 00:30 BST on Monday 30 March 2026, the first night of summer time.
+        ("2026-03-29T23:30:00+00:00", {"107002"}),
+        # 00:30 GMT on Monday 26 October 2026, the first night of winter time.
+        ("2026-10-26T00:30:00+00:00", {"107002"}),
+        # 23:30 GMT on Sunday 25 October 2026: still the Sunday, the old school's last day.
+        ("2026-10-25T23:30:00+00:00", {"107001", "107002"}),
+    ],
+)
+def test_p4_takes_the_incident_s_local_date_not_its_utc_date(
+    incident_utc: str, told: set[str]
+) -> None:
+    """P4: a child who moved school on the Monday; the schools told follow England's date."""
+    monday = (datetime.fromisoformat(incident_utc) + timedelta(hours=1)).date()
+    child = make_child(school=None)
+    child.record_roll("107001", "Hill Top", "2024-09-04", monday.isoformat(), "C")
+    child.record_roll("107002", "Moor Lane", monday.isoformat(), None, "C")
+    intents = record(child, police(at=incident_utc))
+    rule = "p4-domestic-abuse-to-school"
+    assert {(rule, "school-dsl", urn) for urn in told} == fired(intents, rule)
+
+
+@pytest.mark.parametrize(
     ("plan", "risk", "social_care", "urgency"),
     [
         (True, "STANDARD", ("p1-domestic-abuse-child-on-plan", "lead-social-worker"), "routine"),
