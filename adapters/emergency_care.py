@@ -1,4 +1,4 @@
-"""A&E adapter: HL7 v2 ADT (A01/A04, A08, A03, A11, A13) -> ``EmergencyAttendance`` (v3).
+"""A&E adapter: HL7 v2 ADT (A01/A04, A08, A03, A11, A13) -> ``EmergencyAttendance`` (v4).
 
 MSH, EVN, PID, PD1 and PV1 are read by position with the standard data types (HD, CX,
 XPN, XAD, XON, PL, TS); ``ZSG`` is our local Z-segment (docs/native-formats.md) and is
@@ -185,6 +185,9 @@ def _event(message: Hl7Message, *, now: datetime, zone: ZoneInfo) -> OutboundEve
         "registered_gp_practice_name": f.optional(message.get("PD1-3", 1)),
         **_multiple_birth(message),
     }
+    # The envelope's times are Avro milliseconds; these carry the microseconds HL7 may send.
+    record["occurred_at_micros"] = record["envelope"]["occurred_at"]
+    record["recorded_at_micros"] = record["envelope"]["recorded_at"]
     return OutboundEvent(SCHEMA, record, message_key(AGENCY, site_code, subject_fields))
 
 

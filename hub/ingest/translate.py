@@ -134,7 +134,25 @@ _ATTENDANCE_FLAGS = (
 _ATTENDANCE_UPDATE = Update("attendance_reference", tuple(name for name, _ in _ATTENDANCE_FLAGS))
 
 
+def _exact_times(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its envelope's times to the microsecond when it carries them (v4).
+
+    The envelope keeps milliseconds; ``occurred_at_micros``/``recorded_at_micros`` must
+    agree with them to the millisecond, or the record is refused (never a guess).
+    """
+    envelope = dict(record["envelope"])
+    for name in ("occurred_at", "recorded_at"):
+        exact = record.get(f"{name}_micros")
+        if exact is None:
+            continue
+        if exact.replace(microsecond=exact.microsecond // 1000 * 1000) != envelope[name]:
+            raise TranslationError(f"{name}_micros does not agree with envelope.{name}")
+        envelope[name] = exact
+    return {**record, "envelope": envelope}
+
+
 def _emergency_attendance(record: dict[str, Any]) -> AgencyFact:
+    record = _exact_times(record)
     event = record["attendance_event"]
     subjects = _single_subject(record)
     if record.get("multiple_birth"):  # HL7 PID-24 (v2 of the schema)
