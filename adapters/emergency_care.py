@@ -11,11 +11,13 @@ is the sending facility's local time, in the zone ``HUB_AE_TIME_ZONE`` names
 (``Settings.ae_time_zone``, passed by ``hub publish``)
 (``Europe/London`` by default).
 
-Record references: an arrival (A01/A04) is ``<site>/<visit>/<trigger>`` and a discharge
-``<site>/<visit>/A03``, one of each per visit, so a re-sent one is recognised. An update
-or a cancellation is ``<site>/<visit>/<trigger>/<digest>``, the digest taken over the
-message without its control id and creation time: each distinct update is published
-once, and an identical re-send (even with a new control id) is recognised.
+Record references: ``<site>/<visit>/<trigger>/<digest>`` for every trigger, the digest
+taken over the message without its control id and creation time (MSH-10, MSH-7). So an
+identical re-send, even with a new control id, has the same reference and event id and
+is recognised; a message that says anything else (a corrected arrival, a discharge
+after a cancelled one, each distinct update) is a new record, published once. The hub
+keeps the latest arrival and discharge of a visit active and the earlier ones marked
+superseded (``hub.domain.withdrawal``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ from adapters.records import FieldError, Notice, OutboundEvent, ParsedExport, Re
 AGENCY = "EMERGENCY_CARE"
 SCHEMA = "EmergencyAttendance"
 _VERSION = re.compile(r"2\.[3-9](\.\d+)?")
-_ONE_PER_VISIT = frozenset({"A01", "A04", "A03"})
 _SINGLE = ("MSH", "EVN", "PID", "PD1", "PV1", "ZSG")
 LABELS_FIELD = "ZSG-6"
 _UNIDENTIFYING = frozenset({"MSH-7", "MSH-10"})  # a re-send may change these, nothing else
@@ -288,11 +289,14 @@ def _multiple_birth(message: Hl7Message) -> dict[str, Any]:
     return {"multiple_birth": multiple, "birth_order": order}
 
 
+def record_reference(message: Hl7Message) -> str:
+    """The reference the adapter gives a readable message (the generator's ground truth)."""
+    site, visit = message.get("MSH-4", 1), message.get("PV1-19", 1)
+    return _reference(message, site, visit, message.get("MSH-9", 2))
+
+
 def _reference(message: Hl7Message, site: str, visit: str, trigger: str) -> str:
-    base = f"{site}/{visit}/{trigger}"
-    if trigger in _ONE_PER_VISIT:
-        return base
-    return f"{base}/{_digest(message)}"
+    return f"{site}/{visit}/{trigger}/{_digest(message)}"
 
 
 def _digest(message: Hl7Message) -> str:

@@ -29,6 +29,12 @@ _CANCELS = {
     ),
     "DISCHARGE_CANCELLED": ("unscheduled-care-discharge",),
 }
+# An arrival or a discharge replaces those of its attendance the agency recorded before it
+# (a corrected registration, a discharge after a cancelled one); they are kept, superseded.
+_REPLACES = {
+    "REGISTERED": "corrected: a later arrival record for the same attendance",
+    "DISCHARGED": "corrected: a later discharge record for the same attendance",
+}
 _ATTENDANCE_FLAGS = (
     ("injury", "injury"),
     ("safeguarding_concern_raised", "safeguarding concern raised"),
@@ -96,19 +102,14 @@ def emergency_attendance(record: dict[str, Any]) -> AgencyFact:
             "name": record["registered_gp_practice_name"],
         }
     envelope = record["envelope"]
-    withdrawal = None
+    withdrawal = replaces = None
     if event in _CANCELS:
-        withdrawal = Withdrawal(
-            event_id=str(envelope["event_id"]),
-            agency=envelope["source_agency"],
-            source_organisation=envelope["source_organisation"],
-            source_reference=envelope["record_reference"],
-            detail="attendance_reference",
-            value=record["attendance_reference"],
-            kinds=_CANCELS[event],
-            reason=f"{words(event)}: {record['cancellation_reason']}",
-            recorded_at=envelope["recorded_at"].isoformat(),
+        withdrawal = _withdrawal(
+            record, _CANCELS[event], f"{words(event)}: {record['cancellation_reason']}"
         )
+    elif event in _REPLACES:
+        kind = _ATTENDANCE_KINDS[event]
+        replaces = _withdrawal(record, (kind,), _REPLACES[event], correction=True)
     return AgencyFact(
         event_id=str(envelope["event_id"]),
         agency=envelope["source_agency"],
@@ -117,4 +118,24 @@ def emergency_attendance(record: dict[str, Any]) -> AgencyFact:
         professionals=professionals,
         update=_ATTENDANCE_UPDATE if event == "UPDATED" else None,
         withdrawal=withdrawal,
+        replaces=replaces,
+    )
+
+
+def _withdrawal(
+    record: dict[str, Any], kinds: tuple[str, ...], reason: str, *, correction: bool = False
+) -> Withdrawal:
+    """What the record withdraws of its attendance: by a cancellation, or by replacing it."""
+    envelope = record["envelope"]
+    return Withdrawal(
+        event_id=str(envelope["event_id"]),
+        agency=envelope["source_agency"],
+        source_organisation=envelope["source_organisation"],
+        source_reference=envelope["record_reference"],
+        detail="attendance_reference",
+        value=record["attendance_reference"],
+        kinds=kinds,
+        reason=reason,
+        recorded_at=envelope["recorded_at"].isoformat(),
+        correction=correction,
     )

@@ -140,7 +140,7 @@ def test_hl7_zsg_6_labels_are_carried_and_an_undefined_one_reported(tmp_path: Pa
     [event] = export.events
     assert ["child-voice", "chld"] == event.record["envelope"]["sensitivity_labels"]
     [notice] = export.notices
-    assert ("line 6", "ZSG-6", "RXX01/V0001/A04") == (
+    assert ("line 6", "ZSG-6", event.record["envelope"]["record_reference"]) == (
         notice.location,
         notice.field,
         notice.record_reference,
