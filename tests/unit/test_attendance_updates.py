@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -184,26 +185,23 @@ def test_a_corrected_arrival_supersedes_the_original_which_is_kept_marked(
     assert original.summary.startswith("Superseded by the source (corrected: a later arrival")
 
 
-@pytest.mark.parametrize("order", ["as sent", "reversed", "twice"])
-def test_corrections_give_the_same_chronology_in_any_order_and_on_replay(
-    tmp_path: Path, order: str
+def test_corrections_give_the_same_chronology_in_every_order_and_on_replay(
+    tmp_path: Path,
 ) -> None:
-    """Delivered in order, reversed, or twice over: the same active and kept entries."""
+    """A04, A03, A13, corrected A04, A03 again: every order, and twice over, agree."""
     names = ("a04_register.hl7", "a03_discharge_no_zsg.hl7", "a13_cancel_discharge.hl7")
     values = _read(_corpus(*names) + _corrected_arrival() + _redischarge(), tmp_path)
-    expected_app = HubApplication(env=ENV, decode_fact=FACTS.decode_fact)
-    _ingest(expected_app, values)
-    app = HubApplication(env=ENV, decode_fact=FACTS.decode_fact)
-    if order == "reversed":
-        for value in reversed(values):
+    outcomes = set()
+    for order in itertools.permutations(values):
+        app = HubApplication(env=ENV, decode_fact=FACTS.decode_fact)
+        for value in order:
             _ingest(app, [value])
-    else:
-        _ingest(app, values)
-        if order == "twice":
-            _ingest(app, values)
-    assert _kinds_and_marks(_child(expected_app)) == _kinds_and_marks(_child(app))
-    active, kept = _kinds_and_marks(_child(app))
-    assert (2, 2) == (len(active), len(kept))
+        outcomes.add(repr(_kinds_and_marks(_child(app))))
+    replayed = HubApplication(env=ENV, decode_fact=FACTS.decode_fact)
+    _ingest(replayed, values)
+    _ingest(replayed, values)
+    active, kept = _kinds_and_marks(_child(replayed))
+    assert ({repr((active, kept))}, 2, 2) == (outcomes, len(active), len(kept))
 
 
 def test_an_identical_resend_of_an_arrival_is_the_same_event(tmp_path: Path) -> None:
