@@ -327,6 +327,17 @@ def test_a1_attendance_on_plan_or_looked_after(
     assert all(i.recipient.organisation == "383" for i in intents)
 
 
+def test_a1_a_corrected_arrival_raises_no_second_alert() -> None:
+    """A1 is once per attendance: the source's correction of the arrival is no new alert."""
+    child, raised = make_child(plan=True, worker=True), Raised()
+    first = raised.new(record(child, attendance()))
+    corrected = raised.new(record(child, attendance(safeguarding_concern_raised=True)))
+    assert ({(A1, "lead-social-worker", "383")}, set()) == (
+        fired(first, A1),
+        fired(corrected, A1),
+    )
+
+
 def test_a5_nai_is_urgent_to_duty_team_gp_and_social_worker_once_per_attendance() -> None:
     """A5: suspected NAI tells CSC, the GP and the allocated social worker, once per attendance."""
     child = make_child(plan=True, worker=True)

@@ -10,6 +10,9 @@ import pytest
 
 from adapters import emergency_care
 from adapters.envelope import event_id
+from hub.alerts.escalation import entry_of
+from hub.alerts.model import Recipient
+from hub.alerts.store import Alert
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.domain.child import Child
 from hub.ingest.decoding import FactCodec
@@ -231,3 +234,30 @@ def test_an_arrival_saying_what_the_active_one_says_adds_nothing(
         len(_child(app).chronology()),
         _child(app).withdrawn_entries,
     )
+
+
+def _alert_about(event: str) -> Alert:
+    """An alert raised on the entry with event id ``event`` (the rest does not matter here)."""
+    recipient = Recipient("duty-team", "duty-team", "383", "local-authority", "duty")
+    return Alert(
+        "a", "a5", [], "c", None, recipient, "urgent", "h", None, {"event_id": event}, "", ""
+    )
+
+
+def test_an_alert_on_a_superseded_arrival_follows_the_correction(
+    app: HubApplication, tmp_path: Path
+) -> None:
+    """Escalation reads the correction that replaced the entry; a cancelled one ends it."""
+    values = _read(_corpus("a04_register.hl7") + _corrected_arrival(), tmp_path)
+    _ingest(app, values)
+    child = _child(app)
+    [original] = child.withdrawn_entries
+    [corrected] = child.chronology()
+    assert corrected == entry_of(_alert_about(original.event_id), child)
+    cancel = (
+        _corpus("a04_register.hl7")
+        .replace("ADT^A04^ADT_A01|C0002", "ADT^A11^ADT_A09|C0020")
+        .replace("EVN|A04|20250115083512", "EVN|A11|20250115100000||01")
+    )
+    _ingest(app, _read(cancel, tmp_path))
+    assert None is entry_of(_alert_about(original.event_id), _child(app))
