@@ -1,18 +1,23 @@
-"""A&E adapter: HL7 v2 ADT (A01/A04, A08, A03, A11, A13) -> ``EmergencyAttendance`` (v3).
+"""A&E adapter: HL7 v2 ADT (A01/A04, A08, A03, A11, A13) -> ``EmergencyAttendance`` (v4).
 
 MSH, EVN, PID, PD1 and PV1 are read by position with the standard data types (HD, CX,
 XPN, XAD, XON, PL, TS); ``ZSG`` is our local Z-segment (docs/native-formats.md) and is
-optional: without it the attendance carries no safeguarding flags. Every date-time is
+optional: without it the attendance carries no safeguarding flags. A ZSG-6 sensitivity
+label the sharing policy does not define is a notice naming the ZSG line and ZSG-6, and
+the message is still published with it, as in every format (``adapters.labels``: the hub
+withholds every labelled detail until the policy defines it). Every date-time is
 read exactly at its precision and offset (``adapters.hl7_time``); one without an offset
 is the sending facility's local time, in the zone ``HUB_AE_TIME_ZONE`` names
 (``Settings.ae_time_zone``, passed by ``hub publish``)
 (``Europe/London`` by default).
 
-Record references: an arrival (A01/A04) is ``<site>/<visit>/<trigger>`` and a discharge
-``<site>/<visit>/A03``, one of each per visit, so a re-sent one is recognised. An update
-or a cancellation is ``<site>/<visit>/<trigger>/<digest>``, the digest taken over the
-message without its control id and creation time: each distinct update is published
-once, and an identical re-send (even with a new control id) is recognised.
+Record references: ``<site>/<visit>/<trigger>/<digest>`` for every trigger, the digest
+taken over the message without its control id and creation time (MSH-10, MSH-7). So an
+identical re-send, even with a new control id, has the same reference and event id and
+is recognised; a message that says anything else (a corrected arrival, a discharge
+after a cancelled one, each distinct update) is a new record, published once. The hub
+keeps the latest arrival and discharge of a visit active and the earlier ones marked
+superseded (``hub.domain.withdrawal``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters import fields as f
+from adapters import labels
 from adapters.envelope import envelope, message_key, subject
 from adapters.hl7 import Hl7File, Hl7Message, read_file
 from adapters.hl7_tables import (
@@ -38,13 +44,13 @@ from adapters.hl7_tables import (
     TRIGGERS,
 )
 from adapters.hl7_time import DEFAULT_TIME_ZONE, time_zone
-from adapters.records import FieldError, OutboundEvent, ParsedExport, RejectedRecord
+from adapters.records import FieldError, Notice, OutboundEvent, ParsedExport, RejectedRecord
 
 AGENCY = "EMERGENCY_CARE"
 SCHEMA = "EmergencyAttendance"
 _VERSION = re.compile(r"2\.[3-9](\.\d+)?")
-_ONE_PER_VISIT = frozenset({"A01", "A04", "A03"})
 _SINGLE = ("MSH", "EVN", "PID", "PD1", "PV1", "ZSG")
+LABELS_FIELD = "ZSG-6"
 _UNIDENTIFYING = frozenset({"MSH-7", "MSH-10"})  # a re-send may change these, nothing else
 
 
@@ -75,7 +81,7 @@ def parse_hl7(
         try:
             if message.problem is not None:
                 raise message.problem
-            export.events.append(_event(message, now=now, zone=zone))
+            event = _event(message, now=now, zone=zone)
         except FieldError as error:
             export.rejected.append(
                 RejectedRecord(
@@ -84,6 +90,19 @@ def parse_hl7(
                     field=error.field_name,
                     reason=error.reason,
                     record_reference=_reference_or_none(message),
+                )
+            )
+            continue
+        export.events.append(event)
+        reference = event.record["envelope"]["record_reference"]
+        for label in labels.unknown(_labels(message)):
+            export.notices.append(
+                Notice(
+                    source,
+                    f"line {message.line_of('ZSG')}",
+                    LABELS_FIELD,
+                    labels.unknown_reason(label),
+                    reference,
                 )
             )
     return export
@@ -146,7 +165,7 @@ def _event(message: Hl7Message, *, now: datetime, zone: ZoneInfo) -> OutboundEve
             occurred_at=occurred_at,
             recorded_at=recorded_at,
             subject_fields=subject_fields,
-            sensitivity_labels=[r[0] for r in message.repetitions("ZSG-6") if r[0]],
+            sensitivity_labels=_labels(message),
         ),
         "attendance_event": attendance_event,
         "trigger_event": trigger,
@@ -167,6 +186,9 @@ def _event(message: Hl7Message, *, now: datetime, zone: ZoneInfo) -> OutboundEve
         "registered_gp_practice_name": f.optional(message.get("PD1-3", 1)),
         **_multiple_birth(message),
     }
+    # The envelope's times are Avro milliseconds; these carry the microseconds HL7 may send.
+    record["occurred_at_micros"] = record["envelope"]["occurred_at"]
+    record["recorded_at_micros"] = record["envelope"]["recorded_at"]
     return OutboundEvent(SCHEMA, record, message_key(AGENCY, site_code, subject_fields))
 
 
@@ -220,6 +242,11 @@ def _identifiers(message: Hl7Message) -> tuple[str | None, str | None]:
     return nhs_number, None
 
 
+def _labels(message: Hl7Message) -> list[str]:
+    """ZSG-6: one label per repetition (its first component), surrounding spaces ignored."""
+    return [r[0].strip() for r in message.repetitions(LABELS_FIELD) if r[0].strip()]
+
+
 def _sex(message: Hl7Message) -> str | None:
     text = f.optional(message.get("PID-8"))
     if text is None:
@@ -262,11 +289,14 @@ def _multiple_birth(message: Hl7Message) -> dict[str, Any]:
     return {"multiple_birth": multiple, "birth_order": order}
 
 
+def record_reference(message: Hl7Message) -> str:
+    """The reference the adapter gives a readable message (the generator's ground truth)."""
+    site, visit = message.get("MSH-4", 1), message.get("PV1-19", 1)
+    return _reference(message, site, visit, message.get("MSH-9", 2))
+
+
 def _reference(message: Hl7Message, site: str, visit: str, trigger: str) -> str:
-    base = f"{site}/{visit}/{trigger}"
-    if trigger in _ONE_PER_VISIT:
-        return base
-    return f"{base}/{_digest(message)}"
+    return f"{site}/{visit}/{trigger}/{_digest(message)}"
 
 
 def _digest(message: Hl7Message) -> str:

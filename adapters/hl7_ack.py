@@ -12,13 +12,19 @@ message's, swapped.
 the field), ``ERR-3`` the code from HL7 table 0357 (100 segment missing or repeated, 101
 required field missing, 102 data type or content error, 103 value not in its table,
 200/201/203 unsupported message type / trigger event / version, 207 the hub's own
-failure), ``ERR-4`` the severity ``E``, ``ERR-7`` the reason and ``ERR-8`` the field
-and the reason together, for a person reading the sender's log.
+failure), ``ERR-4`` the severity (table 0516: ``E`` error), ``ERR-7`` the reason and
+``ERR-8`` the field and the reason together, for a person reading the sender's log.
+
+A message accepted with something the sender should know of (a sensitivity label the
+sharing policy does not define: published with it, every labelled detail withheld until
+the policy defines it) is answered ``AA`` with one ``ERR`` per notice, severity ``W``
+(warning), code 103 and the same location and reason.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -51,6 +57,7 @@ class AckError:
     field: str
     reason: str
     code: str
+    severity: str = "E"  # HL7 table 0516: E error, W warning (the message was accepted)
 
     @property
     def ack_code(self) -> str:
@@ -60,6 +67,11 @@ class AckError:
     @classmethod
     def from_field_error(cls, error: FieldError) -> AckError:
         return cls(error.field_name, error.reason, error_code(error.field_name, error.reason))
+
+    @classmethod
+    def warning(cls, field: str, reason: str) -> AckError:
+        """Something accepted but worth the sender's attention (a notice)."""
+        return cls(field, reason, error_code(field, reason), "W")
 
     @classmethod
     def unreadable(cls, reason: str) -> AckError:
@@ -82,7 +94,7 @@ def error_code(field: str, reason: str) -> str:
         return "100"
     if reason == "required field is missing":
         return "101"
-    if "is not one of" in reason or "table" in reason:
+    if "is not one of" in reason or "table" in reason or "not defined by the" in reason:
         return "103"
     if field == "(schema)":
         return "207"
@@ -94,9 +106,13 @@ def acknowledgement(
     *,
     control_id: str,
     error: AckError | None = None,
+    warnings: Sequence[AckError] = (),
     now: datetime | None = None,
 ) -> str:
-    """The ACK for ``message`` (``None``: nothing of it could be read), CR after each segment."""
+    """The ACK for ``message`` (``None``: nothing of it could be read), CR after each segment.
+
+    ``warnings`` (severity ``W``) add an ``ERR`` each after the error's, if any.
+    """
     now = now or datetime.now(UTC)
     readable = message is not None and not _bad_delimiters(message)
 
@@ -128,6 +144,7 @@ def acknowledgement(
     segments = ["|".join(msh), f"MSA|{ack_code}|{original('MSH-10', None)}"]
     if error is not None:
         segments.append(_err(error))
+    segments.extend(_err(warning) for warning in warnings)
     return "\r".join(segments) + "\r"
 
 
@@ -139,7 +156,7 @@ def _err(error: AckError) -> str:
         "",
         _location(error.field),
         f"{error.code}^{text}^HL70357",
-        "E",
+        error.severity,
         "",
         "",
         escape(error.reason),

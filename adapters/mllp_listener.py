@@ -8,7 +8,10 @@ it; one already published (a re-send: same record reference) is answered ``AA`` 
 a second publish; a bad one is answered ``AE`` or ``AR`` with an ``ERR`` naming the
 field (``adapters.hl7_ack``) and kept as ``hub publish --rejects`` keeps it, a JSON line
 in the rejects file. If the hub cannot store a good message it answers ``AR`` (code 207),
-so the sender sends it again.
+so the sender sends it again. A message the adapter publishes with a notice (a ZSG-6
+label the sharing policy does not define, as ``hub publish`` reports one) is answered
+``AA`` with a warning ``ERR`` (severity ``W``) naming the field, and the notice is kept in
+the rejects file too, marked ``"notice": true``.
 
 Connections are served concurrently; on one connection the ACKs are written in the order
 the messages came, and a client may send several messages before reading their ACKs. A
@@ -27,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -37,7 +40,7 @@ import structlog
 from adapters.hl7 import Hl7File, Hl7Message, read_file
 from adapters.hl7_ack import AckError, acknowledgement, error_code
 from adapters.mllp import FrameReader, FrameTooLongError, frame
-from adapters.records import OutboundEvent, ParsedExport, RejectedRecord
+from adapters.records import Notice, OutboundEvent, ParsedExport, RejectedRecord
 from hub.wire.codec import RecordValidationError
 
 log = structlog.get_logger(__name__)
@@ -58,6 +61,7 @@ class ListenerCounts:
     messages: int = 0
     published: int = 0  # AA, published now
     duplicates: int = 0  # AA, already published
+    with_notices: int = 0  # AA with a warning ERR (published or already published)
     errors: int = 0  # AE
     rejected: int = 0  # AR
     cut_short: int = 0  # connections closed mid-message
@@ -74,10 +78,13 @@ class RejectsFile:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
 
-    def keep(self, records: list[RejectedRecord]) -> None:
+    def keep(self, records: Sequence[RejectedRecord]) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
             for record in records:
-                handle.write(json.dumps(record.to_dict()) + "\n")
+                kept: dict[str, object] = dict(record.to_dict())
+                if isinstance(record, Notice):
+                    kept["notice"] = True
+                handle.write(json.dumps(kept) + "\n")
 
 
 class MllpListener:
@@ -174,22 +181,28 @@ class MllpListener:
         """Parse, publish, and make the framed ACK of one message; never raises."""
         self.counts.messages += 1
         message: Hl7Message | None = None
+        warnings: list[AckError] = []
         try:
-            message, error = await self._process(data, peer)
+            message, error = await self._process(data, peer, warnings)
         except Exception as unexpected:  # a bug must cost one message, not the listener
             # The type only: an exception's text may quote the message's content.
             log.error("mllp_message_failed", peer=peer, error=type(unexpected).__name__)
             error = AckError.not_stored("the hub failed on this message; send it again")
-        if error is None:
-            pass
-        elif error.ack_code == "AE":
-            self.counts.errors += 1
-        else:
-            self.counts.rejected += 1
-        ack = acknowledgement(message, control_id=_control_id(), error=error)
+        if error is not None:
+            warnings.clear()  # the message was not stored: its error is what the ACK says
+            if error.ack_code == "AE":
+                self.counts.errors += 1
+            else:
+                self.counts.rejected += 1
+        elif warnings:
+            self.counts.with_notices += 1
+        ack = acknowledgement(message, control_id=_control_id(), error=error, warnings=warnings)
         return frame(ack.encode("utf-8"))
 
-    async def _process(self, data: bytes, peer: str) -> tuple[Hl7Message | None, AckError | None]:
+    async def _process(
+        self, data: bytes, peer: str, warnings: list[AckError]
+    ) -> tuple[Hl7Message | None, AckError | None]:
+        """The message and what is wrong with it (None: stored); notices go in ``warnings``."""
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -228,6 +241,19 @@ class MllpListener:
             self.counts.published += 1
         else:
             self.counts.duplicates += 1
+        if export.notices:
+            self._rejects.keep(export.notices)
+            for notice in export.notices:
+                warning = AckError.warning(notice.field, notice.reason)
+                warnings.append(warning)
+                log.warning(
+                    "mllp_message_notice",
+                    peer=peer,
+                    control_id=_control(message),
+                    record_reference=notice.record_reference,
+                    field=warning.field,
+                    code=warning.code,
+                )
         return message, None
 
     def _reject(self, peer: str, message: Hl7Message | None, field: str, reason: str) -> AckError:

@@ -239,11 +239,14 @@ class System:
         return self._areas
 
     def school_calendar(self, now: datetime | None = None) -> SchoolCalendar:
-        """The configured term dates, else typical English terms around ``now``'s year."""
+        """Configured term dates, else typical English terms around ``now``; local time zone."""
         if self._calendar is None:
             settings = self.settings
             self._calendar = SchoolCalendar.configured(
-                settings.school_calendar, settings.school_day_start, now or datetime.now(UTC)
+                settings.school_calendar,
+                settings.school_day_start,
+                now or datetime.now(UTC),
+                settings.local_time_zone,
             )
         return self._calendar
 

@@ -96,6 +96,9 @@ class Settings:
     ae_time_zone: ZoneInfo = field(
         default=ZoneInfo("Europe/London"), metadata=_env("HUB_AE_TIME_ZONE")
     )
+    local_time_zone: ZoneInfo = field(
+        default=ZoneInfo("Europe/London"), metadata=_env("HUB_LOCAL_TIME_ZONE")
+    )
     log_level: str = field(default="INFO", metadata=_env("HUB_LOG_LEVEL"))
     log_format: str = field(default="console", metadata=_env("HUB_LOG_FORMAT"))
 
@@ -146,6 +149,8 @@ class Settings:
             duty_operator_email=read.text("HUB_DUTY_OPERATOR_EMAIL"),
             smtp_host=read.text("HUB_SMTP_HOST"),
             ae_time_zone=read.parsed("HUB_AE_TIME_ZONE", _zone, "an IANA time zone")
+            or ZoneInfo("Europe/London"),
+            local_time_zone=read.parsed("HUB_LOCAL_TIME_ZONE", _zone, "an IANA time zone")
             or ZoneInfo("Europe/London"),
             smtp_port=read.number("HUB_SMTP_PORT", int, 587, minimum=1, maximum=65535),
             smtp_starttls=read.flag("HUB_SMTP_STARTTLS", True),

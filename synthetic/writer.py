@@ -108,12 +108,13 @@ def generate(
         ),
     )
     open_visits = [visit for visit in visits if visit.discharge is None]
+    arrivals = {m.visit: m.record_reference for m in messages if m.trigger == "A04"}
     _write(
         out_dir / "ae-open-visits.jsonl",
         "".join(
             json.dumps(
                 {
-                    "record_reference": f"{v.site.code}/{v.visit_number}/A04",
+                    "record_reference": arrivals[(v.site.code, v.visit_number)],
                     "site_code": v.site.code,
                     "visit_number": v.visit_number,
                     "child_id": v.child_id,
@@ -166,8 +167,8 @@ def generate(
                 DayCounts(
                     day=day_dir.name,
                     date=day.isoformat(),
-                    a04=sum(1 for m in day_messages if m.record_reference.endswith("/A04")),
-                    a03=sum(1 for m in day_messages if m.record_reference.endswith("/A03")),
+                    a04=sum(1 for m in day_messages if m.trigger == "A04"),
+                    a03=sum(1 for m in day_messages if m.trigger == "A03"),
                     police_notifications=len(notifications),
                     school_rows=len(marks),
                     absence_rows=sum(1 for mark in marks if mark.code in ABSENCE),

@@ -92,6 +92,25 @@ def escalation_recipient(
 
 
 def entry_of(alert: Alert, child: Child) -> ChronologyEntry | None:
-    """The chronology entry ``alert`` is about, if the child still holds it."""
+    """The chronology entry ``alert`` is about, if the child still holds it.
+
+    An entry its source superseded with a correction (a corrected arrival, a new
+    discharge) is followed to the entry that replaced it, so the alert keeps escalating;
+    one withdrawn (cancelled, or its identifier unlinked) is not.
+    """
     event_id = alert.decision.get("event_id")
-    return next((e for e in child.entries if e.event_id == event_id), None)
+    seen: set[object] = set()
+    while event_id not in seen:
+        seen.add(event_id)
+        found = next((e for e in child.entries if e.event_id == event_id), None)
+        if found is not None:
+            return found
+        event_id = next(
+            (
+                e.details.get("superseded_by")
+                for e in child.withdrawn_entries
+                if e.event_id == event_id and "superseded_by" in e.details
+            ),
+            None,
+        )
+    return None

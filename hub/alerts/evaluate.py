@@ -279,8 +279,12 @@ def _referral_outcome(
 
 
 def _school_window(entry: ChronologyEntry, context: AlertContext) -> tuple[date, date]:
-    """From the day the entry happened to the next school day after it was recorded."""
-    happened = _instant(entry.occurred_at).date()
+    """From the local day the entry happened to the next school day after it was recorded.
+
+    Both are dates in the local area's time zone (the calendar's), not UTC dates: an
+    incident at 00:30 BST on a Monday happened on the Monday.
+    """
+    happened = context.calendar.local_date(_instant(entry.occurred_at))
     recorded = _instant(entry.recorded_at or entry.occurred_at)
     return happened, max(happened, next_school_day_start(context.calendar, recorded).date())
 

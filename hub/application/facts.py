@@ -69,6 +69,8 @@ class AgencyFact:
     # A cancellation: the agency withdraws earlier entries instead of adding ``entry``.
     withdrawal: Withdrawal | None = None
     roll: RollChange | None = None
+    # ``entry`` supersedes earlier ones of its kind (a correction: ``Withdrawal.correction``).
+    replaces: Withdrawal | None = None
 
     @property
     def occurred_at(self) -> str:

@@ -237,6 +237,8 @@ class HubApplication(IdentityDecisions, Reading, Application[UUID]):
             child.withdraw(fact.withdrawal)
         elif fact.update is not None:
             child.record_update(entry.resolved(via, details), fact.update)
+        elif fact.replaces is not None:
+            child.record_correction(entry.resolved(via, details), fact.replaces)
         else:
             child.record_entry(entry.resolved(via, details))
 

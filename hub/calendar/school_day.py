@@ -4,8 +4,11 @@ A school's designated safeguarding lead must be told of a police-attended domest
 abuse incident before the start of the next school day. ``next_school_day_start``
 gives that deadline for a notification arriving at any instant: weekends, bank
 holidays in England and the local authority's holiday ranges (half terms, INSET
-days) are skipped, and the start time is wall-clock time in England, so it is
-08:45 GMT in winter and 08:45 BST in summer.
+days) are skipped, and the start time is wall-clock time in the local area's time
+zone (``SchoolCalendar.zone``, England's by default), so it is 08:45 GMT in winter and
+08:45 BST in summer. The day an incident happened on is its date in that zone too
+(``SchoolCalendar.local_date``): a police incident at 00:30 BST on a Monday happened on
+the Monday, although it was still Sunday in UTC.
 
 Term dates differ between local authorities, so holidays are configuration:
 ``SchoolCalendar.from_toml``, ``from_csv``/``from_rows``, or ``from_typical_terms`` for
@@ -19,7 +22,7 @@ import csv
 import io
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -75,6 +78,7 @@ class SchoolCalendar:
     holidays: tuple[HolidayRange, ...] = ()
     day_start: time = DEFAULT_SCHOOL_DAY_START
     england_bank_holidays: bool = True
+    zone: ZoneInfo = ENGLAND  # the local area's wall clock (``HUB_LOCAL_TIME_ZONE``)
 
     def is_school_day(self, day: date) -> bool:
         if day.weekday() >= 5:
@@ -84,8 +88,14 @@ class SchoolCalendar:
         return not any(holiday.covers(day) for holiday in self.holidays)
 
     def start_of(self, day: date) -> datetime:
-        """The moment the school day ``day`` starts, in England's local time."""
-        return datetime.combine(day, self.day_start, tzinfo=ENGLAND)
+        """The moment the school day ``day`` starts, in the local area's time."""
+        return datetime.combine(day, self.day_start, tzinfo=self.zone)
+
+    def local_date(self, instant: datetime) -> date:
+        """The date ``instant`` falls on in the local area (not its UTC date)."""
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError("instant must be timezone-aware")
+        return instant.astimezone(self.zone).date()
 
     @classmethod
     def from_rows(
@@ -94,6 +104,7 @@ class SchoolCalendar:
         *,
         day_start: time = DEFAULT_SCHOOL_DAY_START,
         england_bank_holidays: bool = True,
+        zone: ZoneInfo = ENGLAND,
     ) -> SchoolCalendar:
         """Build from rows with ``first`` and ``last`` (ISO dates) and an optional ``label``."""
         holidays = tuple(
@@ -104,7 +115,7 @@ class SchoolCalendar:
             )
             for row in rows
         )
-        return cls(holidays, day_start, england_bank_holidays)
+        return cls(holidays, day_start, england_bank_holidays, zone)
 
     @classmethod
     def from_csv(cls, text: str, **options: Any) -> SchoolCalendar:
@@ -128,24 +139,30 @@ class SchoolCalendar:
 
     @classmethod
     def configured(
-        cls, terms_file: Path | None, day_start: time | None, now: datetime
+        cls,
+        terms_file: Path | None,
+        day_start: time | None,
+        now: datetime,
+        zone: ZoneInfo = ENGLAND,
     ) -> SchoolCalendar:
         """Term dates from ``terms_file`` (TOML), else typical English terms around ``now``.
 
         ``day_start`` (default 08:45) is when the school day starts, for the Operation
-        Encompass deadlines; it overrides the file's.
+        Encompass deadlines; it overrides the file's. ``zone`` is the local area's.
         """
         start = day_start or DEFAULT_SCHOOL_DAY_START
         if terms_file is not None:
             calendar = cls.from_toml(terms_file.read_text(encoding="utf-8"))
-            if day_start is not None:
-                calendar = cls(calendar.holidays, start, calendar.england_bank_holidays)
-            return calendar
-        return cls.from_typical_terms(range(now.year - 2, now.year + 2), day_start=start)
+            return replace(calendar, day_start=day_start or calendar.day_start, zone=zone)
+        return cls.from_typical_terms(range(now.year - 2, now.year + 2), day_start=start, zone=zone)
 
     @classmethod
     def from_typical_terms(
-        cls, years: Iterable[int], *, day_start: time = DEFAULT_SCHOOL_DAY_START
+        cls,
+        years: Iterable[int],
+        *,
+        day_start: time = DEFAULT_SCHOOL_DAY_START,
+        zone: ZoneInfo = ENGLAND,
     ) -> SchoolCalendar:
         """The approximate English holidays of a typical year, for ``years``."""
         holidays: list[HolidayRange] = []
@@ -162,7 +179,7 @@ class SchoolCalendar:
                 day += timedelta(days=1)
             if run_start is not None:
                 holidays.append(HolidayRange(run_start, _previous_weekday(day)))
-        return cls(tuple(holidays), day_start)
+        return cls(tuple(holidays), day_start, zone=zone)
 
 
 def _previous_weekday(day: date) -> date:
@@ -185,12 +202,10 @@ def next_school_day_start(calendar: SchoolCalendar, instant: datetime) -> dateti
 
     On a school day before its start time that is the same day; otherwise the
     next school day after the instant's local date. The result is an aware
-    datetime in Europe/London.
+    datetime in the calendar's zone.
     """
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError("instant must be timezone-aware")
-    local = instant.astimezone(ENGLAND)
-    day = local.date()
+    day = calendar.local_date(instant)
+    local = instant.astimezone(calendar.zone)
     if calendar.is_school_day(day) and local < calendar.start_of(day):
         return calendar.start_of(day)
     for _ in range(_SEARCH_LIMIT_DAYS):

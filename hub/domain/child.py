@@ -28,7 +28,7 @@ from hub.domain.enrolment import (
     widened_sighting,
 )
 from hub.domain.identity import Demographics
-from hub.domain.withdrawal import Update, Withdrawal
+from hub.domain.withdrawal import Update, Withdrawal, first_covering
 
 MOVABLE_DETAILS = frozenset({"postcode", "household_reference"})
 CHILD_NAMESPACE = UUID("4d3a7a52-2b7e-5d0b-9c51-0c6a1f0e9b11")
@@ -249,11 +249,11 @@ class Child(Aggregate):
             aggregate.event_ids.add(self.entry["event_id"])
             aggregate._note_how_linked(self.entry)
             # Most children have no withdrawals: read without creating the attribute.
-            for data in aggregate.__dict__.get("withdrawals", ()):
-                withdrawal = Withdrawal.from_dict(data)
-                if withdrawal.covers(entry):  # the cancellation reached the hub first
-                    aggregate.withdrawn_entries.append(withdrawal.mark(entry))
-                    return
+            stored = aggregate.__dict__.get("withdrawals", ())
+            withdrawal = first_covering(stored, entry) if stored else None
+            if withdrawal is not None:  # the cancellation or correction reached the hub first
+                aggregate.withdrawn_entries.append(withdrawal.mark(entry))
+                return
             aggregate.entries.append(entry)
 
     def record_update(self, entry: ChronologyEntry, update: Update) -> bool:
@@ -261,6 +261,17 @@ class Child(Aggregate):
         if entry.event_id in self.event_ids or not update.changes(entry, self.entries):
             return False
         return self.record_entry(entry)
+
+    def record_correction(self, entry: ChronologyEntry, correction: Withdrawal) -> bool:
+        """Record ``entry`` superseding earlier ones of its kind (``Withdrawal.correction``).
+
+        Nothing happens if it was recorded already or repeats an active entry.
+        """
+        if entry.event_id in self.event_ids or correction.repeats(entry, self.entries):
+            return False
+        self.trigger_event(self.EntriesWithdrawn, withdrawal=correction.to_dict())
+        self.trigger_event(self.EntryRecorded, entry=entry.to_dict())
+        return True
 
     def withdraw(self, withdrawal: Withdrawal) -> list[ChronologyEntry]:
         """An agency withdrew its entries: they are kept, marked, out of the active chronology.
@@ -290,6 +301,7 @@ class Child(Aggregate):
                 else:
                     kept.append(entry)
             aggregate.entries = kept
+            withdrawal.remark_earlier(aggregate.withdrawn_entries)
 
     @property
     def withdrawn_entries(self) -> list[ChronologyEntry]:

@@ -5,7 +5,16 @@ lookup or count uses it again) and is kept, marked with who withdrew it, when an
 A withdrawal covers the entries of one organisation that share a detail's value (an
 attendance's visit number) and are of the kinds it names, recorded by the agency no later
 than the withdrawal itself; an entry recorded afterwards (a new registration of the same
-visit) is not covered, whatever order the records reach the hub in.
+visit) is not covered, whatever order the records reach the hub in. An entry two
+withdrawals cover is marked by the first of them (by the agency's record time), whatever
+order they reach the hub in.
+
+A *correction* is the withdrawal that comes with a record replacing earlier ones of its
+kind for the same attendance (a corrected arrival, a discharge after a cancelled one):
+it covers the entries the agency recorded before the record (ties broken by event id, so
+exactly one is active whatever order they arrive in), never the record itself, and marks
+them "superseded". A record that says nothing the active entry it would replace does not
+already say (a re-send under another reference) adds nothing (``Withdrawal.repeats``).
 """
 
 from __future__ import annotations
@@ -30,15 +39,22 @@ class Withdrawal:
     kinds: tuple[str, ...]
     reason: str
     recorded_at: str
+    correction: bool = False  # a record replacing earlier ones of its kind (module docstring)
 
     def covers(self, entry: ChronologyEntry) -> bool:
-        return (
+        if not (
             entry.kind in self.kinds
             and entry.agency == self.agency
             and entry.source_organisation == self.source_organisation
             and str(entry.details.get(self.detail)) == self.value
-            and _instant(entry.recorded_at) <= _instant(self.recorded_at)
-        )
+        ):
+            return False
+        if self.correction:
+            return (_instant(entry.recorded_at), entry.event_id) < (
+                _instant(self.recorded_at),
+                self.event_id,
+            )
+        return _instant(entry.recorded_at) <= _instant(self.recorded_at)
 
     def mark(self, entry: ChronologyEntry) -> ChronologyEntry:
         """The entry as the chronology keeps it once withdrawn: it says so, and why."""
@@ -49,11 +65,38 @@ class Withdrawal:
             "withdrawn_at": self.recorded_at,
             "withdrawn_by": self.source_reference,
         }
+        if self.correction:
+            details["superseded_by"] = self.event_id
         copy = entry.resolved(entry.resolved_via, details)
-        object.__setattr__(
-            copy, "summary", f"Withdrawn by the source ({self.reason}): {entry.summary}"
-        )
+        object.__setattr__(copy, "summary", _prefix(self.reason, self.correction) + entry.summary)
         return copy
+
+    def repeats(self, entry: ChronologyEntry, active: list[ChronologyEntry]) -> bool:
+        """A correction whose record says what an active entry of its kind already says."""
+        return any(
+            e.kind in self.kinds
+            and e.agency == entry.agency
+            and e.source_organisation == entry.source_organisation
+            and str(e.details.get(self.detail)) == self.value
+            and (e.occurred_at, e.summary, e.labels, e.details)
+            == (entry.occurred_at, entry.summary, entry.labels, entry.details)
+            for e in active
+        )
+
+    def remark_earlier(self, marked: list[ChronologyEntry]) -> None:
+        """Entries a later withdrawal marked that this earlier one covers: marked by this one.
+
+        So an entry is always marked by the first withdrawal (by the agency's record time)
+        that covers it, whatever order the withdrawals reached the hub in.
+        """
+        for index, entry in enumerate(marked):
+            original = _unmarked(entry)
+            if self.covers(original) and self._key < _marker_key(entry):
+                marked[index] = self.mark(original)
+
+    @property
+    def _key(self) -> tuple[datetime, str]:
+        return (_instant(self.recorded_at), self.source_reference)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -91,6 +134,33 @@ class Update:
             return True
         latest = max(same, key=lambda e: (_instant(e.occurred_at), e.recorded_at))
         return any(latest.details.get(k) != entry.details.get(k) for k in self.compared)
+
+
+def first_covering(stored: list[dict[str, Any]], entry: ChronologyEntry) -> Withdrawal | None:
+    """Of the stored withdrawals, the first by record time (then reference) covering ``entry``."""
+    covering = [w for w in map(Withdrawal.from_dict, stored) if w.covers(entry)]
+    return min(covering, key=lambda w: w._key) if covering else None
+
+
+_MARKS = ("withdrawn", "withdrawn_reason", "withdrawn_at", "withdrawn_by", "superseded_by")
+
+
+def _prefix(reason: str, correction: bool) -> str:
+    how = "Superseded by the source" if correction else "Withdrawn by the source"
+    return f"{how} ({reason}): "
+
+
+def _marker_key(marked: ChronologyEntry) -> tuple[datetime, str]:
+    return (_instant(str(marked.details["withdrawn_at"])), str(marked.details["withdrawn_by"]))
+
+
+def _unmarked(marked: ChronologyEntry) -> ChronologyEntry:
+    """The entry as it was before ``mark``."""
+    details = {k: v for k, v in marked.details.items() if k not in _MARKS}
+    prefix = _prefix(str(marked.details["withdrawn_reason"]), "superseded_by" in marked.details)
+    copy = marked.resolved(marked.resolved_via, details)
+    object.__setattr__(copy, "summary", marked.summary.removeprefix(prefix))
+    return copy
 
 
 def _instant(text: str) -> datetime:

@@ -61,6 +61,9 @@ def flatten(fact: AgencyFact) -> Flat:
         if fact.withdrawal is None
         else tuple(getattr(fact.withdrawal, name) for name in _WITHDRAWAL_FIELDS),
         None if fact.roll is None else tuple(getattr(fact.roll, name) for name in _ROLL_FIELDS),
+        None
+        if fact.replaces is None
+        else tuple(getattr(fact.replaces, name) for name in _WITHDRAWAL_FIELDS),
     )
 
 
@@ -84,6 +87,7 @@ def unflatten(flat: Flat) -> AgencyFact:
         update,
         withdrawal,
         roll,
+        replaces,
     ) = flat
     return _build(  # type: ignore[no-any-return]
         AgencyFact,
@@ -112,6 +116,7 @@ def unflatten(flat: Flat) -> AgencyFact:
             None if update is None else _build(Update, _UPDATE_FIELDS, update),
             None if withdrawal is None else _build(Withdrawal, _WITHDRAWAL_FIELDS, withdrawal),
             None if roll is None else _build(RollChange, _ROLL_FIELDS, roll),
+            None if replaces is None else _build(Withdrawal, _WITHDRAWAL_FIELDS, replaces),
         ),
     )
 

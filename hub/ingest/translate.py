@@ -8,22 +8,20 @@ stays in the entry's details under a sensitivity label, never in a summary.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hub.application.facts import AgencyFact, PlanChange, RollChange, SubjectRef
-from hub.domain.chronology import ChronologyEntry
 from hub.domain.identifiers import nhs_number_is_valid
 from hub.domain.identity import Demographics
-from hub.domain.withdrawal import Update, Withdrawal
+from hub.ingest.attendance import emergency_attendance
+from hub.ingest.entries import TranslationError as TranslationError
+from hub.ingest.entries import entry as _entry
+from hub.ingest.entries import iso as _iso
+from hub.ingest.entries import single_subject as _single_subject
+from hub.ingest.entries import words as _words
 
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-class TranslationError(ValueError):
-    """A decoded record is well-formed Avro but unusable (e.g. nobody to attach it to)."""
-
-    reason = "invalid-field"
 
 
 def translate(
@@ -46,155 +44,6 @@ def _check_envelope(envelope: dict[str, Any], now: datetime) -> None:
         raise TranslationError("envelope.occurred_at is in the future")
     if not envelope["record_reference"].strip():
         raise TranslationError("envelope.record_reference is empty")
-
-
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _words(symbol: str) -> str:
-    return symbol.replace("_", " ").lower()
-
-
-def _subject_keys(envelope: dict[str, Any]) -> tuple[str, ...]:
-    subject = envelope["subject"]
-    keys = []
-    if subject["nhs_number"]:
-        keys.append(f"nhs/{subject['nhs_number']}")
-    if subject["unique_pupil_number"]:
-        keys.append(f"upn/{subject['unique_pupil_number']}")
-    if subject["local_id"]:
-        keys.append(
-            f"local/{envelope['source_agency']}/{envelope['source_organisation']}/{subject['local_id']}"
-        )
-    return tuple(keys)
-
-
-def _demographics(subject: dict[str, Any]) -> Demographics:
-    return Demographics(
-        given_name=subject["given_name"],
-        family_name=subject["family_name"],
-        date_of_birth=_iso(subject["date_of_birth"]),
-        postcode=subject["postcode"],
-        household_reference=subject["household_reference"],
-        nhs_number=subject["nhs_number"],
-    )
-
-
-def _entry(
-    record: dict[str, Any], kind: str, summary: str, details: dict[str, Any]
-) -> ChronologyEntry:
-    envelope = record["envelope"]
-    return ChronologyEntry(
-        event_id=str(envelope["event_id"]),
-        agency=envelope["source_agency"],
-        kind=kind,
-        occurred_at=envelope["occurred_at"].isoformat(),
-        recorded_at=envelope["recorded_at"].isoformat(),
-        summary=summary,
-        source_organisation=envelope["source_organisation"],
-        source_reference=envelope["record_reference"],
-        labels=tuple(envelope["sensitivity_labels"]),
-        details=details,
-    )
-
-
-def _single_subject(record: dict[str, Any]) -> tuple[SubjectRef, ...]:
-    envelope = record["envelope"]
-    keys = _subject_keys(envelope)
-    demographics = _demographics(envelope["subject"])
-    if not keys and not demographics.date_of_birth:
-        raise TranslationError("subject has no identifier and no date of birth")
-    return (SubjectRef(keys=keys, demographics=demographics),)
-
-
-_ATTENDANCE_KINDS = {
-    "REGISTERED": "unscheduled-care-arrival",
-    "UPDATED": "unscheduled-care-update",
-    "DISCHARGED": "unscheduled-care-discharge",
-    "REGISTRATION_CANCELLED": "unscheduled-care-registration-cancelled",
-    "DISCHARGE_CANCELLED": "unscheduled-care-discharge-cancelled",
-}
-# What each cancellation withdraws of the same attendance.
-_CANCELS = {
-    "REGISTRATION_CANCELLED": (
-        "unscheduled-care-arrival",
-        "unscheduled-care-update",
-        "unscheduled-care-discharge",
-    ),
-    "DISCHARGE_CANCELLED": ("unscheduled-care-discharge",),
-}
-_ATTENDANCE_FLAGS = (
-    ("injury", "injury"),
-    ("safeguarding_concern_raised", "safeguarding concern raised"),
-    ("suspected_non_accidental_injury", "suspected non-accidental injury"),
-    ("examination_refused", "fuller examination refused"),
-)
-# An update (HL7 A08) is a new chronology entry when it changes a safeguarding flag.
-_ATTENDANCE_UPDATE = Update("attendance_reference", tuple(name for name, _ in _ATTENDANCE_FLAGS))
-
-
-def _emergency_attendance(record: dict[str, Any]) -> AgencyFact:
-    event = record["attendance_event"]
-    subjects = _single_subject(record)
-    if record.get("multiple_birth"):  # HL7 PID-24 (v2 of the schema)
-        subjects = tuple(
-            replace(s, demographics=replace(s.demographics, multiple_birth=True)) for s in subjects
-        )
-    flags = [label for name, label in _ATTENDANCE_FLAGS if record[name]]
-    site_type = record["site_type"]
-    place = record["site_name"] + (f" ({_words(site_type)})" if site_type else "")
-    category = record["attendance_category"]
-    if event == "REGISTERED":
-        summary = f"Arrived at {place}" + (f"; {_words(category)} attendance" if category else "")
-    elif event == "UPDATED":
-        summary = f"Attendance at {place} updated"
-    elif event == "DISCHARGED":
-        summary = f"Discharged from {place}: {_words(record['discharge_status'] or 'unknown')}"
-    else:
-        what = "arrival" if event == "REGISTRATION_CANCELLED" else "discharge"
-        summary = f"Cancelled {what} at {place}: {record['cancellation_reason']}"
-    if flags and event in ("REGISTERED", "UPDATED", "DISCHARGED"):
-        summary += "; " + "; ".join(flags)
-    details = {
-        "site_code": record["site_code"],
-        "site_type": site_type,
-        "attendance_reference": record["attendance_reference"],
-        "arrival_time": _iso(record["arrival_time"]),
-        "attendance_category": category,
-        **{name: record[name] for name, _ in _ATTENDANCE_FLAGS},
-        "discharge_status": record["discharge_status"],
-        "discharge_time": _iso(record["discharge_time"]),
-    }
-    professionals: dict[str, dict[str, str | None]] = {}
-    if record["registered_gp_practice"]:
-        professionals["gp_practice"] = {
-            "code": record["registered_gp_practice"],
-            "name": record["registered_gp_practice_name"],
-        }
-    envelope = record["envelope"]
-    withdrawal = None
-    if event in _CANCELS:
-        withdrawal = Withdrawal(
-            event_id=str(envelope["event_id"]),
-            agency=envelope["source_agency"],
-            source_organisation=envelope["source_organisation"],
-            source_reference=envelope["record_reference"],
-            detail="attendance_reference",
-            value=record["attendance_reference"],
-            kinds=_CANCELS[event],
-            reason=f"{_words(event)}: {record['cancellation_reason']}",
-            recorded_at=envelope["recorded_at"].isoformat(),
-        )
-    return AgencyFact(
-        event_id=str(envelope["event_id"]),
-        agency=envelope["source_agency"],
-        subjects=subjects,
-        entry=_entry(record, _ATTENDANCE_KINDS[event], summary, details),
-        professionals=professionals,
-        update=_ATTENDANCE_UPDATE if event == "UPDATED" else None,
-        withdrawal=withdrawal,
-    )
 
 
 def _domestic_abuse(record: dict[str, Any]) -> AgencyFact:
@@ -383,7 +232,7 @@ def _plan_status(record: dict[str, Any]) -> AgencyFact:
 
 
 _TRANSLATORS = {
-    "EmergencyAttendance": _emergency_attendance,
+    "EmergencyAttendance": emergency_attendance,
     "DomesticAbuseNotification": _domestic_abuse,
     "SchoolAbsence": _school_absence,
     "PupilOnRoll": _pupil_on_roll,

@@ -14,6 +14,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from adapters.emergency_care import record_reference
+from adapters.hl7 import read_file
 from adapters.hl7_tables import DISPOSITION_CODE
 from synthetic import clock
 from synthetic.activity.visits import Visit
@@ -37,10 +39,14 @@ class Registration:
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """One message; ``record_reference`` is the one the adapter gives it (with its digest)."""
+
     recorded_at: datetime
     text: str
     record_reference: str
     child_id: str
+    trigger: str
+    visit: tuple[str, str]  # (site code, visit number)
 
 
 def yn(flag: bool) -> str:
@@ -131,8 +137,9 @@ class AeFeed:
             zsg += f"||{visit.disposition}"  # ZSG-6 (labels) empty, ZSG-7 the finer disposition
         segments.append(zsg)
         text = SEGMENT_END.join(segments) + SEGMENT_END
-        reference = f"{site.code}/{visit.visit_number}/{trigger}"
-        return Message(recorded, text, reference, visit.child_id)
+        reference = record_reference(read_file(text).messages[0])
+        key = (site.code, visit.visit_number)
+        return Message(recorded, text, reference, visit.child_id, trigger, key)
 
 
 def _multiple_birth_fields(world: World, child: Child) -> str:

@@ -69,7 +69,10 @@ EXPECTED = {
 
 
 def _millis(moment: datetime) -> datetime:
-    """The envelope's resolution: Avro timestamp-millis, shared by every agency's schema."""
+    """The envelope's resolution: Avro timestamp-millis, shared by every agency's schema.
+
+    EmergencyAttendance v4 carries the same two times to the microsecond beside it.
+    """
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
@@ -108,12 +111,16 @@ def test_the_corpus_publishes_every_time_exactly(
             reference,
             _millis(_at(occurred)),
             _millis(_at(recorded)),
+            _at(occurred),
+            _at(recorded),
             _at(arrival),
             None if discharge is None else _at(discharge),
         ) == (
             reference,
             envelope["occurred_at"],
             envelope["recorded_at"],
+            record["occurred_at_micros"],
+            record["recorded_at_micros"],
             record["arrival_time"],
             record["discharge_time"],
         )
@@ -189,3 +196,40 @@ def test_an_a08_with_examination_refused_raises_a6_before_discharge(hub: Hub) ->
         {a.urgency for a in raised},
         kinds,
     )
+
+
+MAX = Person(nhs_number("943478501"), "Max", "Shaw", "2018-02-01", "LS6 1AA")
+
+
+def test_a_discharge_after_a_cancelled_one_stands_and_replays_change_nothing(hub: Hub) -> None:
+    """A04, A03, A13, A03 through hub publish and the worker; the file again adds nothing."""
+    arrival = attendance(MAX, "V0701", "202611191400")
+
+    def discharge(trigger: str, control: str, recorded: str, discharged: str) -> str:
+        structure = "ADT_A03" if trigger == "A03" else "ADT_A01"
+        return (
+            arrival.replace("ADT^A04^ADT_A01|MV0701", f"ADT^{trigger}^{structure}|{control}")
+            .replace("EVN|A04|20261101081500", f"EVN|{trigger}|{recorded}+0000")
+            .replace("20261119140000\r", f"20261119140000|{discharged}+0000\r")
+        )
+
+    messages = [
+        arrival,
+        discharge("A03", "D1", "20261119153000", "20261119152500"),
+        discharge("A13", "D2", "20261119154000", "20261119152500"),
+        discharge("A03", "D3", "20261119170000", "20261119165500"),
+    ]
+    hub.publish(hub.hl7(*messages))
+    hub.ingest_and_raise()
+    resent = messages[3].replace("|D3|", "|D3-AGAIN|")
+    hub.publish(hub.hl7(*messages, resent))
+    hub.ingest_and_raise()
+    child = hub.app.find_child(f"nhs/{MAX.nhs}")
+    discharges = [e.details["discharge_time"] for e in child.chronology()]
+    kept = [(e.kind, e.details["withdrawn_reason"]) for e in child.withdrawn_entries]
+    events = read_all(hub.bootstrap, hub.topics.agency("ae"))
+    assert (
+        4,
+        [None, "2026-11-19T16:55:00+00:00"],
+        [("unscheduled-care-discharge", "discharge cancelled: no reason given")],
+    ) == (len(events), discharges, kept)

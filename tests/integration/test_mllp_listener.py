@@ -53,11 +53,22 @@ def _field(message: Any, segment: str, number: int) -> str:
 
 
 def _references(bootstrap: str, topic: str) -> list[str]:
-    """Record references of the events on the topic (read from the Avro body's envelope)."""
+    """``<site>/<visit>/<trigger>`` of each event on the topic (its reference less the digest)."""
     return [
-        CODEC.decode(record.value).record["envelope"]["record_reference"]
+        CODEC.decode(record.value).record["envelope"]["record_reference"].rsplit("/", 1)[0]
         for record in read_all(bootstrap, topic, timeout_s=60)
     ]
+
+
+def _discharge(visit: str, control: str, trigger: str, recorded: str, discharged: str) -> str:
+    """An A03 (or, with ``trigger`` A13, its cancellation) of the visit ``a04`` registered."""
+    structure = "ADT_A03" if trigger == "A03" else "ADT_A01"
+    return (
+        a04(visit, control)
+        .replace("ADT^A04^ADT_A01", f"ADT^{trigger}^{structure}")
+        .replace("EVN|A04|20261101081500+0000", f"EVN|{trigger}|{recorded}+0000")
+        .replace("20261101081000+0000\r", f"20261101081000+0000|{discharged}+0000\r")
+    )
 
 
 def test_good_messages_are_acked_aa_and_published_once(
@@ -114,6 +125,27 @@ def test_duplicate_is_acked_aa_without_a_second_publish(
     assert "C20-RESENT" == _field(again, "MSA", 2)
     assert ["RXX01/V20/A04"] == _references(kafka_bootstrap, topic)
     assert (1, 1) == (listener.counts()["published"], listener.counts()["duplicates"])
+
+
+def test_a_discharge_after_a_cancelled_one_is_published_and_its_resend_is_not(
+    served: tuple[ListenerThread, str], kafka_bootstrap: str
+) -> None:
+    """A04, A03, A13, then a new A03: all AA and all published; that A03 re-sent is not."""
+    listener, topic = served
+    messages = [
+        a04("V50", "C50"),
+        _discharge("V50", "C51", "A03", "20261101093000", "20261101092500"),
+        _discharge("V50", "C52", "A13", "20261101094000", "20261101092500"),
+        _discharge("V50", "C53", "A03", "20261101110000", "20261101105500"),
+        _discharge("V50", "C53-RESENT", "A03", "20261101110000", "20261101105500"),
+    ]
+    with MLLPClient("127.0.0.1", listener.port) as client:
+        codes = [_field(_ack(client.send_message(m)), "MSA", 1) for m in messages]
+    assert ["AA"] * 5 == codes
+    assert ["RXX01/V50/A03", "RXX01/V50/A03", "RXX01/V50/A04", "RXX01/V50/A13"] == sorted(
+        _references(kafka_bootstrap, topic)
+    )
+    assert (4, 1) == (listener.counts()["published"], listener.counts()["duplicates"])
 
 
 def test_same_message_from_two_connections_at_once_is_published_once(

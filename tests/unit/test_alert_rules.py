@@ -327,6 +327,17 @@ def test_a1_attendance_on_plan_or_looked_after(
     assert all(i.recipient.organisation == "383" for i in intents)
 
 
+def test_a1_a_corrected_arrival_raises_no_second_alert() -> None:
+    """A1 is once per attendance: the source's correction of the arrival is no new alert."""
+    child, raised = make_child(plan=True, worker=True), Raised()
+    first = raised.new(record(child, attendance()))
+    corrected = raised.new(record(child, attendance(safeguarding_concern_raised=True)))
+    assert ({(A1, "lead-social-worker", "383")}, set()) == (
+        fired(first, A1),
+        fired(corrected, A1),
+    )
+
+
 def test_a5_nai_is_urgent_to_duty_team_gp_and_social_worker_once_per_attendance() -> None:
     """A5: suspected NAI tells CSC, the GP and the allocated social worker, once per attendance."""
     child = make_child(plan=True, worker=True)
@@ -432,6 +443,32 @@ def test_friday_evening_notification_is_due_monday_before_school() -> None:
     intents = record(make_child(), item)
     school = next(i for i in intents if i.recipient.kind == "school-dsl")
     assert school.deliver_by == datetime(2026, 11, 23, 8, 45, tzinfo=ENGLAND)
+
+
+@pytest.mark.parametrize(
+    ("incident_utc", "told"),
+    [
+        # 00:30 BST on Monday 15 June 2026: Monday, so only the school the child joined then.
+        ("2026-06-14T23:30:00+00:00", {"107002"}),
+        # 00:30 BST on Monday 30 March 2026, the first night of summer time.
+        ("2026-03-29T23:30:00+00:00", {"107002"}),
+        # 00:30 GMT on Monday 26 October 2026, the first night of winter time.
+        ("2026-10-26T00:30:00+00:00", {"107002"}),
+        # 23:30 GMT on Sunday 25 October 2026: still the Sunday, the old school's last day.
+        ("2026-10-25T23:30:00+00:00", {"107001", "107002"}),
+    ],
+)
+def test_p4_takes_the_incident_s_local_date_not_its_utc_date(
+    incident_utc: str, told: set[str]
+) -> None:
+    """P4: a child who moved school on the Monday; the schools told follow England's date."""
+    monday = (datetime.fromisoformat(incident_utc) + timedelta(hours=1)).date()
+    child = make_child(school=None)
+    child.record_roll("107001", "Hill Top", "2024-09-04", monday.isoformat(), "C")
+    child.record_roll("107002", "Moor Lane", monday.isoformat(), None, "C")
+    intents = record(child, police(at=incident_utc))
+    rule = "p4-domestic-abuse-to-school"
+    assert {(rule, "school-dsl", urn) for urn in told} == fired(intents, rule)
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,12 @@ def test_school_day_start_setting_reaches_the_calendar(tmp_path: Path) -> None:
     assert time(9, 10) == system.school_calendar().day_start
 
 
+def test_local_time_zone_setting_reaches_the_calendar(tmp_path: Path) -> None:
+    """HUB_LOCAL_TIME_ZONE is the zone the school calendar takes local dates and starts in."""
+    system = bootstrap(_settings(tmp_path, HUB_LOCAL_TIME_ZONE="Europe/Dublin"))
+    assert "Europe/Dublin" == system.school_calendar().zone.key
+
+
 def test_delivery_is_configured_from_the_settings(tmp_path: Path) -> None:
     """SMTP, webhook and topic settings reach alert delivery as given."""
     config = delivery_config(

@@ -21,6 +21,7 @@ from tests.unit.test_generator_support import (
     notifications,
     run,
     school_rows,
+    visit_reference,
 )
 
 END = datetime.fromisoformat("2026-11-09T00:00:00+00:00")
@@ -46,15 +47,17 @@ def test_layout_has_one_directory_per_day(out: Path) -> None:
 
 def test_every_a04_has_an_a03_or_is_still_in_the_department(out: Path) -> None:
     """Each visit registered (A04) is discharged (A03) or listed in ae-open-visits.jsonl."""
-    references = {hl7_reference(m) for m in hl7_messages(out)}
+    messages = hl7_messages(out)
+    references = {visit_reference(m) for m in messages}
+    arrivals = {visit_reference(m): hl7_reference(m) for m in messages}
     open_visits = {line["record_reference"] for line in jsonl(out / "ae-open-visits.jsonl")}
     unmatched = {r for r in references if r.endswith("/A04") and r[:-3] + "A03" not in references}
-    assert unmatched == open_visits
+    assert {arrivals[r] for r in unmatched} == open_visits
 
 
 def test_every_a03_has_its_a04(out: Path) -> None:
     """No discharge without the registration of the same visit."""
-    references = {hl7_reference(m) for m in hl7_messages(out)}
+    references = {visit_reference(m) for m in hl7_messages(out)}
     assert set() == {
         r for r in references if r.endswith("/A03") and r[:-3] + "A04" not in references
     }

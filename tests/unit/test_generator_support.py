@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters import emergency_care
+from adapters.hl7 import read_file
 from synthetic import GeneratorConfig, generate
 
 # A Thursday: the run covers two school days and a weekend.
@@ -36,7 +38,10 @@ def day_dirs(out: Path) -> list[Path]:
 
 
 def hl7_messages(out: Path) -> list[dict[str, list[str]]]:
-    """Every A&E message of the run: segment id -> fields (HL7 numbering, MSH shifted)."""
+    """Every A&E message of the run: segment id -> fields (HL7 numbering, MSH shifted).
+
+    Under ``"raw"``, the message's segments as written.
+    """
     messages: list[dict[str, list[str]]] = []
     for day in day_dirs(out):
         for segment in re.split(r"\r|\n", (day / "ae.hl7").read_text(encoding="utf-8")):
@@ -45,14 +50,20 @@ def hl7_messages(out: Path) -> list[dict[str, list[str]]]:
             fields = segment.split("|")
             if fields[0] == "MSH":
                 fields = ["MSH", "|", *fields[1:]]
-                messages.append({})
+                messages.append({"raw": []})
             messages[-1][fields[0]] = fields
+            messages[-1]["raw"].append(segment)
     return messages
 
 
-def hl7_reference(message: dict[str, list[str]]) -> str:
-    """``<site code>/<visit number>/<A04|A03>`` as the format defines it."""
+def visit_reference(message: dict[str, list[str]]) -> str:
+    """``<site code>/<visit number>/<A04|A03>``: the visit and the trigger."""
     return f"{message['MSH'][4]}/{message['PV1'][19]}/{message['MSH'][9].split('^')[1]}"
+
+
+def hl7_reference(message: dict[str, list[str]]) -> str:
+    """The record reference the adapter gives the message (with its digest)."""
+    return emergency_care.record_reference(read_file("\r".join(message["raw"])).messages[0])
 
 
 def notifications(out: Path) -> list[dict[str, Any]]:

@@ -73,3 +73,16 @@ def test_acks_are_valid_hl7_v251_under_hl7apy_strict(error: AckError | None) -> 
     ack = acknowledgement(MESSAGE, control_id="0123456789abcdef0123", error=error)
     parsed = parse_message(ack, validation_level=VALIDATION_LEVEL.STRICT, find_groups=False)
     assert parsed.validate()
+
+
+def test_warnings_follow_as_err_segments_of_severity_w_and_the_ack_stays_aa() -> None:
+    """An accepted message with a notice: MSA-1 AA, ERR-4 W, valid under hl7apy strict."""
+    warning = AckError.warning("ZSG-6", "label 'x' is not defined by the sharing policy")
+    ack = acknowledgement(MESSAGE, control_id="0123456789abcdef0123", warnings=[warning])
+    segments = _segments(ack)
+    assert ("AA", ["ZSG^1^6", "103^Table value not found^HL70357", "W"]) == (
+        segments["MSA"][1],
+        segments["ERR"][2:5],
+    )
+    parsed = parse_message(ack, validation_level=VALIDATION_LEVEL.STRICT, find_groups=False)
+    assert parsed.validate()

@@ -122,3 +122,27 @@ def test_rejection_logs_name_the_field_not_its_value(served: ListenerThread) -> 
     [event] = [e for e in logs if e["event"] == "mllp_message_rejected"]
     assert ("PID-7", "AE") == (event["field"], event["ack"])
     assert "20150231" not in repr(logs)
+
+
+def _with_labels(message: str, *labels: str) -> str:
+    return message + f"ZSG|first|N|N|N|N|{'~'.join(labels)}\r"
+
+
+def test_an_undefined_label_is_accepted_with_a_warning_err_naming_zsg_6(
+    served: ListenerThread, tmp_path: Path
+) -> None:
+    """As every format does, the message is published; the ACK is AA with a W ERR at ZSG-6."""
+    message = _with_labels(a04("V1", "C1"), "shielded-address", "shieldd-address")
+    [ack] = _exchange(served.port, frame(message.encode()), 1)
+    assert ("AA", "ZSG^1^6", "W") == (ack["MSA-1"], ack["ERR-2"], ack["ERR-4"])
+    assert ack["ERR-3"].startswith("103^")
+    assert "'shieldd-address' is not defined by the sharing policy" in ack["ERR-7"]
+    assert ["RXX01/V1/A04"] == [r.rsplit("/", 1)[0] for r in served.publisher.published]
+    assert '"notice": true' in (tmp_path / "rejects.jsonl").read_text()
+    assert 1 == served.counts()["with_notices"]
+
+
+def test_defined_labels_are_acked_without_err(served: ListenerThread) -> None:
+    """Labels the policy defines: a plain AA."""
+    [ack] = _exchange(served.port, frame(_with_labels(a04("V1", "C1"), "child-voice").encode()), 1)
+    assert ("AA", "") == (ack["MSA-1"], ack["ERR-2"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from adapters import police, school, school_roll, social_care
+from adapters import emergency_care, police, school, school_roll, social_care
 from adapters.records import ParsedExport
 from hub.native_formats import SCHOOL_ROLL_COLUMNS
 from hub.wire.catalogue import default_catalogue
@@ -131,3 +131,25 @@ def test_police_unknown_label_and_key_are_reported(tmp_path: Path) -> None:
         ("notifications[0]", "children[0].school"),
         ("notifications[0]", "sensitivity_labels"),
     ] == [(n.location, n.field) for n in export.notices]
+
+
+def test_hl7_zsg_6_labels_are_carried_and_an_undefined_one_reported(tmp_path: Path) -> None:
+    """ZSG-6 is checked like every format: published with its labels, a notice at ZSG-6."""
+    text = native.HL7_GOOD_A04.replace("ZSG|first|Y|Y|N|N", "ZSG|first|Y|Y|N|N| child-voice ~chld")
+    export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text))
+    [event] = export.events
+    assert ["child-voice", "chld"] == event.record["envelope"]["sensitivity_labels"]
+    [notice] = export.notices
+    assert ("line 6", "ZSG-6", event.record["envelope"]["record_reference"]) == (
+        notice.location,
+        notice.field,
+        notice.record_reference,
+    )
+    assert "'chld' is not defined by the sharing policy" in notice.reason
+    assert [] == export.rejected
+
+
+def test_hl7_defined_labels_raise_no_notice(tmp_path: Path) -> None:
+    """Labels the policy defines pass without a notice."""
+    text = native.HL7_GOOD_A04.replace("ZSG|first|Y|Y|N|N", "ZSG|first|Y|Y|N|N|shielded-address")
+    assert [] == emergency_care.parse_file(_write(tmp_path, "ae.hl7", text)).notices

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -163,3 +164,34 @@ def test_proclaimed_one_off_bank_holidays_are_known() -> None:
     holidays = england_bank_holidays(2022)
     assert {date(2022, 6, 2), date(2022, 6, 3), date(2022, 9, 19)} <= holidays
     assert date(2022, 5, 30) not in holidays
+
+
+@pytest.mark.parametrize(
+    ("instant", "expected"),
+    [
+        # British Summer Time: 00:30 BST on Monday is 23:30 UTC on the Sunday.
+        (datetime(2026, 6, 14, 23, 30, tzinfo=UTC), date(2026, 6, 15)),
+        # The night the clocks go forward (29 March 2026, 01:00 GMT -> 02:00 BST).
+        (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), date(2026, 3, 29)),
+        (datetime(2026, 3, 29, 23, 30, tzinfo=UTC), date(2026, 3, 30)),
+        (datetime(2026, 3, 28, 23, 30, tzinfo=UTC), date(2026, 3, 28)),
+        # The night the clocks go back (25 October 2026, 02:00 BST -> 01:00 GMT).
+        (datetime(2026, 10, 24, 23, 30, tzinfo=UTC), date(2026, 10, 25)),
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), date(2026, 10, 25)),
+        (datetime(2026, 10, 25, 23, 30, tzinfo=UTC), date(2026, 10, 25)),
+        (datetime(2026, 10, 26, 0, 30, tzinfo=UTC), date(2026, 10, 26)),
+    ],
+)
+def test_local_date_is_the_date_in_england_not_in_utc(instant: datetime, expected: date) -> None:
+    """Around both clock changes, an instant's date is England's wall-clock date."""
+    assert expected == NO_TERMS.local_date(instant)
+
+
+def test_another_zone_moves_the_local_date_and_the_start() -> None:
+    """A calendar in another zone takes dates and school-day starts in that zone."""
+    new_york = SchoolCalendar(zone=ZoneInfo("America/New_York"))
+    instant = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)  # Sunday 22:00 in New York
+    assert (date(2026, 6, 14), datetime(2026, 6, 15, 8, 45, tzinfo=new_york.zone)) == (
+        new_york.local_date(instant),
+        next_school_day_start(new_york, instant),
+    )
