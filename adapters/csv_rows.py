@@ -3,7 +3,8 @@
 Every format may carry the optional ``sensitivity_labels`` column; a column that
 is neither the format's nor that one is reported as a notice (line 1, the
 column's name, how many rows had a value in it), and each label the policy does
-not define as a notice on its line. Rows are still published.
+not define as a notice on its line, as is a ``recorded_at`` finer than the
+millisecond the wire carries. Rows are still published.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from adapters import labels
+from adapters.fields import beyond_millisecond, millisecond_notice_reason
 from adapters.records import FieldError, Notice, ParsedExport, RejectedRecord
 from hub.native_formats import LABELS_COLUMN
+
+# The date-time column of every CSV format (a millisecond timestamp on the wire).
+TIME_COLUMN = "recorded_at"
 
 
 def rows(
@@ -70,6 +75,17 @@ def read_export(
                     )
                 )
                 continue
+            dropped = beyond_millisecond(row.get(TIME_COLUMN))
+            if dropped:
+                export.notices.append(
+                    Notice(
+                        str(path),
+                        f"line {line}",
+                        TIME_COLUMN,
+                        millisecond_notice_reason(dropped),
+                        reference_of(row),
+                    )
+                )
             for label in labels.unknown(labels.from_csv(row[LABELS_COLUMN])):
                 export.notices.append(
                     Notice(

@@ -65,6 +65,29 @@ def iso_datetime(field_name: str, value: str | None, *, now: datetime) -> dateti
     return not_in_future(field_name, parsed.astimezone(UTC), now=now)
 
 
+def beyond_millisecond(value: str | None) -> str | None:
+    """The digits of a second a millisecond timestamp cannot carry, if an ISO text has any.
+
+    Police, school and social care feeds carry times to the millisecond (Avro
+    ``timestamp-millis``); a finer time is published to the millisecond and the
+    adapter says so in a notice instead of cutting it in silence.
+    """
+    try:
+        parsed = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    if parsed.microsecond % 1000 == 0:
+        return None
+    return f"{parsed.microsecond:06d}"[3:].rstrip("0")
+
+
+def millisecond_notice_reason(dropped: str) -> str:
+    return (
+        "published to the millisecond: the format carries milliseconds, so the "
+        f"further digits of the second (...{dropped}) were dropped"
+    )
+
+
 def hl7_date(field_name: str, value: str | None, *, now: datetime) -> date:
     """An HL7 DT (``YYYYMMDD``, or a DTM whose date is taken), not in the future."""
     parsed = hl7_time.parse_date(field_name, required(field_name, value))

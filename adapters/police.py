@@ -168,6 +168,12 @@ def _notices(
         export.notices.append(
             Notice(str(path), location, labels.FIELD, labels.unknown_reason(label), reference)
         )
+    for name in ("incident_time", "recorded_time"):
+        dropped = f.beyond_millisecond(_text(item, name))
+        if dropped:
+            export.notices.append(
+                Notice(str(path), location, name, f.millisecond_notice_reason(dropped), reference)
+            )
 
 
 def _unknown_keys(

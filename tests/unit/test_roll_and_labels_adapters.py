@@ -153,3 +153,34 @@ def test_hl7_defined_labels_raise_no_notice(tmp_path: Path) -> None:
     """Labels the policy defines pass without a notice."""
     text = native.HL7_GOOD_A04.replace("ZSG|first|Y|Y|N|N", "ZSG|first|Y|Y|N|N|shielded-address")
     assert [] == emergency_care.parse_file(_write(tmp_path, "ae.hl7", text)).notices
+
+
+def test_police_time_finer_than_a_millisecond_is_published_with_a_notice(tmp_path: Path) -> None:
+    """A microsecond incident time goes out to the millisecond, and a notice says what was cut."""
+    item = dict(native.POLICE_GOOD, incident_time="2026-11-01T21:40:00.123456+00:00")
+    document = {"force": "WYP", "system": "NICHE", "notifications": [item]}
+    export = police.parse_file(_write(tmp_path, "police.json", json.dumps(document)))
+    [event] = export.events
+    [notice] = export.notices
+    assert ("notifications[0]", "incident_time") == (notice.location, notice.field)
+    assert "...456" in notice.reason
+    decoded = CODEC.decode(CODEC.encode(event.schema_name, event.record))
+    assert 123000 == decoded.record["incident_time"].microsecond
+
+
+def test_csv_recorded_at_finer_than_a_millisecond_is_published_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    """The same in a CSV format: the row goes out, its line and column named in a notice."""
+    row = _roll_row().replace("2026-11-02T18:00:00+00:00", "2026-11-02T18:00:00.0005+00:00")
+    export = _roll(tmp_path, row)
+    assert 1 == len(export.events)
+    [notice] = export.notices
+    assert ("line 2", "recorded_at") == (notice.location, notice.field)
+    assert "...5" in notice.reason
+
+
+def test_millisecond_times_raise_no_notice(tmp_path: Path) -> None:
+    """Times the wire carries exactly are not reported."""
+    row = _roll_row().replace("2026-11-02T18:00:00+00:00", "2026-11-02T18:00:00.250+00:00")
+    assert [] == _roll(tmp_path, row).notices
