@@ -20,7 +20,13 @@ FIELD = "sensitivity_labels"
 
 @lru_cache(maxsize=1)
 def known_labels() -> frozenset[str]:
-    """The labels the deployed sharing policy defines (``HUB_POLICY_FILE``, else shipped)."""
+    """The labels the shipped sharing policy defines.
+
+    Adapters run at the agencies, apart from the hub's settings, so they check
+    against the policy shipped with them; a deployment whose ``HUB_POLICY_FILE``
+    defines other labels gets notices the hub itself would not need (the hub
+    always judges labels by its own policy and fails closed on any it lacks).
+    """
     return frozenset(load_policy().labels)
 
 
