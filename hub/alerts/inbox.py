@@ -128,11 +128,17 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
                             "alert-delivered",
                             {
                                 "alert_id": alert.alert_id,
+                                "child_id": alert.child_id,
+                                "rule_id": alert.rule_id,
                                 "channel": "inbox",
                                 "to": {
                                     "user": identity.user,
+                                    "role": identity.role,
                                     "organisation": identity.organisation,
                                 },
+                                "status": "delivered",
+                                "lawful_basis": alert.decision.get("lawful_basis"),
+                                "policy_version": alert.decision.get("policy_version"),
                             },
                         )
                         for alert in batch
