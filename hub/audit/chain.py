@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hub.audit import head_store
 from hub.audit.file_lock import FileLock
 from hub.audit.heads import ROTATION_KIND, TreeHead, key_fingerprint, rotation_payload, sign_head
+from hub.audit.kinds import check_kind
 from hub.audit.merkle import Frontier, leaf_hash
 from hub.audit.records import GENESIS, AuditRecord, StoredRecord, entry_bytes, payload_text
 from hub.audit.verification import VerifyResult, verify_log
@@ -139,6 +140,8 @@ class AuditLog:
         """
         if keys is not None and len(keys) != len(items):
             raise ValueError("one idempotency key (or None) per item")
+        for kind, _ in items:
+            check_kind(kind)
         request = _Append(items, keys or [None] * len(items))
         with self._queue_lock:
             self._queue.append(request)
