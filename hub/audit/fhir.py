@@ -167,8 +167,8 @@ def _details(record: AuditRecord) -> list[dict[str, str]]:
     if record.kind == "disclosure":
         details += [
             {"type": "decision", "valueString": p["decision"]},
-            {"type": "rule", "valueString": p["rule"] or ""},
-            {"type": "lawful-basis", "valueString": p["lawful_basis_text"] or ""},
+            {"type": "rule", "valueString": p["rule"]},
+            {"type": "lawful-basis", "valueString": p["lawful_basis_text"]},
             {"type": "policy-version", "valueString": p["policy_version"]},
         ]
     details.append({"type": "audit-hash", "valueString": record.hash})
@@ -185,7 +185,8 @@ def _details(record: AuditRecord) -> list[dict[str, str]]:
         if key in MAPPED or key in shown or value is None or key == "withheld_fields":
             continue
         details.append({"type": key, "valueString": _detail_value(value)})
-    return details
+    # A FHIR string is never empty: a field with nothing in it is left out.
+    return [d for d in details if d["valueString"]]
 
 
 def audit_event(record: AuditRecord, hub_identifier: str = "safeguarding-hub") -> dict[str, Any]:

@@ -88,3 +88,13 @@ def test_refusals_of_each_sort_are_minor_failures() -> None:
     assert "4" == by_kind["break-glass-refused"]["outcome"]
     assert "0" == by_kind["break-glass"]["outcome"]
     assert "110127" in {c["code"] for c in by_kind["break-glass"]["subtype"]}
+
+
+def test_a_refused_disclosure_without_rule_or_basis_is_still_valid() -> None:
+    """A refusal names no rule and no lawful basis; those details are left out, not empty."""
+    refused = {**EXAMPLES["disclosure"], "decision": "refuse", "rule": None}
+    refused |= {"lawful_basis": None, "lawful_basis_text": None, "reason": "no rule lets gp"}
+    event = audit_event(AuditRecord(7, "2026-12-04T10:00:00+00:00", "disclosure", refused, "", "h"))
+    AuditEvent.model_validate(event)
+    assert "rule" not in _details(event)
+    assert ("4", "no rule lets gp") == (event["outcome"], event["outcomeDesc"])
