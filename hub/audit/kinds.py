@@ -35,16 +35,14 @@ KINDS: dict[str, RecordKind] = {
         RecordKind(
             "disclosure",
             "decisions",
-            "a decision to share, or not to share, one item about a child (policy refusals "
-            "have decision refuse)",
+            "a decision to share an item about a child, or not (decision refuse)",
         ),
         RecordKind("ig-review", "decisions", "a decision queued for the IG lead's review"),
         RecordKind("lookup", "access", "a lookup or view request, and whether a child was found"),
         RecordKind(
             "access-refused",
             "access",
-            "a call refused before any data was read: authentication (TLS, certificate) or "
-            "authorisation (role, organisation, purpose)",
+            "a call refused before any data was read: authentication or authorisation",
         ),
         RecordKind(
             "access-to-service",
@@ -84,11 +82,12 @@ KINDS: dict[str, RecordKind] = {
         RecordKind(
             "identity-decision",
             "identity",
-            "a person's identity decision: a case linked, a new child, an identifier unlinked, "
-            "doubts settled",
+            "a person linked a case, made a new child, unlinked an identifier, settled doubts",
         ),
         RecordKind(
-            "audit-view", "oversight", "the IG lead viewed the audit trail (this view included)"
+            "audit-view",
+            "oversight",
+            "a view of the audit trail: hub disclosures, hub sar, breakglass review",
         ),
         RecordKind("audit-key-rotation", "oversight", "the audit signing key was replaced"),
     )
@@ -125,9 +124,14 @@ def refusal(kind: str, payload: dict[str, Any]) -> str | None:
 
 
 def kinds_help() -> str:
-    """The kinds by group, one line each, for ``--help``."""
-    lines = []
+    """Every kind by group, one a line with what it records, for ``--help``."""
+    width = max(len(name) for name in KINDS) + 2
+    lines = ["record kinds (--kind takes a kind or a group):"]
     for group in GROUPS:
-        names = ", ".join(k.name for k in KINDS.values() if k.group == group)
-        lines.append(f"{group}: {names}")
-    return "; ".join(lines)
+        lines.append(f"  {group}")
+        lines += [
+            f"    {kind.name:<{width}}{kind.description}"
+            for kind in KINDS.values()
+            if kind.group == group
+        ]
+    return "\n".join(lines)

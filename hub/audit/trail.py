@@ -159,9 +159,16 @@ def describe(record: AuditRecord) -> str:
     what = p.get("category") or p.get("rule_id") or p.get("call") or p.get("view") or ""
     child = f" child {p['child_id']}" if p.get("child_id") else ""
     why = reason(record)
+    certificate = p.get("certificate")
+    presented = ""
+    if isinstance(certificate, dict):
+        presented = (
+            f" [certificate {certificate.get('subject')}, issuer {certificate.get('issuer')}, "
+            f"serial {certificate.get('serial')}, sha256 {certificate.get('sha256')}]"
+        )
     return (
         f"{record.recorded_at[:19]}  {record.kind:<26} {outcome(record):<10} {what}{child} "
-        f"{named}{': ' + why if why else ''}"
+        f"{named}{': ' + why if why else ''}{presented}"
     )
 
 

@@ -8,7 +8,6 @@ as the IG lead (``--as-role``, default ig-lead) and each view is itself audited.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from typing import Any
 
@@ -19,8 +18,8 @@ from hub.audit.trail import TrailFilter, describe, row, select, subject_access
 from hub.bootstrap import System
 from hub.cli import audit_log_commands
 from hub.cli.identifiers import identifier_key
+from hub.cli.viewer import viewer, viewer_arguments
 from hub.domain.errors import ChildNotFoundError
-from hub.policy.engine import Recipient
 
 
 def register(subparsers: Any) -> None:
@@ -31,13 +30,15 @@ def register(subparsers: Any) -> None:
     disclosures = subparsers.add_parser(
         "disclosures",
         help="every audit record: disclosures, refusals, alerts, deliveries, break glass, ...",
+        epilog=kinds_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     disclosures.add_argument(
         "--kind",
         action="append",
         choices=sorted([*KINDS, *GROUPS]),
         metavar="KIND",
-        help=f"only records of this kind or group (repeatable). {kinds_help()}",
+        help="only records of this kind or group (repeatable; listed below)",
     )
     disclosures.add_argument(
         "--refusals",
@@ -55,7 +56,7 @@ def register(subparsers: Any) -> None:
     disclosures.add_argument(
         "--fhir", action="store_true", help="print a FHIR Bundle of AuditEvents (IHE BALP)"
     )
-    _viewer_arguments(disclosures)
+    viewer_arguments(disclosures)
     disclosures.set_defaults(func=run_disclosures)
 
     sar = subparsers.add_parser(
@@ -65,27 +66,8 @@ def register(subparsers: Any) -> None:
     )
     sar.add_argument("child", help="NHS number, UPN or hub child id")
     sar.add_argument("--json", action="store_true")
-    _viewer_arguments(sar)
+    viewer_arguments(sar)
     sar.set_defaults(func=run_sar)
-
-
-def _viewer_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--as-role", default="ig-lead", help="the viewer's role; the policy decides (audited)"
-    )
-    parser.add_argument("--viewer", help="the viewer's id (default ig:<login name>)")
-    parser.add_argument("--organisation-code", default="hub", help="the viewer's organisation")
-    parser.add_argument("--organisation-type", default="hub", help="the viewer's organisation type")
-
-
-def _viewer(args: argparse.Namespace) -> Recipient:
-    return Recipient(
-        args.viewer or f"ig:{getpass.getuser()}",
-        args.as_role,
-        args.organisation_code,
-        args.organisation_type,
-        "none",
-    )
 
 
 def _child_id(system: System, text: str) -> str:
@@ -131,14 +113,14 @@ def run_disclosures(args: argparse.Namespace, system: System) -> int:
         until=args.until,
         refusals_only=args.refusals,
     )
-    viewer = _viewer(args)
+    reader = viewer(args)
     policy = system.policy()
     log = system.audit()
     try:
-        admit(policy, log, viewer)
+        admit(policy, log, reader)
         kept = select(log.records(), wanted)
         output = "fhir" if args.fhir else "json" if args.json else "text"
-        record_view(policy, log, viewer, "disclosures", output, wanted, kept)
+        record_view(policy, log, reader, "disclosures", output, wanted, kept)
     except TrailRefusedError as error:
         print(f"refused: {error} (the refusal is recorded)")
         return 1
@@ -162,16 +144,16 @@ def run_sar(args: argparse.Namespace, system: System) -> int:
     except ChildNotFoundError:
         print(f"no record held for {args.child}")
         return 2
-    viewer = _viewer(args)
+    reader = viewer(args)
     policy = system.policy()
     log = system.audit()
     try:
-        admit(policy, log, viewer)
+        admit(policy, log, reader)
         records = log.records()
         report = subject_access(records, child_id)
         shown = [r for r in records if r.seq in _seqs(report)]
         wanted = TrailFilter(child_id=child_id)
-        record_view(policy, log, viewer, "sar", "json" if args.json else "text", wanted, shown)
+        record_view(policy, log, reader, "sar", "json" if args.json else "text", wanted, shown)
     except TrailRefusedError as error:
         print(f"refused: {error} (the refusal is recorded)")
         return 1

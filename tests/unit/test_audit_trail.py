@@ -47,6 +47,13 @@ def test_every_kind_has_a_one_line_description() -> None:
         assert record.kind in line
 
 
+def test_a_tls_refusal_line_names_the_certificate_presented() -> None:
+    """The text view of a refused handshake shows subject, issuer, serial and fingerprint."""
+    [refused] = [r for r in RECORDS if r.kind == "access-refused"]
+    line = describe(refused)
+    assert "issuer CN=Another CA" in line and "serial 5d1f" in line and "ab" * 32 in line
+
+
 def test_subject_access_joins_deliveries_alerts_and_cases_to_the_child() -> None:
     """Alerts, deliveries and the break-glass review (by its case) are in the child's report."""
     written_before = {"alert_id": ALERT, "channel": "inbox"}  # names the alert, not the child
@@ -124,3 +131,17 @@ def test_sar_of_a_child_lists_alerts_and_deliveries_and_is_audited(
     report = json.loads(capsys.readouterr().out)
     views = [row for row in report["other"] if row["kind"] == "audit-view"]
     assert ("sar", CHILD) == (views[-1]["view"], views[-1]["child_id"])
+
+
+def test_break_glass_review_goes_through_the_same_door(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review queue is the IG lead's: a GP is refused; the IG lead's listing is recorded."""
+    assert 1 == main(["breakglass", "review", "--as-role", "gp", "--organisation-type", "gp"])
+    assert "refused" in capsys.readouterr().out
+    assert 0 == main(["breakglass", "review", "--json"])
+    [case] = json.loads(capsys.readouterr().out)
+    assert "case-9c1d" == case["case_id"] or case["case_id"]
+    assert 0 == main(["disclosures", "--kind", "audit-view", "--json"])
+    [*_, view] = json.loads(capsys.readouterr().out)
+    assert ("breakglass-review", 1) == (view["view"], view["records"])
