@@ -264,18 +264,28 @@ class TlsFront:
 
 
 def _relay(secured: SSL.Connection, inner: socket.socket) -> None:
-    """Copy both ways until either side closes; every TLS call on this one thread."""
+    """Copy both ways until either side closes; every TLS call on this one thread.
+
+    A read of ``TLS_CHUNK`` takes a whole TLS record (OpenSSL reads no further ahead by
+    default), so decrypted bytes can wait in OpenSSL, unseen by ``select()``, only when
+    a read filled the buffer: only then is ``pending()`` asked (each call into OpenSSL
+    lets go of the GIL, which a busy server may take a while to give back).
+    """
     sockets: list[Any] = [secured, inner]
+    buffered = False
     with contextlib.suppress(OSError, SSL.Error):
         while True:
-            # Decrypted bytes already buffered in OpenSSL do not show in select().
-            ready = [secured] if secured.pending() else select.select(sockets, [], [])[0]
+            ready = [secured] if buffered else select.select(sockets, [], [])[0]
             for source in ready:
                 if source is secured:
-                    data = secured.recv(TLS_CHUNK)
+                    try:
+                        data = secured.recv(TLS_CHUNK)
+                    except SSL.WantReadError:  # a TLS message with no data (a key update)
+                        continue
                     if not data:
                         return
                     inner.sendall(data)
+                    buffered = len(data) == TLS_CHUNK and secured.pending() > 0
                 else:
                     data = inner.recv(RELAY_CHUNK)
                     if not data:
