@@ -626,7 +626,11 @@ def test_inbox_streams_alerts_and_takes_acknowledgements(pipeline: Pipeline) -> 
         assert reply.state == ACKNOWLEDGED and reply.acknowledged_by == f"{SOCIAL_WORKER}@383"
         again = list(stub.Watch(inbox_pb2.WatchRequest(pending_only=True), timeout=10))
         assert chosen not in {a.alert_id for a in again}
-        delivered = [r.payload for r in pipeline.audit.records("alert-delivered")]
+        delivered = [
+            r.payload
+            for r in pipeline.audit.records("alert-delivered")
+            if r.payload["channel"] == "inbox"
+        ]
         assert {d["alert_id"] for d in delivered if d["to"]["user"] == SOCIAL_WORKER} == expected
         assert {d["alert_id"] for d in delivered if d["to"]["user"] == "sam"} == team
     finally:
