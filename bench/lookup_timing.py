@@ -60,10 +60,14 @@ class TimedLookupService(ChildLookupService):
     timings: Timings
 
     def lookup(
-        self, identity: CertifiedIdentity | None, query: LookupQuery, peer: str = ""
+        self,
+        identity: CertifiedIdentity | None,
+        query: LookupQuery,
+        peer: str = "",
+        certificate_pem: bytes | None = None,
     ) -> LookupAnswer:
         started = time.perf_counter()
         try:
-            return super().lookup(identity, query, peer)
+            return super().lookup(identity, query, peer, certificate_pem)
         finally:
             self.timings.add(time.perf_counter() - started)

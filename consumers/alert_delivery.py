@@ -6,7 +6,9 @@ configured), each with retries and backoff. A delivery ledger (SQLite) keyed by
 alert id and channel means a redelivered or replayed message never notifies
 twice; Kafka offsets are committed only after the ledger (and any dead letter)
 is durable. An alert that cannot be delivered goes to ``hub.alerts.dead-letter``
-with the reason, where an operator sees it (``hub alerts undeliverable``).
+with the reason, where an operator sees it (``hub alerts undeliverable``). Every
+delivery and every failure is recorded in the audit log (``consumers.delivery_audit``)
+before the ledger, so the IG lead sees to whom each alert went, and how.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from typing import Any
 import structlog
 from kafka import KafkaConsumer, KafkaProducer
 
+from consumers.delivery_audit import audit_delivery
 from consumers.email_delivery import SmtpSettings, deliver_alert_email
 from consumers.retry import DeliveryResult, DeliveryStatus, RetryPolicy
 from consumers.webhook_delivery import WebhookTarget, deliver_webhook
 from hub import topics
+from hub.audit.chain import AuditLog
 from hub.config import Settings
 from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import SingleObjectCodec, WireError
@@ -151,8 +155,15 @@ def email_text(alert: dict[str, Any]) -> tuple[str, str]:
 
 
 class AlertDeliveryService:
-    def __init__(self, config: DeliveryConfig, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        config: DeliveryConfig,
+        sleep: Callable[[float], None] = time.sleep,
+        audit: AuditLog | None = None,
+    ):
+        """``audit``: where each delivery and failure is recorded (closed with the service)."""
         self._config = config
+        self._audit = audit
         self._sleep = sleep
         self._codec = SingleObjectCodec(default_catalogue(config.schemas_dir))
         self._ledger = DeliveryLedger(config.ledger_path)
@@ -230,9 +241,11 @@ class AlertDeliveryService:
         if not channels:
             if not self._ledger.done(alert_id, "none"):
                 self._dead_letter(message, alert_id, "no-channel", "no address for the recipient")
-                self._ledger.record(
-                    alert_id, "none", DeliveryResult(DeliveryStatus.FAILED_PERMANENTLY, 0, "")
+                failed = DeliveryResult(
+                    DeliveryStatus.FAILED_PERMANENTLY, 0, "no address for the recipient"
                 )
+                self._audit_delivery(alert, "none", failed)
+                self._ledger.record(alert_id, "none", failed)
             return
         for channel in channels:
             if self._ledger.done(alert_id, channel):
@@ -246,6 +259,7 @@ class AlertDeliveryService:
             else:
                 self.stats.delivered += 1
             self._dead_letters.flush()
+            self._audit_delivery(alert, channel, result)
             self._ledger.record(alert_id, channel, result)
             log.info(
                 "alert_delivery",
@@ -254,6 +268,11 @@ class AlertDeliveryService:
                 status=result.status.value,
                 attempts=result.attempts,
             )
+
+    def _audit_delivery(self, alert: dict[str, Any], channel: str, result: DeliveryResult) -> None:
+        if self._audit is not None:
+            webhook = self._config.webhook.url if self._config.webhook else None
+            audit_delivery(self._audit, alert, channel, result, webhook)
 
     def _deliver(self, channel: str, alert: dict[str, Any]) -> DeliveryResult:
         if channel == "email":
@@ -304,6 +323,8 @@ class AlertDeliveryService:
         self._dead_letters.flush()
         self._dead_letters.close()
         self._ledger.close()
+        if self._audit is not None:
+            self._audit.close()
 
 
 def delivery_config(settings: Settings) -> DeliveryConfig:

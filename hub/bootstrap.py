@@ -417,7 +417,7 @@ class System:
 
     def delivery(self) -> AlertDeliveryService:
         """Email and webhook delivery of published alerts (``consumers``)."""
-        return AlertDeliveryService(delivery_config(self.settings))
+        return AlertDeliveryService(delivery_config(self.settings), audit=self.audit())
 
     def delivery_ledger(self) -> DeliveryLedger:
         """What the delivery consumer did with each alert and channel."""

@@ -21,10 +21,11 @@ from hub.policy.model import CallerTerms, Policy
 class CallRefused(Exception):  # noqa: N818 - a refusal, not a programming error
     """The call is refused before any data is read; ``status`` is a gRPC status code name."""
 
-    def __init__(self, status: str, reason: str) -> None:
+    def __init__(self, status: str, reason: str, certificate: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.certificate = certificate  # the presented certificate's details, when known
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,20 @@ def identity_of(pem: bytes) -> CertifiedIdentity:
         organisation=single(NameOID.ORGANIZATION_NAME, "organisation (O)"),
         role=single(NameOID.ORGANIZATIONAL_UNIT_NAME, "role (OU)"),
     )
+
+
+def details_of(certificate: x509.Certificate) -> dict[str, str]:
+    """What an audit record keeps of a presented certificate: who, by whom, which, how long."""
+    return {
+        "subject": certificate.subject.rfc4514_string(),
+        "issuer": certificate.issuer.rfc4514_string(),
+        "serial": format(certificate.serial_number, "x"),
+        "sha256": certificate.fingerprint(hashes.SHA256()).hex(),
+        "not_before": certificate.not_valid_before_utc.isoformat(),
+        "not_after": certificate.not_valid_after_utc.isoformat(),
+    }
+
+
+def certificate_details(pem: bytes) -> dict[str, str]:
+    """``details_of`` a PEM certificate (refusals only: not on a lookup's path)."""
+    return details_of(x509.load_pem_x509_certificate(pem))

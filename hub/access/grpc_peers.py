@@ -14,7 +14,7 @@ from typing import NoReturn
 import grpc
 
 from hub.access.callers import CallRefused
-from hub.access.certs import CertifiedIdentity, identity_of
+from hub.access.certs import CertifiedIdentity, certificate_details, identity_of
 from hub.access.tls_front import PeerRegistry
 
 
@@ -30,22 +30,26 @@ def _inner_port(peer: str) -> int | None:
 
 def peer_identity(
     context: grpc.ServicerContext, registry: PeerRegistry
-) -> tuple[str, CertifiedIdentity | None]:
-    """The caller's address and certified identity (None without a certificate).
+) -> tuple[str, CertifiedIdentity | None, bytes | None]:
+    """The caller's address, certified identity (None without a certificate) and certificate.
 
     Raises ``CallRefused`` for a connection that did not come through the TLS front or a
-    certificate that does not name a user, organisation and role.
+    certificate that does not name a user, organisation and role (with its details).
     """
     port = _inner_port(context.peer())
     peer = registry.get(port) if port is not None else None
     if peer is None:
         raise CallRefused("UNAUTHENTICATED", "connection did not arrive through mutual TLS")
     if peer.certificate_pem is None:
-        return peer.address, None
+        return peer.address, None, None
     try:
-        return peer.address, identity_of(peer.certificate_pem)
+        return peer.address, identity_of(peer.certificate_pem), peer.certificate_pem
     except ValueError as error:
-        raise CallRefused("UNAUTHENTICATED", f"unusable certificate: {error}") from None
+        raise CallRefused(
+            "UNAUTHENTICATED",
+            f"unusable certificate: {error}",
+            certificate_details(peer.certificate_pem),
+        ) from None
 
 
 def abort(context: grpc.ServicerContext, refusal: CallRefused) -> NoReturn:

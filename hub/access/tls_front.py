@@ -1,13 +1,20 @@
-"""The lookup service's TLS front: mutual TLS, with every failed handshake audited.
+"""The lookup service's TLS front: mutual TLS, with every refused handshake audited in full.
 
 gRPC's own TLS rejects a connection without a valid client certificate inside
 its C core, where the application never hears of it, so such refusals could
-not be audited. The front terminates TLS itself (client certificate requested
-and, when presented, verified against the hub's CA), records any handshake
-failure, and forwards each accepted connection to the gRPC server on a
+not be audited. The front terminates TLS itself (pyOpenSSL: the standard
+library's ssl cannot show the certificate it rejected), records any refusal
+with the certificate presented (subject, issuer, serial, SHA-256 fingerprint)
+and the reason, and forwards each accepted connection to the gRPC server on a
 loopback port. The gRPC server learns who is on each forwarded connection from
 the ``PeerRegistry``, keyed by the forwarding socket's own port: a connection
 that did not come through the front has no entry and is refused.
+
+OpenSSL verifies the presented chain against the hub's CA as before; the verify
+callback notes each error and the leaf certificate instead of ending the handshake
+there, and the front refuses the connection once the handshake is over, before a
+byte of it is read or forwarded. A connection without a certificate is forwarded
+and refused by the service, with a gRPC status (it has no certificate to record).
 """
 
 from __future__ import annotations
@@ -15,15 +22,38 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
-import ssl
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from OpenSSL import SSL
 
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
 LISTEN_BACKLOG = 256
 RELAY_CHUNK = 256 * 1024
+TLS_CHUNK = 16 * 1024  # one TLS record's plaintext at most
+# OpenSSL's X509_V_ERR_* codes a client certificate most often fails with, in its words.
+VERIFY_ERRORS = {
+    2: "unable to get issuer certificate",
+    7: "certificate signature failure",
+    9: "certificate is not yet valid",
+    10: "certificate has expired",
+    18: "self-signed certificate",
+    19: "self-signed certificate in certificate chain",
+    20: "unable to get local issuer certificate",
+    21: "unable to verify the first certificate",
+    23: "certificate revoked",
+    24: "invalid CA certificate",
+    26: "unsupported certificate purpose",
+}
+
+# Called with the client's address, the reason and the presented certificate (or None).
+OnRefused = Callable[[str, str, x509.Certificate | None], None]
 
 
 @dataclass(frozen=True)
@@ -52,28 +82,70 @@ class PeerRegistry:
             return self._by_port.get(port)
 
 
-def server_context(certificate: Path, key: Path, client_ca: Path) -> ssl.SSLContext:
+@dataclass
+class _Handshake:
+    """What the verify callback saw of one client's chain: the leaf and any errors."""
+
+    leaf: x509.Certificate | None = None
+    errors: list[tuple[int, int]] = field(default_factory=list)  # (X509 error, depth)
+
+    def reason(self) -> str:
+        code, depth = self.errors[0]
+        words = VERIFY_ERRORS.get(code, f"verification error {code}")
+        where = "" if depth == 0 else f" (certificate {depth} of the chain)"
+        return f"client certificate rejected: {words}{where}"
+
+
+def _verify(connection: SSL.Connection, certificate: Any, error: int, depth: int, ok: int) -> bool:
+    state: _Handshake = connection.get_app_data()
+    if depth == 0:
+        state.leaf = certificate.to_cryptography()
+    if not ok:
+        state.errors.append((error, depth))
+    return True  # decided after the handshake, once the leaf is known (see the module doc)
+
+
+def _alpn(connection: SSL.Connection, offered: list[bytes]) -> Any:
+    return b"h2" if b"h2" in offered else SSL.NO_OVERLAPPING_PROTOCOLS
+
+
+def server_context(certificate: Path, key: Path, client_ca: Path) -> SSL.Context:
     """TLS 1.2+ with HTTP/2; a client certificate is requested and must chain to ``client_ca``."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(certificate, key)
-    context.load_verify_locations(client_ca)
-    # Optional at the TLS layer so that a missing certificate reaches the service, which
-    # refuses it with a gRPC status and an audit record; a presented certificate that does
-    # not verify still fails the handshake (and is audited here).
-    context.verify_mode = ssl.CERT_OPTIONAL
-    context.set_alpn_protocols(["h2"])
+    context = SSL.Context(SSL.TLS_SERVER_METHOD)
+    context.set_min_proto_version(SSL.TLS1_2_VERSION)
+    context.use_certificate_chain_file(str(certificate))
+    context.use_privatekey_file(str(key))
+    context.check_privatekey()
+    context.load_verify_locations(str(client_ca))
+    # Requested, not required: a missing certificate reaches the service, which refuses
+    # it with a gRPC status and an audit record.
+    context.set_verify(SSL.VERIFY_PEER, _verify)
+    context.set_session_id(b"hub-tls-front")
+    context.set_alpn_select_callback(_alpn)
     return context
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, ssl.SSLCertVerificationError):
-        return f"client certificate rejected: {error.verify_message}"
-    if isinstance(error, ssl.SSLError):
-        return f"TLS handshake failed: {error.reason or error}"
     if isinstance(error, TimeoutError):
         return "TLS handshake timed out"
+    if isinstance(error, SSL.Error):
+        return f"TLS handshake failed: {error}"
     return f"connection failed during TLS handshake: {type(error).__name__}"
+
+
+def _handshake(secured: SSL.Connection, raw: socket.socket, deadline: float) -> None:
+    """Complete the handshake on a non-blocking socket by ``deadline`` (else TimeoutError)."""
+    while True:
+        try:
+            secured.do_handshake()
+            return
+        except SSL.WantReadError:
+            readable, writable = [raw], []
+        except SSL.WantWriteError:
+            readable, writable = [], [raw]
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not any(select.select(readable, writable, [], remaining)):
+            raise TimeoutError
 
 
 class TlsFront:
@@ -81,17 +153,16 @@ class TlsFront:
 
     One thread per connection relays both directions with blocking sockets, so TLS
     work and copying happen in OpenSSL and the kernel with the GIL released; only the
-    loop around them is Python. (An asyncio front did the TLS record layer in Python,
-    which cost about a third of a health check's CPU.) All of one connection's TLS
-    calls happen on its own thread: OpenSSL connections are not for concurrent use.
+    loop around them is Python. All of one connection's TLS calls happen on its own
+    thread: OpenSSL connections are not for concurrent use.
     """
 
     def __init__(
         self,
-        context: ssl.SSLContext,
+        context: SSL.Context,
         inner_port: int,
         registry: PeerRegistry,
-        on_refused: Callable[[str, str], None],
+        on_refused: OnRefused,
     ) -> None:
         self._context = context
         self._inner_port = inner_port
@@ -152,50 +223,71 @@ class TlsFront:
 
     def _serve(self, raw: socket.socket, address: str) -> None:
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        raw.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
+        raw.setblocking(False)
+        state = _Handshake()
+        secured = SSL.Connection(self._context, raw)
+        secured.set_app_data(state)
+        secured.set_accept_state()
         try:
-            secured = self._context.wrap_socket(
-                raw, server_side=True, do_handshake_on_connect=False
-            )
-            secured.do_handshake()
-        except (OSError, ssl.SSLError, TimeoutError, ConnectionError) as error:
-            self._on_refused(address, _describe(error))
+            _handshake(secured, raw, time.monotonic() + HANDSHAKE_TIMEOUT_SECONDS)
+        except (OSError, SSL.Error, TimeoutError) as error:
+            self._on_refused(address, _describe(error), state.leaf)
             raw.close()
             return
-        secured.settimeout(None)
-        der = secured.getpeercert(binary_form=True)
-        pem = ssl.DER_cert_to_PEM_cert(der).encode() if der else None
+        if state.errors:
+            self._on_refused(address, state.reason(), state.leaf)
+            with contextlib.suppress(OSError, SSL.Error):
+                secured.shutdown()
+            raw.close()
+            return
+        raw.setblocking(True)
+        pem = state.leaf.public_bytes(Encoding.PEM) if state.leaf is not None else None
         try:
             inner = socket.create_connection(("127.0.0.1", self._inner_port))
         except OSError:
-            secured.close()
+            raw.close()
             return
         inner.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         local_port: int = inner.getsockname()[1]
         self._registry.register(local_port, ForwardedPeer(address, pem))
         with self._open_lock:
-            self._open.update((secured, inner))
+            self._open.update((raw, inner))
         try:
             _relay(secured, inner)
         finally:
             self._registry.remove(local_port)
             with self._open_lock:
-                self._open.difference_update((secured, inner))
-            for side in (secured, inner):
+                self._open.difference_update((raw, inner))
+            for side in (raw, inner):
                 with contextlib.suppress(OSError):
                     side.close()
 
 
-def _relay(secured: ssl.SSLSocket, inner: socket.socket) -> None:
-    """Copy both ways until either side closes; every TLS call on this one thread."""
-    sockets = [secured, inner]
-    with contextlib.suppress(OSError, ssl.SSLError):
+def _relay(secured: SSL.Connection, inner: socket.socket) -> None:
+    """Copy both ways until either side closes; every TLS call on this one thread.
+
+    A read of ``TLS_CHUNK`` takes a whole TLS record (OpenSSL reads no further ahead by
+    default), so decrypted bytes can wait in OpenSSL, unseen by ``select()``, only when
+    a read filled the buffer: only then is ``pending()`` asked (each call into OpenSSL
+    lets go of the GIL, which a busy server may take a while to give back).
+    """
+    sockets: list[Any] = [secured, inner]
+    buffered = False
+    with contextlib.suppress(OSError, SSL.Error):
         while True:
-            # Decrypted bytes already buffered in OpenSSL do not show in select().
-            ready = [secured] if secured.pending() else select.select(sockets, [], [])[0]
+            ready = [secured] if buffered else select.select(sockets, [], [])[0]
             for source in ready:
-                destination = inner if source is secured else secured
-                data = source.recv(RELAY_CHUNK)
-                if not data:
-                    return
-                destination.sendall(data)
+                if source is secured:
+                    try:
+                        data = secured.recv(TLS_CHUNK)
+                    except SSL.WantReadError:  # a TLS message with no data (a key update)
+                        continue
+                    if not data:
+                        return
+                    inner.sendall(data)
+                    buffered = len(data) == TLS_CHUNK and secured.pending() > 0
+                else:
+                    data = inner.recv(RELAY_CHUNK)
+                    if not data:
+                        return
+                    secured.sendall(data)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 import grpc
 
 from hub.access.callers import CallRefused
-from hub.access.certs import CertifiedIdentity
+from hub.access.certs import CertifiedIdentity, certificate_details
 from hub.access.grpc_peers import abort, peer_identity
 from hub.access.organisations import OrganisationDirectory
 from hub.access.tls_front import PeerRegistry
@@ -77,15 +77,21 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
         self._acknowledge = acknowledge
 
     def _caller(self, context: grpc.ServicerContext, call: str) -> CertifiedIdentity:
+        identity: CertifiedIdentity | None = None
+        address = context.peer()
         try:
-            return self._identify(context)
+            address, identity, pem = peer_identity(context, self._registry)
+            return self._identify(identity, pem)
         except CallRefused as refusal:
             self._audit.append(
                 "access-refused",
                 [
                     {
                         "call": call,
-                        "peer": context.peer(),
+                        "stage": "call",
+                        "peer": address,
+                        "caller": identity.as_record() if identity else None,
+                        "certificate": refusal.certificate,
                         "status": refusal.status,
                         "reason": refusal.reason,
                     }
@@ -93,9 +99,8 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
             )
             abort(context, refusal)
 
-    def _identify(self, context: grpc.ServicerContext) -> CertifiedIdentity:
-        _, identity = peer_identity(context, self._registry)
-        if identity is None:
+    def _identify(self, identity: CertifiedIdentity | None, pem: bytes | None) -> CertifiedIdentity:
+        if identity is None or pem is None:
             raise CallRefused(
                 "UNAUTHENTICATED", "a client certificate issued by the hub is required"
             )
@@ -103,6 +108,7 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
             raise CallRefused(
                 "PERMISSION_DENIED",
                 f"organisation {identity.organisation} is not in the organisation directory",
+                certificate_details(pem),
             )
         return identity
 
@@ -128,11 +134,17 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
                             "alert-delivered",
                             {
                                 "alert_id": alert.alert_id,
+                                "child_id": alert.child_id,
+                                "rule_id": alert.rule_id,
                                 "channel": "inbox",
                                 "to": {
                                     "user": identity.user,
+                                    "role": identity.role,
                                     "organisation": identity.organisation,
                                 },
+                                "status": "delivered",
+                                "lawful_basis": alert.decision.get("lawful_basis"),
+                                "policy_version": alert.decision.get("policy_version"),
                             },
                         )
                         for alert in batch

@@ -166,16 +166,6 @@ def disclosure_record(
     }
 
 
-def subject_access_report(audit: AuditLog, child_id: UUID) -> dict[str, Any]:
-    """Everything the audit log says was disclosed (or refused) about one child."""
-    rows = [
-        {"seq": record.seq, "recorded_at": record.recorded_at, **record.payload}
-        for record in audit.records("disclosure")
-        if record.payload.get("child_id") == str(child_id)
-    ]
-    return {"child_id": str(child_id), "disclosures": rows}
-
-
 def contact_for(child: Child) -> dict[str, str | None]:
     """Whom to ask about a concern shared as fact only: the lead social worker or the authority."""
     lead = child.professionals.get("lead_social_worker") or {}

@@ -29,8 +29,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hub.audit import head_store
 from hub.audit.file_lock import FileLock
 from hub.audit.heads import ROTATION_KIND, TreeHead, key_fingerprint, rotation_payload, sign_head
+from hub.audit.kinds import check_kind
 from hub.audit.merkle import Frontier, leaf_hash
 from hub.audit.records import GENESIS, AuditRecord, StoredRecord, entry_bytes, payload_text
+from hub.audit.rows import insert_rows, recorded_keys
 from hub.audit.verification import VerifyResult, verify_log
 from hub.audit.witness_file import append_witness
 from hub.sqlite_wal import use_wal
@@ -38,7 +40,6 @@ from hub.sqlite_wal import use_wal
 __all__ = ["AuditKeyError", "AuditLog", "AuditRecord", "VerifyResult", "payload_text"]
 
 log = structlog.get_logger(__name__)
-PARAMETERS_PER_STATEMENT = 999  # SQLite's limit before 3.32 (32,766 since)
 DEFAULT_HEAD_BOUND_S = 1.0
 
 
@@ -48,10 +49,15 @@ class AuditKeyError(RuntimeError):
 
 @dataclass
 class _Append:
-    """One caller's records, waiting to be written by whichever thread holds the writer."""
+    """One caller's records, waiting to be written by whichever thread holds the writer.
+
+    ``texts`` are the payloads as stored, encoded by the caller before it queues, so the
+    writer (whose turn every other append waits for) only hashes and inserts.
+    """
 
     items: Sequence[tuple[str, dict[str, Any]]]
     keys: Sequence[str | None]
+    texts: Sequence[str] = ()
     written: list[AuditRecord] = field(default_factory=list)
     error: BaseException | None = None
     finished: bool = False
@@ -83,6 +89,9 @@ class AuditLog:
         self._lock = threading.RLock()  # the writer's
         self._queue_lock = threading.Lock()  # appends waiting for the writer
         self._queue: list[_Append] = []
+        # (data_version, newest head, tip) as this connection last committed them.
+        self._known: tuple[int, head_store.TreeState, _Tip] | None = None
+        self._version = 0
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         # Write-ahead logging: one fsync per commit, and readers never block the writer.
         use_wal(self._db)
@@ -139,7 +148,10 @@ class AuditLog:
         """
         if keys is not None and len(keys) != len(items):
             raise ValueError("one idempotency key (or None) per item")
-        request = _Append(items, keys or [None] * len(items))
+        for kind, _ in items:
+            check_kind(kind)
+        texts = [payload_text(payload) for _, payload in items]
+        request = _Append(items, keys or [None] * len(items), texts)
         with self._queue_lock:
             self._queue.append(request)
         # Group commit: whoever holds the write lock writes every append queued meanwhile
@@ -168,9 +180,7 @@ class AuditLog:
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                state = head_store.latest(self._db)
-                self._check_key(state)
-                tip = self._tip(state)
+                state, tip = self._state_and_tip()
                 if len(group) == 1:
                     tip = self._write(group[0], tip)  # alone: the transaction is its unit
                 else:
@@ -182,7 +192,12 @@ class AuditLog:
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._known = None
                 raise
+            if head is not None:
+                self._known = (self._version, head_store.TreeState(head, tip.frontier), tip)
+            elif state is not None:
+                self._known = (self._version, state, tip)
         except BaseException as error:
             for request in group:
                 request.written, request.error = [], request.error or error
@@ -191,6 +206,21 @@ class AuditLog:
             for request in group:
                 request.finished = True
         return head
+
+    def _state_and_tip(self) -> tuple[head_store.TreeState | None, _Tip]:
+        """The newest head and where the next record goes, inside the write transaction.
+
+        What this connection committed last is kept: while ``PRAGMA data_version`` says no
+        other connection has committed since, it is still the log's state, and the newest
+        head and last record need not be read (and the frontier parsed and checked) again.
+        """
+        self._version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        known = self._known
+        if known is not None and known[0] == self._version:
+            return known[1], known[2]
+        state = head_store.latest(self._db)
+        self._check_key(state)
+        return state, self._tip(state)
 
     def _check_key(self, state: head_store.TreeState | None) -> None:
         if state is not None and state.head.key_id != self._key_id:
@@ -252,18 +282,18 @@ class AuditLog:
         may then wait for another thread's switch interval before it continues.
         """
         seq, prev, frontier = tip.seq, tip.prev, tip.frontier.copy()
-        seen = self._recorded_keys([key for key in request.keys if key is not None])
+        seen = recorded_keys(self._db, [key for key in request.keys if key is not None])
         rows: list[tuple[Any, ...]] = []
         key_rows: list[tuple[Any, ...]] = []
         written = []
-        for (kind, payload), key in zip(request.items, request.keys, strict=True):
+        texts = request.texts or [payload_text(payload) for _, payload in request.items]
+        for (kind, payload), key, text in zip(request.items, request.keys, texts, strict=True):
             if key is not None:
                 if key in seen:
                     continue
                 seen.add(key)
             seq += 1
             recorded_at = datetime.now(UTC).isoformat()
-            text = payload_text(payload)
             entry = entry_bytes(prev, seq, recorded_at, kind, text)
             digest = hashlib.sha256(entry).hexdigest()
             frontier.append(leaf_hash(entry))
@@ -272,36 +302,10 @@ class AuditLog:
                 key_rows.append((key, seq))
             written.append(AuditRecord(seq, recorded_at, kind, payload, prev, digest))
             prev = digest
-        self._insert_rows("audit", rows)
-        self._insert_rows("audit_keys", key_rows)
+        insert_rows(self._db, "audit", rows)
+        insert_rows(self._db, "audit_keys", key_rows)
         request.written = written
         return _Tip(seq, prev, frontier)
-
-    def _recorded_keys(self, keys: list[str]) -> set[str]:
-        seen: set[str] = set()
-        for start in range(0, len(keys), PARAMETERS_PER_STATEMENT):
-            chunk = keys[start : start + PARAMETERS_PER_STATEMENT]
-            marks = ",".join("?" * len(chunk))
-            seen.update(
-                row[0]
-                for row in self._db.execute(
-                    f"SELECT key FROM audit_keys WHERE key IN ({marks})", chunk
-                )
-            )
-        return seen
-
-    def _insert_rows(self, table: str, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows with as few statements as SQLite's parameter limit allows."""
-        if not rows:
-            return
-        per_statement = max(1, PARAMETERS_PER_STATEMENT // len(rows[0]))
-        row_marks = "(" + ",".join("?" * len(rows[0])) + ")"
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            self._db.execute(
-                f"INSERT INTO {table} VALUES " + ",".join([row_marks] * len(chunk)),
-                [value for row in chunk for value in row],
-            )
 
     def checkpoint(self) -> None:
         """Sign a head now if records lack one (every append group already signs its own)."""
@@ -316,6 +320,7 @@ class AuditLog:
         restarted with the new key: the log refuses appends under the old one.
         """
         with self._lock, self._file_lock:
+            self._known = None  # the next group reads the rotated state back
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 state = head_store.latest(self._db)

@@ -1,4 +1,9 @@
-"""``hub audit``, ``hub disclosures`` and ``hub sar``: the IG lead's view of the audit log."""
+"""``hub audit``, ``hub disclosures`` and ``hub sar``: the IG lead's view of the audit log.
+
+``hub disclosures`` lists records of every kind (``--kind``, ``--refusals``); ``hub sar``
+gathers everything about one child. Both go through the policy's ``[calls.audit-trail]``
+as the IG lead (``--as-role``, default ig-lead) and each view is itself audited.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ import argparse
 import json
 from typing import Any
 
-from hub.application.disclosure import subject_access_report
+from hub.application.oversight import TrailRefusedError, admit, record_view
 from hub.audit.fhir import audit_bundle
+from hub.audit.kinds import GROUPS, KINDS, kinds_help
+from hub.audit.trail import TrailFilter, describe, row, select, subject_access
 from hub.bootstrap import System
 from hub.cli import audit_log_commands
 from hub.cli.identifiers import identifier_key
+from hub.cli.viewer import viewer, viewer_arguments
 from hub.domain.errors import ChildNotFoundError
 
 
@@ -19,10 +27,27 @@ def register(subparsers: Any) -> None:
     which = audit.add_subparsers(dest="audit", required=True)
     audit_log_commands.register(which)
 
-    disclosures = subparsers.add_parser("disclosures", help="disclosure and refusal records")
+    disclosures = subparsers.add_parser(
+        "disclosures",
+        help="every audit record: disclosures, refusals, alerts, deliveries, break glass, ...",
+        epilog=kinds_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    disclosures.add_argument(
+        "--kind",
+        action="append",
+        choices=sorted([*KINDS, *GROUPS]),
+        metavar="KIND",
+        help="only records of this kind or group (repeatable; listed below)",
+    )
+    disclosures.add_argument(
+        "--refusals",
+        action="store_true",
+        help="only refusals: authentication, authorisation and policy",
+    )
     disclosures.add_argument("--child", help="NHS number, UPN or hub child id")
-    disclosures.add_argument("--recipient", help="recipient id")
-    disclosures.add_argument("--organisation", help="recipient organisation")
+    disclosures.add_argument("--recipient", help="recipient, caller or viewer id")
+    disclosures.add_argument("--organisation", help="recipient or caller organisation")
     disclosures.add_argument("--decision", choices=["full", "minimised", "fact-only", "refuse"])
     disclosures.add_argument("--lawful-basis", help="lawful basis id from the policy")
     disclosures.add_argument("--since", help="ISO date-time, inclusive")
@@ -31,13 +56,17 @@ def register(subparsers: Any) -> None:
     disclosures.add_argument(
         "--fhir", action="store_true", help="print a FHIR Bundle of AuditEvents (IHE BALP)"
     )
+    viewer_arguments(disclosures)
     disclosures.set_defaults(func=run_disclosures)
 
     sar = subparsers.add_parser(
-        "sar", help="subject-access report: everything disclosed about one child, to whom, why"
+        "sar",
+        help="subject-access report: everything disclosed about one child, to whom, when, why; "
+        "alerts and their deliveries included",
     )
     sar.add_argument("child", help="NHS number, UPN or hub child id")
     sar.add_argument("--json", action="store_true")
+    viewer_arguments(sar)
     sar.set_defaults(func=run_sar)
 
 
@@ -57,6 +86,14 @@ def _child_id(system: System, text: str) -> str:
         app.close()
 
 
+def _kinds(chosen: list[str] | None) -> frozenset[str]:
+    """Kind names for the kinds and groups chosen."""
+    names: set[str] = set()
+    for name in chosen or ():
+        names |= {k.name for k in KINDS.values() if name in (k.name, k.group)}
+    return frozenset(names)
+
+
 def run_disclosures(args: argparse.Namespace, system: System) -> int:
     child_id = None
     if args.child is not None:
@@ -65,66 +102,111 @@ def run_disclosures(args: argparse.Namespace, system: System) -> int:
         except ChildNotFoundError:
             print(f"no record held for {args.child}")
             return 2
+    wanted = TrailFilter(
+        kinds=_kinds(args.kind),
+        child_id=child_id,
+        recipient=args.recipient,
+        organisation=args.organisation,
+        decision=args.decision,
+        lawful_basis=args.lawful_basis,
+        since=args.since,
+        until=args.until,
+        refusals_only=args.refusals,
+    )
+    reader = viewer(args)
+    policy = system.policy()
     log = system.audit()
-    rows = []
-    kept = []
-    for record in log.records("disclosure"):
-        payload = record.payload
-        recipient = payload["recipient"]
-        checks = [
-            (child_id, payload["child_id"]),
-            (args.recipient, recipient["id"]),
-            (args.organisation, recipient["organisation"]),
-            (args.decision, payload["decision"]),
-            (args.lawful_basis, payload["lawful_basis"]),
-        ]
-        if any(wanted is not None and wanted != actual for wanted, actual in checks):
-            continue
-        if args.since and record.recorded_at < args.since:
-            continue
-        if args.until and record.recorded_at >= args.until:
-            continue
-        rows.append({"seq": record.seq, "recorded_at": record.recorded_at, **payload})
-        kept.append(record)
-    log.close()
+    try:
+        admit(policy, log, reader)
+        kept = select(log.records(), wanted)
+        output = "fhir" if args.fhir else "json" if args.json else "text"
+        record_view(policy, log, reader, "disclosures", output, wanted, kept)
+    except TrailRefusedError as error:
+        print(f"refused: {error} (the refusal is recorded)")
+        return 1
+    finally:
+        log.close()
     if args.fhir:
         print(json.dumps(audit_bundle(kept), indent=2))
         return 0
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([row(record) for record in kept], indent=2))
         return 0
-    for row in rows:
-        to = row["recipient"]
-        who = f"{to['id']} ({to['role']}, {to['organisation']})"
-        why = row["lawful_basis"] or row["reason"]
-        print(
-            f"{row['recorded_at'][:19]}  {row['decision']:<9} {row['category']:<32} to {who}: {why}"
-        )
-    print(f"{len(rows)} records")
+    for record in kept:
+        print(describe(record))
+    print(f"{len(kept)} records")
     return 0
 
 
 def run_sar(args: argparse.Namespace, system: System) -> int:
-    app = system.application()
-    log = system.audit()
     try:
-        child = app.find_child(identifier_key(args.child))
+        child_id = _child_id(system, args.child)
     except ChildNotFoundError:
         print(f"no record held for {args.child}")
         return 2
+    reader = viewer(args)
+    policy = system.policy()
+    log = system.audit()
+    try:
+        admit(policy, log, reader)
+        records = log.records()
+        report = subject_access(records, child_id)
+        shown = [r for r in records if r.seq in _seqs(report)]
+        wanted = TrailFilter(child_id=child_id)
+        record_view(policy, log, reader, "sar", "json" if args.json else "text", wanted, shown)
+    except TrailRefusedError as error:
+        print(f"refused: {error} (the refusal is recorded)")
+        return 1
     finally:
-        app.close()
-    report = subject_access_report(log, child.id)
-    log.close()
+        log.close()
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"Subject access report for child {child.id}: {len(report['disclosures'])} decisions")
-    for row in report["disclosures"]:
-        to = row["recipient"]
-        basis = row["lawful_basis_text"] or f"refused: {row['reason']}"
-        print(
-            f"{row['recorded_at'][:19]}  {row['decision']:<9} {row['category']:<32} "
-            f"to {to['id']} ({to['role']}, {to['organisation']}) for {row['purpose']}: {basis}"
-        )
+    print(_sar_text(report))
     return 0
+
+
+def _seqs(report: dict[str, Any]) -> set[int]:
+    return {
+        row["seq"]
+        for part in ("disclosures", "alerts", "deliveries", "other")
+        for row in report[part]
+    }
+
+
+def _sar_text(report: dict[str, Any]) -> str:
+    lines = [
+        f"Subject access report for child {report['child_id']}: "
+        f"{len(report['disclosures'])} decisions, {len(report['alerts'])} alert records, "
+        f"{len(report['deliveries'])} deliveries, {len(report['other'])} other records"
+    ]
+    lines.append("Decisions to share or not:")
+    for line in report["disclosures"]:
+        to = line["recipient"]
+        basis = line["lawful_basis_text"] or f"refused: {line['reason']}"
+        lines.append(
+            f"  {line['recorded_at'][:19]}  {line['decision']:<9} {line['category']:<32} "
+            f"to {to['id']} ({to['role']}, {to['organisation']}) for {line['purpose']}: {basis}"
+        )
+    lines.append("Alerts:")
+    for line in report["alerts"]:
+        to = line.get("recipient") or {}
+        who = f" to {to['id']} ({to.get('role', '')}, {to.get('organisation', '')})" if to else ""
+        basis = line.get("lawful_basis_text") or line.get("reason") or line.get("outcome") or ""
+        lines.append(
+            f"  {line['recorded_at'][:19]}  {line['kind']:<26} {line.get('rule_id', '')}{who}: "
+            f"{basis}"
+        )
+    lines.append("Deliveries:")
+    for line in report["deliveries"]:
+        to = line.get("to") or {}
+        whom = to.get("user") or to.get("email") or to.get("webhook") or "-"
+        why = line.get("reason") or line.get("lawful_basis_text") or ""
+        lines.append(
+            f"  {line['recorded_at'][:19]}  {line['kind']:<26} alert {line['alert_id']} by "
+            f"{line['channel']} to {whom}: {why}"
+        )
+    lines.append("Other records (access, break glass, identity, views):")
+    for line in report["other"]:
+        lines.append(f"  {line['recorded_at'][:19]}  {line['kind']:<26} {line.get('reason', '')}")
+    return "\n".join(lines)

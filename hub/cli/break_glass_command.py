@@ -1,21 +1,28 @@
-"""``hub breakglass request|review``: emergency access, and the IG lead's review of it."""
+"""``hub breakglass request|review``: emergency access, and the IG lead's review of it.
+
+The review goes through the policy's ``[calls.audit-trail]`` as the IG lead's other views
+do; listing the queue is an ``audit-view`` record, closing a case a ``break-glass-review``.
+"""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from typing import Any
 
 from hub.application.break_glass import (
+    GRANT,
     OUTCOMES,
     BreakGlassRefusedError,
     close_review,
     open_reviews,
     request_access,
 )
+from hub.application.oversight import TrailRefusedError, admit, record_view
+from hub.audit.trail import TrailFilter
 from hub.bootstrap import System
 from hub.cli.identifiers import identifier_key
+from hub.cli.viewer import viewer, viewer_arguments
 from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import Recipient
 
@@ -40,6 +47,7 @@ def register(subparsers: Any) -> None:
     review.add_argument("--outcome", choices=OUTCOMES)
     review.add_argument("--notes", default="")
     review.add_argument("--json", action="store_true")
+    viewer_arguments(review)
     review.set_defaults(func=run_review)
 
 
@@ -71,10 +79,19 @@ def run_request(args: argparse.Namespace, system: System) -> int:
 
 
 def run_review(args: argparse.Namespace, system: System) -> int:
+    """The IG lead's review queue, through the policy's [calls.audit-trail]; each use audited."""
+    reader = viewer(args)
+    policy = system.policy()
     audit = system.audit()
     try:
+        admit(policy, audit, reader)
         if args.case_id is None:
             cases = open_reviews(audit)
+            shown = [
+                record for record in audit.records(GRANT) if record.seq in {c["seq"] for c in cases}
+            ]
+            output = "json" if args.json else "text"
+            record_view(policy, audit, reader, "breakglass-review", output, TrailFilter(), shown)
             if args.json:
                 print(json.dumps(cases, indent=2))
             else:
@@ -90,7 +107,10 @@ def run_review(args: argparse.Namespace, system: System) -> int:
         if args.outcome is None:
             print("--outcome is required to close a case")
             return 2
-        close_review(audit, args.case_id, args.outcome, f"ig:{getpass.getuser()}", args.notes)
+        close_review(audit, args.case_id, args.outcome, reader.id, args.notes)
+    except TrailRefusedError as error:
+        print(f"refused: {error} (the refusal is recorded)")
+        return 1
     except BreakGlassRefusedError as error:
         print(f"refused: {error}")
         return 2

@@ -1,4 +1,9 @@
-"""``hub identity queue|link|new|doubts|settle|unlink``: identity decisions a person makes."""
+"""``hub identity queue|link|new|doubts|settle|unlink``: identity decisions a person makes.
+
+Each decision, made or refused, is an ``identity-decision`` audit record (who, what,
+about which child and case, and the reason given), which the IG lead sees in
+``hub disclosures`` and the child's ``hub sar``.
+"""
 
 from __future__ import annotations
 
@@ -173,13 +178,32 @@ def show_doubts(args: argparse.Namespace, system: System) -> int:
     return 0
 
 
+def _record(system: System, decision: str, outcome: str, **fields: Any) -> None:
+    """An ``identity-decision`` audit record: what a person decided, about whom, and why."""
+    audit = system.audit()
+    try:
+        payload = {"decision": decision, "outcome": outcome, "by": _who(), **fields}
+        audit.append("identity-decision", [{k: v for k, v in payload.items() if v is not None}])
+    finally:
+        audit.close()
+
+
 def settle_doubts(args: argparse.Namespace, system: System) -> int:
     app = system.application()
     try:
         child = app.settle_identity_doubts(args.child_id, _who(), args.reason)
     except HubError as error:
+        _record(
+            system,
+            "settle-doubts",
+            "refused",
+            child_id=str(args.child_id),
+            reason=args.reason,
+            refusal=f"{type(error).__name__}: {error}",
+        )
         print(f"refused: {type(error).__name__}: {error}")
         return 2
+    _record(system, "settle-doubts", "done", child_id=str(child.id), reason=args.reason)
     print(f"child {child.id}: identity doubts settled; links still held are kept")
     return 0
 
@@ -189,8 +213,25 @@ def link_case(args: argparse.Namespace, system: System) -> int:
     try:
         child = app.link_case(args.case_id, args.child_id, _who(), args.reason)
     except HubError as error:
+        _record(
+            system,
+            "link-case",
+            "refused",
+            case_id=str(args.case_id),
+            child_id=str(args.child_id),
+            reason=args.reason,
+            refusal=f"{type(error).__name__}: {error}",
+        )
         print(f"refused: {type(error).__name__}: {error}")
         return 2
+    _record(
+        system,
+        "link-case",
+        "done",
+        case_id=str(args.case_id),
+        child_id=str(child.id),
+        reason=args.reason,
+    )
     print(f"linked case {args.case_id} to child {child.id}")
     return 0
 
@@ -200,8 +241,24 @@ def new_child(args: argparse.Namespace, system: System) -> int:
     try:
         child = app.new_child_for_case(args.case_id, _who(), args.reason)
     except HubError as error:
+        _record(
+            system,
+            "new-child",
+            "refused",
+            case_id=str(args.case_id),
+            reason=args.reason,
+            refusal=f"{type(error).__name__}: {error}",
+        )
         print(f"refused: {type(error).__name__}: {error}")
         return 2
+    _record(
+        system,
+        "new-child",
+        "done",
+        case_id=str(args.case_id),
+        child_id=str(child.id),
+        reason=args.reason,
+    )
     print(f"case {args.case_id}: new child {child.id}")
     return 0
 
@@ -211,7 +268,25 @@ def unlink_identifier(args: argparse.Namespace, system: System) -> int:
     try:
         withdrawn = app.unlink_identifier(args.child_id, args.identifier, _who(), args.reason)
     except HubError as error:
+        _record(
+            system,
+            "unlink",
+            "refused",
+            child_id=str(args.child_id),
+            identifier=args.identifier,
+            reason=args.reason,
+            refusal=f"{type(error).__name__}: {error}",
+        )
         print(f"refused: {type(error).__name__}: {error}")
         return 2
+    _record(
+        system,
+        "unlink",
+        "done",
+        child_id=str(args.child_id),
+        identifier=args.identifier,
+        reason=args.reason,
+        entries_withdrawn=len(withdrawn),
+    )
     print(f"unlinked {args.identifier} from {args.child_id}; {len(withdrawn)} entries withdrawn")
     return 0

@@ -3,7 +3,8 @@
 ``create_server(address, service, tls)`` returns the running server and its
 port (bind port 0 in tests). Health checking (grpc.health.v1) and server
 reflection (v1 and v1alpha) answer without a client certificate, since they
-disclose nothing; ``Lookup`` needs one, and every refusal is audited.
+disclose nothing; ``Lookup`` needs one, and every refusal is audited, with the
+certificate presented (a handshake the TLS front refused included).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from pathlib import Path
 
 import grpc
 import structlog
+from cryptography import x509
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from hub.access.callers import CallRefused
+from hub.access.certs import details_of
 from hub.access.grpc_peers import abort, peer_identity
 from hub.access.tls_front import PeerRegistry, TlsFront, server_context
 from hub.lookup.answer import LookupAnswer, PlanView
@@ -29,6 +32,7 @@ from hub.lookup.reflection import enable_server_reflection
 from hub.lookup.service import ChildLookupService
 
 log = structlog.get_logger(__name__)
+TLS_CALL = "tls-handshake"  # a refusal before any call: the front cannot tell which
 SERVICE_NAME = lookup_pb2.DESCRIPTOR.services_by_name["ChildLookup"].full_name
 _OUTCOMES = {
     "matched": lookup_pb2.MATCHED,
@@ -134,12 +138,12 @@ class ChildLookupServicer(lookup_pb2_grpc.ChildLookupServicer):
     ) -> lookup_pb2.LookupResponse:
         purpose = request.purpose or "direct-care"
         try:
-            address, identity = peer_identity(context, self._registry)
+            address, identity, pem = peer_identity(context, self._registry)
         except CallRefused as refusal:
             self._service.refuse(context.peer(), None, purpose, refusal)
             abort(context, refusal)
         try:
-            answer = self._service.lookup(identity, _query(request), address)
+            answer = self._service.lookup(identity, _query(request), address, pem)
         except CallRefused as refusal:
             abort(context, refusal)
         return to_message(answer)
@@ -219,8 +223,11 @@ def create_server(
     inner_port = server.add_insecure_port("127.0.0.1:0")
     server.start()
 
-    def refused(peer: str, reason: str) -> None:
-        service.refuse(peer, None, "", CallRefused("UNAVAILABLE", reason))
+    def refused(peer: str, reason: str, certificate: x509.Certificate | None) -> None:
+        status = "UNAUTHENTICATED" if certificate is not None else "UNAVAILABLE"
+        details = details_of(certificate) if certificate is not None else None
+        refusal = CallRefused(status, reason)
+        service.refuse(peer, None, "", refusal, call=TLS_CALL, stage="tls", certificate=details)
 
     front = TlsFront(
         server_context(tls.certificate, tls.key, tls.client_ca), inner_port, registry, refused

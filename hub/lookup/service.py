@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from hub.access.callers import Caller, CallRefused, authorise, relationship_to
-from hub.access.certs import CertifiedIdentity
+from hub.access.certs import CertifiedIdentity, certificate_details
 from hub.access.organisations import OrganisationDirectory
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
@@ -67,16 +67,29 @@ class ChildLookupService:
         self._clock = clock
 
     def refuse(
-        self, peer: str, identity: CertifiedIdentity | None, purpose: str, refusal: CallRefused
+        self,
+        peer: str,
+        identity: CertifiedIdentity | None,
+        purpose: str,
+        refusal: CallRefused,
+        *,
+        call: str = CALL,
+        stage: str = "call",
+        certificate: dict[str, str] | None = None,
     ) -> None:
-        """Record a refused call (no data was read for it)."""
+        """Record a refused call (no data was read for it), with the certificate presented.
+
+        ``stage``: ``tls`` for a handshake the TLS front refused, else ``call``.
+        """
         self._audit.append(
             "access-refused",
             [
                 {
-                    "call": CALL,
+                    "call": call,
+                    "stage": stage,
                     "peer": peer,
                     "caller": identity.as_record() if identity else None,
+                    "certificate": certificate or refusal.certificate,
                     "purpose": purpose,
                     "status": refusal.status,
                     "reason": refusal.reason,
@@ -86,15 +99,23 @@ class ChildLookupService:
         )
 
     def lookup(
-        self, identity: CertifiedIdentity | None, query: LookupQuery, peer: str = ""
+        self,
+        identity: CertifiedIdentity | None,
+        query: LookupQuery,
+        peer: str = "",
+        certificate_pem: bytes | None = None,
     ) -> LookupAnswer:
-        """Answer ``query`` for the certified caller, or raise ``CallRefused`` (audited)."""
+        """Answer ``query`` for the certified caller, or raise ``CallRefused`` (audited).
+
+        ``certificate_pem``: the caller's certificate, whose details a refusal records.
+        """
         purpose = query.purpose or "direct-care"
         try:
             caller = authorise(self._policy, self._directory, CALL, identity, purpose)
             check_query(query)
         except CallRefused as refusal:
-            self.refuse(peer, identity, purpose, refusal)
+            details = certificate_details(certificate_pem) if certificate_pem else None
+            self.refuse(peer, identity, purpose, refusal, certificate=details)
             raise
         lookup_id = str(uuid4())
         if self._views is not None:

@@ -34,7 +34,9 @@ RELATIONSHIPS = frozenset(
         "none",
     }
 )
-PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback", "operations", "routing"})
+PURPOSES = frozenset(
+    {"direct-care", "safeguarding", "referral-feedback", "operations", "routing", "oversight"}
+)
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
 MATCHED_CACHE_SIZE = 10_000  # remembered answers of Policy.matching()
 

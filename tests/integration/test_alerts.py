@@ -22,7 +22,7 @@ from typing import Any
 import grpc
 import pytest
 from aiosmtpd.controller import Controller
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fhir.resources.R4B.bundle import Bundle
 
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
@@ -43,7 +43,11 @@ from hub.alerts.siblings import siblings_loader
 from hub.alerts.store import ACKNOWLEDGED, AlertStore
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
+from hub.audit.fhir import audit_bundle
+from hub.audit.opening import open_audit_log
 from hub.calendar.school_day import ENGLAND, HolidayRange, SchoolCalendar
+from hub.cli.main import main
+from hub.config import Settings
 from hub.lookup.client import ClientTls
 from hub.lookup.server import ServerTls, create_server
 from hub.lookup.service import ChildLookupService, LookupQuery
@@ -286,7 +290,9 @@ class Pipeline:
             group_id=group,
             retry=RetryPolicy(max_attempts=3, base_seconds=0.01, cap_seconds=0.05),
         )
-        service = AlertDeliveryService(config)
+        # Delivery records each delivery in the audit log, through its own connection to it.
+        audit = open_audit_log(Settings(data_dir=self.root / "data", kafka_bootstrap="unused"))
+        service = AlertDeliveryService(config, audit=audit)
         try:
             stats = service.run(until_idle=True, idle_seconds=2.0).as_dict()
         finally:
@@ -308,7 +314,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
     loader.close()
     app = hub_app(data, worker=False)
     store = AlertStore(root / "alerts.sqlite")
-    audit = AuditLog(root / "audit.sqlite", Ed25519PrivateKey.generate())
+    audit = open_audit_log(Settings(data_dir=data, kafka_bootstrap="unused"))
     directory = OrganisationDirectory.parse(ORGANISATIONS)
     context = AlertContext(directory, app.school, siblings_loader(app), CALENDAR, "383")
     clock = MovableClock(datetime(2026, 11, 20, tzinfo=UTC))
@@ -468,6 +474,41 @@ def test_every_alert_is_audited_with_its_policy_decision(pipeline: Pipeline) -> 
         )
 
 
+def test_every_email_delivery_is_audited_once_with_the_child_and_lawful_basis(
+    pipeline: Pipeline,
+) -> None:
+    """Each alert emailed is an alert-delivered record naming the child, address and basis."""
+    delivered = [r.payload for r in pipeline.audit.records("alert-delivered")]
+    emails = [d for d in delivered if d["channel"] == "email"]
+    sent = {m["X-Hub-Alert-Id"] for m in pipeline.mailbox.messages}
+    assert sent == {d["alert_id"] for d in emails}
+    assert len(emails) == len({d["alert_id"] for d in emails})  # once, redelivery or not
+    by_id = {a.alert_id: a for a in pipeline.store.select()}
+    for record in emails:
+        alert = by_id[record["alert_id"]]
+        assert (alert.child_id, alert.recipient.email) == (
+            record["child_id"],
+            record["to"]["email"],
+        )
+        assert record["lawful_basis"] == alert.decision["lawful_basis"]
+
+
+def test_ig_lead_sees_the_childs_alerts_and_deliveries_in_sar_and_fhir(
+    pipeline: Pipeline, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hub sar` for James lists his alerts and their email deliveries, to whom and why."""
+    monkeypatch.setenv("HUB_DATA_DIR", str(pipeline.root / "data"))
+    assert 0 == main(["sar", JAMES.nhs, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert {"alert-raised"} <= {row["kind"] for row in report["alerts"]}
+    emailed = [row for row in report["deliveries"] if row["channel"] == "email"]
+    assert SOCIAL_WORKER in {row["to"]["email"] for row in emailed}
+    assert all(row["lawful_basis"] for row in emailed)
+    assert 0 == main(["disclosures", "--kind", "deliveries", "--child", JAMES.nhs, "--json"])
+    assert len(emailed) <= len(json.loads(capsys.readouterr().out))
+    Bundle.model_validate(audit_bundle(pipeline.audit.records()))
+
+
 def test_replays_and_redelivery_never_notify_twice(pipeline: Pipeline) -> None:
     """Re-ingesting from the start, re-raising and re-reading the alert topic send nothing new."""
     before = len(pipeline.mailbox.messages)
@@ -500,6 +541,9 @@ def test_unreachable_webhook_retries_then_dead_letters(pipeline: Pipeline) -> No
     letters = read_all(pipeline.bootstrap, pipeline.dead_letter_topic)
     reasons = {dict(m.headers)["dlq-reason"].decode() for m in letters}
     assert reasons == {"webhook-gave_up"}
+    failed = [r.payload for r in pipeline.audit.records("alert-delivery-failed")]
+    assert published == len([f for f in failed if f["channel"] == "webhook"])
+    assert {("gave_up", "127.0.0.1")} == {(f["status"], f["to"]["webhook"]) for f in failed}
     assert all(
         "attempt" in dict(m.headers)["dlq-detail"].decode() or dict(m.headers)["dlq-detail"]
         for m in letters
@@ -582,7 +626,11 @@ def test_inbox_streams_alerts_and_takes_acknowledgements(pipeline: Pipeline) -> 
         assert reply.state == ACKNOWLEDGED and reply.acknowledged_by == f"{SOCIAL_WORKER}@383"
         again = list(stub.Watch(inbox_pb2.WatchRequest(pending_only=True), timeout=10))
         assert chosen not in {a.alert_id for a in again}
-        delivered = [r.payload for r in pipeline.audit.records("alert-delivered")]
+        delivered = [
+            r.payload
+            for r in pipeline.audit.records("alert-delivered")
+            if r.payload["channel"] == "inbox"
+        ]
         assert {d["alert_id"] for d in delivered if d["to"]["user"] == SOCIAL_WORKER} == expected
         assert {d["alert_id"] for d in delivered if d["to"]["user"] == "sam"} == team
     finally:

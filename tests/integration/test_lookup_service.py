@@ -10,12 +10,18 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from fhir.resources.R4B.bundle import Bundle
 from google.protobuf import descriptor_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -23,6 +29,8 @@ from hub.access.certs import CertifiedIdentity, create_authority, issue_client, 
 from hub.access.organisations import OrganisationDirectory
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog, AuditRecord
+from hub.audit.keys import audit_signing_key
+from hub.audit.opening import open_audit_log
 from hub.bootstrap import store_env
 from hub.cli.main import main
 from hub.config import Settings
@@ -53,6 +61,44 @@ from tests.integration.kafka_reading import read_all
 
 UNKNOWN_ORG = CertifiedIdentity("ae-desk-9", "RZZ99", "unscheduled-care-clinician")
 SCHOOL = CertifiedIdentity("dsl-1", "107001", "school-dsl")
+EXPIRED = CertifiedIdentity("ae-desk-old", "RXX01", "unscheduled-care-clinician")
+
+
+def _issue_expired(certs: Path, identity: CertifiedIdentity) -> None:
+    """A client certificate from the hub's own CA that expired yesterday."""
+    ca = x509.load_pem_x509_certificate((certs / "ca.pem").read_bytes())
+    ca_key = serialization.load_pem_private_key((certs / "ca.key").read_bytes(), None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, identity.user),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, identity.organisation),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, identity.role),
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=30))
+        .not_valid_after(now - timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    (certs / f"client-{identity.user}.pem").write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+    )
+    (certs / f"client-{identity.user}.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 @dataclass
@@ -63,6 +109,7 @@ class Running:
     server: LookupServer
     rogue_certs: Path
     signing_key: Ed25519PrivateKey
+    data_dir: Path
 
     def client(self, identity: CertifiedIdentity | None, certs: Path | None = None) -> LookupClient:
         directory = certs or self.certs
@@ -94,8 +141,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     settings = Settings(data_dir=root / "data", kafka_bootstrap="unused:0")
     app = HubApplication(env=store_env(settings, worker=False), decode_fact=FACTS.decode_fact)
     load_world(app, root)
-    key = Ed25519PrivateKey.generate()
-    audit = AuditLog(root / "audit.sqlite", key)
+    audit = open_audit_log(settings)  # where `hub disclosures` finds it, with its key
+    key = audit_signing_key(settings.data_dir / "keys")
     views = LookupViews(app, settings.lookup_views_path, LOOKUP_ENTRY_KINDS)  # as `hub serve`
     service = ChildLookupService(
         app,
@@ -106,7 +153,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         views=views,
     )
     server, port = create_server("127.0.0.1:0", service, ServerTls.in_directory(certs))
-    yield Running(port, certs, audit, server, rogue, key)
+    _issue_expired(certs, EXPIRED)
+    yield Running(port, certs, audit, server, rogue, key, settings.data_dir)
     server.stop(0)
     audit.close()
     views.close()
@@ -296,22 +344,60 @@ def test_no_certificate_is_unauthenticated_and_audited(running: Running) -> None
     assert "certificate" in refusal["reason"]
 
 
+def _handshake_refusals(running: Running, before: int) -> list[dict[str, Any]]:
+    """The refusals recorded after the first ``before``, once the front has recorded one."""
+    # The front audits the refused handshake on its own thread, as the client gives up.
+    deadline = time.monotonic() + 5
+    while not (refusals := running.records("access-refused")[before:]):
+        assert time.monotonic() < deadline, "the refused handshake was not audited"
+        time.sleep(0.05)
+    return [r.payload for r in refusals]
+
+
+def _fingerprint(path: Path) -> str:
+    certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
 def test_certificate_from_another_ca_fails_the_handshake_and_is_audited(
     running: Running,
 ) -> None:
-    """A certificate not issued by the hub's CA never gets a connection; the attempt is audited."""
+    """A certificate not issued by the hub's CA never gets a connection; it is audited in full."""
     before = len(running.records("access-refused"))
     client = running.client(DESK, certs=running.rogue_certs)
     error = _refused(running, lambda: client.by_nhs_number(JAMES.nhs, timeout=5))
     client.close()
     assert error.code() is grpc.StatusCode.UNAVAILABLE
-    # The front audits the failed handshake on its own thread, as the client gives up.
-    deadline = time.monotonic() + 5
-    while not (refusals := running.records("access-refused")[before:]):
-        assert time.monotonic() < deadline, "the failed handshake was not audited"
-        time.sleep(0.05)
-    assert all(r.payload["status"] == "UNAVAILABLE" for r in refusals)
-    assert "client certificate rejected" in refusals[0].payload["reason"]
+    refusals = _handshake_refusals(running, before)
+    assert {("tls", "tls-handshake", "UNAUTHENTICATED")} == {
+        (r["stage"], r["call"], r["status"]) for r in refusals
+    }
+    refusal = refusals[0]
+    assert (
+        "client certificate rejected: unable to get local issuer certificate" == (refusal["reason"])
+    )
+    certificate = refusal["certificate"]
+    assert "CN=Somebody Else's CA" == certificate["issuer"]
+    assert "CN=ae-desk-1" in certificate["subject"]
+    assert _fingerprint(running.rogue_certs / "client-ae-desk-1.pem") == certificate["sha256"]
+    assert certificate["serial"]
+
+
+def test_expired_certificate_fails_the_handshake_and_is_audited_with_its_details(
+    running: Running,
+) -> None:
+    """A certificate the hub's CA issued that has expired: refused, the certificate recorded."""
+    before = len(running.records("access-refused"))
+    client = running.client(EXPIRED)
+    error = _refused(running, lambda: client.by_nhs_number(JAMES.nhs, timeout=5))
+    client.close()
+    assert error.code() is grpc.StatusCode.UNAVAILABLE
+    refusal = _handshake_refusals(running, before)[0]
+    assert "client certificate rejected: certificate has expired" == refusal["reason"]
+    assert "CN=Safeguarding Hub Demo CA" == refusal["certificate"]["issuer"]
+    assert (
+        _fingerprint(running.certs / "client-ae-desk-old.pem") == (refusal["certificate"]["sha256"])
+    )
 
 
 def test_unknown_organisation_is_refused_and_audited(running: Running) -> None:
@@ -323,6 +409,8 @@ def test_unknown_organisation_is_refused_and_audited(running: Running) -> None:
     refusal = _last_refusal(running)
     assert refusal["caller"]["organisation"] == "RZZ99"
     assert "not in the hub's organisation directory" in refusal["reason"]
+    assert "O=RZZ99" in refusal["certificate"]["subject"]
+    assert _fingerprint(running.certs / "client-ae-desk-9.pem") == refusal["certificate"]["sha256"]
 
 
 def test_role_that_may_not_look_up_is_refused_and_audited(running: Running) -> None:
@@ -411,6 +499,45 @@ def test_reflection_v1_describes_the_lookup_service_and_itself(running: Running)
         ]
         package = symbol.rpartition(".")[0]
         assert package in {f.package for f in files}
+
+
+def test_ig_lead_sees_every_refusal_in_disclosures_sar_and_fhir(
+    running: Running, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hub disclosures --refusals` shows each sort of refusal; all are valid FHIR AuditEvents."""
+    for identity, certs in ((None, None), (DESK, running.rogue_certs), (EXPIRED, None)):
+        client = running.client(identity, certs)
+        _refused(running, lambda c=client: c.by_nhs_number(JAMES.nhs, timeout=5))
+        client.close()
+    for identity in (UNKNOWN_ORG, SCHOOL):
+        client = running.client(identity)
+        _refused(running, lambda c=client: c.by_nhs_number(JAMES.nhs))
+        client.close()
+    client = running.client(DESK)
+    client.by_nhs_number(JAMES.nhs)
+    client.close()
+    time.sleep(0.5)  # the front records refused handshakes on its own threads
+    monkeypatch.setenv("HUB_DATA_DIR", str(running.data_dir))
+    assert 0 == main(["disclosures", "--refusals", "--json"])
+    refusals = json.loads(capsys.readouterr().out)
+    reasons = " | ".join(r["reason"] for r in refusals)
+    for expected in (
+        "a client certificate issued by the hub is required",
+        "unable to get local issuer certificate",
+        "certificate has expired",
+        "not in the hub's organisation directory",
+        "role school-dsl may not make child-lookup calls",
+    ):
+        assert expected in reasons
+    assert {"authentication", "authorisation", "policy"} <= {r["refusal_type"] for r in refusals}
+    assert all(r["certificate"]["sha256"] for r in refusals if r.get("stage") == "tls")
+    assert 0 == main(["disclosures", "--fhir"])
+    bundle = Bundle.model_validate(json.loads(capsys.readouterr().out))
+    assert len(bundle.entry or []) > len(refusals)
+    child_id = running.records("lookup")[-1].payload["child_id"]
+    assert 0 == main(["sar", child_id, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert {"lookup", "access-to-service"} <= {row["kind"] for row in report["other"]}
 
 
 def test_audit_chain_verifies_after_the_lookups(running: Running) -> None:

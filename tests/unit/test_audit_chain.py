@@ -181,3 +181,17 @@ def test_records_written_before_and_after_the_change_of_writer_verify_as_one_cha
     log.close()
     assert "\\u00e2" in texts[0] and "Siân" in texts[-1]  # really two writers
     assert [] == _verify(path)
+
+
+def test_two_writers_on_one_log_each_continue_from_the_others_records(tmp_path: Path) -> None:
+    """A writer that kept its last state still continues after another process's appends."""
+    path = tmp_path / "audit.sqlite"
+    first, second = AuditLog(path, KEY), AuditLog(path, KEY)
+    first.append("lookup", [{"n": 1}])
+    second.append("lookup", [{"n": 2}, {"n": 3}])
+    first.append("lookup", [{"n": 4}])
+    assert [1, 2, 3, 4] == [r.payload["n"] for r in first.records()]
+    assert [1, 2, 3, 4] == [r.seq for r in first.records()]
+    assert first.verify(KEY.public_key()).ok
+    first.close()
+    second.close()

@@ -25,8 +25,14 @@ def _queued(log: AuditLog, callers: int) -> None:
         time.sleep(0.005)
 
 
-def _run_grouped(log: AuditLog, batches: list[list[tuple[str, dict[str, Any]]]]) -> list[Any]:
-    """Append each batch from its own thread while the writer is held; return results."""
+def _run_grouped(
+    log: AuditLog, batches: list[list[tuple[str, dict[str, Any]]]], queued: int | None = None
+) -> list[Any]:
+    """Append each batch from its own thread while the writer is held; return results.
+
+    ``queued``: how many appends reach the queue (a payload that cannot be encoded as JSON
+    fails its caller before it queues).
+    """
     results: list[Any] = [None] * len(batches)
 
     def append(index: int) -> None:
@@ -39,7 +45,7 @@ def _run_grouped(log: AuditLog, batches: list[list[tuple[str, dict[str, Any]]]])
     with log._lock:  # hold the writer: the appends queue up
         for thread in threads:
             thread.start()
-        _queued(log, len(batches))
+        _queued(log, len(batches) if queued is None else queued)
     for thread in threads:
         thread.join(timeout=10)
     return results
@@ -71,7 +77,7 @@ def test_one_callers_bad_record_fails_only_that_caller(tmp_path: Path) -> None:
         ("disclosure", {"not json": object()}),
     ]
 
-    results = _run_grouped(log, [good, bad, good])
+    results = _run_grouped(log, [good, bad, good], queued=2)
 
     assert [isinstance(r, list) for r in results] == [True, False, True]
     assert isinstance(results[1], TypeError)

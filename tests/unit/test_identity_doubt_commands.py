@@ -43,7 +43,7 @@ def test_doubts_are_listed_and_each_child_named_is_an_audited_disclosure(
     listed = _doubts(capsys)
     [doubt] = listed["doubts"]
     assert {"local/EMERGENCY_CARE/RXX01/ae-1": ["event-anna-ae"]} == doubt["links"]
-    assert 0 == main(["disclosures", "--json"])
+    assert 0 == main(["disclosures", "--kind", "disclosure", "--json"])
     records = json.loads(capsys.readouterr().out)
     assert [doubt["child_id"]] == [
         r["child_id"] for r in records if r["category"] == "identity-doubt"

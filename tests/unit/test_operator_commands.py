@@ -68,7 +68,7 @@ def test_queue_candidates_are_disclosures_decided_and_audited(
     """Naming a candidate child to the operator goes through the policy and the audit log."""
     main(["identity", "queue", "--json"])
     [case] = json.loads(capsys.readouterr().out)
-    main(["disclosures", "--json"])
+    main(["disclosures", "--kind", "disclosure", "--json"])
     records = [r for r in json.loads(capsys.readouterr().out) if r["category"] == "identity-case"]
     assert sorted(r["child_id"] for r in records) == sorted(
         c["child_id"] for c in case["candidates"]
@@ -184,7 +184,7 @@ def test_policy_view_is_audited_and_the_audit_verifies(
     assert ["minimised", "fact-only"] == [e["disclosure"] for e in shown["entries"]]
     assert "0113 000 0002" == shown["entries"][1]["contact"]["out_of_hours_phone"]
     assert "details" not in shown["entries"][1]
-    assert 0 == main(["disclosures", "--recipient", "dr-a", "--json"])
+    assert 0 == main(["disclosures", "--kind", "disclosure", "--recipient", "dr-a", "--json"])
     records = json.loads(capsys.readouterr().out)
     assert ["minimised", "fact-only"] == [r["decision"] for r in records]
     assert "health-and-social-care" == records[0]["lawful_basis"]
@@ -247,7 +247,7 @@ def test_subject_access_report_and_fhir_export_list_the_disclosures(
     assert 0 == main(["sar", "9434765919", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert ["refuse", "fact-only"] == [row["decision"] for row in report["disclosures"]]
-    assert 0 == main(["disclosures", "--fhir"])
+    assert 0 == main(["disclosures", "--kind", "disclosure", "--fhir"])
     bundle = json.loads(capsys.readouterr().out)
     events = [entry["resource"] for entry in bundle["entry"]]
     assert ["AuditEvent", "AuditEvent"] == [event["resourceType"] for event in events]
@@ -351,7 +351,9 @@ def test_decode_processes_come_from_the_command_line_else_the_setting(tmp_path: 
 
 
 def _identity_case_children(capsys: pytest.CaptureFixture[str], *child: str) -> list[str]:
-    assert 0 == main(["disclosures", "--json", *(("--child", *child) if child else ())])
+    assert 0 == main(
+        ["disclosures", "--kind", "disclosure", "--json", *(("--child", *child) if child else ())]
+    )
     rows = json.loads(capsys.readouterr().out)
     return [r["child_id"] for r in rows if r["category"] == "identity-case"]
 
