@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import structlog
@@ -64,6 +65,10 @@ from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
+
+if TYPE_CHECKING:  # imported where used: PDF rendering and signing load for documents only
+    from hub.documents.service import DocumentService
+    from hub.documents.signing import DocumentSigner
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -252,6 +257,25 @@ class System:
     def disclosure(self, app: HubApplication, audit: AuditLog) -> DisclosureService:
         """Chronologies and statuses through the policy, every decision audited."""
         return DisclosureService(app, self.policy(), audit)
+
+    def documents(self, app: HubApplication, audit: AuditLog) -> DocumentService:
+        """Court chronologies, subject-access reports and bundles: disclosed, signed, audited."""
+        from hub.documents.service import DocumentService
+
+        return DocumentService(
+            app,
+            self.disclosure(app, audit),
+            audit,
+            self.document_signer(),
+            self.settings.document_issuer,
+            self._clock or (lambda: datetime.now(UTC)),
+        )
+
+    def document_signer(self) -> DocumentSigner:
+        """The hub's document-signing certificate in HUB_CERTS_DIR (issued on first use)."""
+        from hub.documents.signing import DocumentSigner
+
+        return DocumentSigner(self.settings.certs_dir)
 
     def ingest_worker(
         self,

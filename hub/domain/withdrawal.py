@@ -42,18 +42,13 @@ class Withdrawal:
 
     def mark(self, entry: ChronologyEntry) -> ChronologyEntry:
         """The entry as the chronology keeps it once withdrawn: it says so, and why."""
-        details = {
-            **entry.details,
-            "withdrawn": True,
-            "withdrawn_reason": self.reason,
-            "withdrawn_at": self.recorded_at,
-            "withdrawn_by": self.source_reference,
-        }
-        copy = entry.resolved(entry.resolved_via, details)
-        object.__setattr__(
-            copy, "summary", f"Withdrawn by the source ({self.reason}): {entry.summary}"
+        return withdrawn_copy(
+            entry,
+            self.reason,
+            self.recorded_at,
+            by=self.source_reference,
+            summary=f"Withdrawn by the source ({self.reason}): {entry.summary}",
         )
-        return copy
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -91,6 +86,27 @@ class Update:
             return True
         latest = max(same, key=lambda e: (_instant(e.occurred_at), e.recorded_at))
         return any(latest.details.get(k) != entry.details.get(k) for k in self.compared)
+
+
+def withdrawn_copy(
+    entry: ChronologyEntry,
+    reason: str,
+    at: str | datetime,
+    *,
+    by: str = "hub",
+    summary: str | None = None,
+) -> ChronologyEntry:
+    """``entry`` marked withdrawn (``reason``, when, by whom), as the chronology keeps it."""
+    details = {
+        **entry.details,
+        "withdrawn": True,
+        "withdrawn_reason": reason,
+        "withdrawn_at": at if isinstance(at, str) else at.isoformat(),
+        "withdrawn_by": by,
+    }
+    copy = entry.resolved(entry.resolved_via, details)
+    object.__setattr__(copy, "summary", summary or f"Withdrawn ({reason}): {entry.summary}")
+    return copy
 
 
 def _instant(text: str) -> datetime:

@@ -34,7 +34,16 @@ RELATIONSHIPS = frozenset(
         "none",
     }
 )
-PURPOSES = frozenset({"direct-care", "safeguarding", "referral-feedback", "operations", "routing"})
+PURPOSES = frozenset(
+    {
+        "direct-care",
+        "safeguarding",
+        "referral-feedback",
+        "operations",
+        "routing",
+        "subject-access",  # answering the child's (or their representative's) Article 15 request
+    }
+)
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
 MATCHED_CACHE_SIZE = 10_000  # remembered answers of Policy.matching()
 
