@@ -28,9 +28,7 @@ def page(furniture: Furniture, body: str, *, landscape: bool = False) -> str:
         ("Policy version", furniture.policy_version),
     ]
     line = " · ".join(f'<span class="label">{e(k)}:</span> {e(v)}' for k, v in first)
-    furniture_lines = (
-        f"<p>{line}</p><p><span class=\"label\">For:</span> {e(furniture.for_whom)}</p>"
-    )
+    furniture_lines = f'<p>{line}</p><p><span class="label">For:</span> {e(furniture.for_whom)}</p>'
     return (
         f'<!DOCTYPE html><html lang="{e(furniture.language)}"><head><meta charset="utf-8">'
         f"<title>{e(furniture.title)}</title>"
