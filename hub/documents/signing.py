@@ -51,11 +51,11 @@ class DocumentSigner:
         signing_cert: asn1_x509.Certificate = self._signer.signing_cert
         self.fingerprint: str = signing_cert.sha256.hex()
 
-    def sign(self, pdf: bytes, reason: str) -> bytes:
+    def sign(self, pdf: bytes, reason: str, field_name: str = FIELD_NAME) -> bytes:
         """``pdf`` with a PAdES baseline signature over the whole file (an incremental update)."""
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         metadata = signers.PdfSignatureMetadata(
-            field_name=FIELD_NAME,
+            field_name=field_name,
             md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
             reason=reason,
