@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from hub.application.disclosure import subject_access_report
 from hub.audit.fhir import audit_bundle
 from hub.bootstrap import System
 from hub.cli import audit_log_commands
+from hub.cli.export_commands import write_file
 from hub.cli.identifiers import identifier_key
 from hub.domain.errors import ChildNotFoundError
+from hub.policy.engine import Recipient
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +42,14 @@ def register(subparsers: Any) -> None:
     )
     sar.add_argument("child", help="NHS number, UPN or hub child id")
     sar.add_argument("--json", action="store_true")
+    sar.add_argument(
+        "--format",
+        choices=["text", "pdf"],
+        default="text",
+        help="pdf: a signed Article 15 response",
+    )
+    sar.add_argument("-o", "--output", type=Path, help="the PDF to write (with --format pdf)")
+    sar.add_argument("--recipient", default="ig-lead", help="who prepares it (the IG lead)")
     sar.set_defaults(func=run_sar)
 
 
@@ -105,6 +117,8 @@ def run_disclosures(args: argparse.Namespace, system: System) -> int:
 
 
 def run_sar(args: argparse.Namespace, system: System) -> int:
+    if args.format == "pdf":
+        return run_sar_pdf(args, system)
     app = system.application()
     log = system.audit()
     try:
@@ -127,4 +141,30 @@ def run_sar(args: argparse.Namespace, system: System) -> int:
             f"{row['recorded_at'][:19]}  {row['decision']:<9} {row['category']:<32} "
             f"to {to['id']} ({to['role']}, {to['organisation']}) for {row['purpose']}: {basis}"
         )
+    return 0
+
+
+def run_sar_pdf(args: argparse.Namespace, system: System) -> int:
+    """The Article 15 response as a signed PDF, disclosed under the subject-access rule."""
+    if args.output is None:
+        print("--format pdf needs -o FILE", file=sys.stderr)
+        return 2
+    recipient = Recipient(args.recipient, "ig-lead", "hub", "hub", "none")
+    app = system.application()
+    audit = system.audit()
+    try:
+        issued = system.documents(app, audit).subject_access_report(
+            recipient, identifier_key(args.child)
+        )
+    except ChildNotFoundError:
+        print(f"no record held for {args.child}")
+        return 2
+    finally:
+        audit.close()
+        app.close()
+    write_file(args.output, issued.pdf)
+    print(
+        f"wrote {args.output}: subject access response, {issued.pages} pages, document "
+        f"{issued.document_id}, SHA-256 {issued.sha256}"
+    )
     return 0

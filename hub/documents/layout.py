@@ -89,6 +89,13 @@ def chronology_body(doc: CourtChronology, author: str) -> str:
         "found to be about another child) are struck through, with the reason. Anything the "
         f'information-sharing policy does not let this recipient have is marked "{NOT_DISCLOSED}"'
         " with the reason category.</p>",
+    ]
+    return "".join(parts) + chronology_sections(doc)
+
+
+def chronology_sections(doc: CourtChronology) -> str:
+    """The periods, the rows and what was not disclosed (shared with the subject-access report)."""
+    parts = [
         "<h2>Child protection and looked-after periods</h2>",
         _bands(doc),
         "<h2>Chronology</h2>",

@@ -18,10 +18,10 @@ from typing import Any
 
 import structlog
 
-from hub.application.disclosure import DisclosedChronology, DisclosureService
+from hub.application.disclosure import DisclosedChronology, DisclosureService, disclosure_logs
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
-from hub.documents import court_chronology, layout
+from hub.documents import court_chronology, layout, reports
 from hub.documents.court_chronology import STATUS_PREFIX, CourtChronology, Period
 from hub.documents.furniture import Furniture, for_whom
 from hub.documents.pdf import render_pdf
@@ -33,6 +33,8 @@ from hub.policy.engine import Recipient
 log = structlog.get_logger(__name__)
 ISSUED = "document-issued"
 COURT_CHRONOLOGY = "court-chronology"
+SUBJECT_ACCESS_REPORT = "subject-access-report"
+SUBJECT_ACCESS = "subject-access"
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,28 @@ class DocumentService:
         furniture = self.furniture(COURT_CHRONOLOGY, "Multi-agency chronology", recipient, purpose)
         html = layout.page(furniture, layout.chronology_body(doc, self._issuer), landscape=True)
         return Prepared(furniture, html, chronology_record(furniture, view, doc, period))
+
+    # Subject access ----------------------------------------------------------------------
+
+    def subject_access_report(self, recipient: Recipient, child_key: str) -> IssuedDocument:
+        """Everything held about the child and every disclosure and alert, as Article 15 asks."""
+        return self.issue(self.prepare_subject_access(recipient, child_key))
+
+    def prepare_subject_access(self, recipient: Recipient, child_key: str) -> Prepared:
+        child = self._app.find_child(child_key)
+        log = disclosure_logs(self._audit, {str(child.id)})[str(child.id)]  # before this one
+        view = self._disclosure.chronology_for(recipient, SUBJECT_ACCESS, str(child.id))
+        identity = self._disclosure.identity_for(recipient, SUBJECT_ACCESS, child)
+        doc = court_chronology.build(view, identity, Period(None, None))
+        furniture = self.furniture(
+            SUBJECT_ACCESS_REPORT, "Subject access response", recipient, SUBJECT_ACCESS
+        )
+        body = reports.subject_access_body(
+            doc, view.entries, log, set(view.shown_ids), self._issuer
+        )
+        record = chronology_record(furniture, view, doc, Period(None, None))
+        record["log_records"] = [row["seq"] for row in log]
+        return Prepared(furniture, layout.page(furniture, body, landscape=True), record)
 
     # Issuing -----------------------------------------------------------------------------
 
