@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,33 @@ def register(subparsers: Any) -> None:
     chronology.add_argument("--to", dest="end", type=date.fromisoformat, help="last day (ISO)")
     chronology.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
     chronology.set_defaults(func=run_chronology)
+
+    bundle = which.add_parser(
+        "bundle", help="every case of an authority: chronologies, disclosure logs, an index"
+    )
+    bundle.add_argument("--authority", required=True, help="local authority code")
+    bundle.add_argument(
+        "--open-cases",
+        action="store_true",
+        help="only children on a plan, looked after or with open alerts in the period",
+    )
+    add_recipient_arguments(bundle, role_required=False)
+    bundle.set_defaults(
+        as_role="social-worker",
+        relationship="responsible-authority",
+        recipient="case-review",
+        organisation=None,
+        organisation_type="local-authority",
+    )
+    bundle_period = bundle.add_mutually_exclusive_group()
+    bundle_period.add_argument("--all", action="store_true", help="every entry of each child")
+    bundle_period.add_argument("--from", dest="start", type=date.fromisoformat)
+    bundle.add_argument("--to", dest="end", type=date.fromisoformat)
+    bundle.add_argument(
+        "--processes", type=int, default=2, help="helper processes rendering (0: none)"
+    )
+    bundle.add_argument("-o", "--output", type=Path, required=True, help="a directory or FILE.zip")
+    bundle.set_defaults(func=run_bundle)
 
     verify = which.add_parser("verify", help="is this PDF a document the hub issued, unaltered?")
     verify.add_argument("file", type=Path)
@@ -100,6 +128,65 @@ def run_chronology(args: argparse.Namespace, system: System) -> int:
         f"{issued.document_id}, SHA-256 {issued.sha256}"
     )
     return 0
+
+
+def run_bundle(args: argparse.Namespace, system: System) -> int:
+    from hub.documents.bundle import select_cases, sink_for
+
+    args.organisation = args.organisation or args.authority
+    period = chosen_period(args, datetime.now(UTC).date())
+    since = period.start.isoformat() if period.start else ""
+    open_alerts = system.open_alerts_by_child(args.authority, since)
+    app = system.application()
+    audit = system.audit()
+    sink = sink_for(args.output)
+    try:
+        cases = select_cases(app, args.authority, open_alerts, open_only=args.open_cases)
+        builder = system.case_review(app, audit, args.processes)
+        bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+        summary = builder.build(
+            args.authority,
+            cases,
+            recipient_of(args),
+            args.purpose,
+            period,
+            sink,
+            bar.show if bar else None,
+        )
+        if bar:
+            bar.done()
+    finally:
+        sink.close()
+        audit.close()
+        app.close()
+    index = summary.index
+    assert index is not None
+    print(
+        f"wrote {args.output}: {len(summary.documents)} children's documents and index.pdf "
+        f"(document {index.document_id}, SHA-256 {index.sha256})"
+    )
+    return 0
+
+
+class ProgressBar:
+    """``[#####.....] 123/1000 children, 12.3/s`` on one terminal line."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._started = time.monotonic()
+
+    def show(self, done: int, total: int) -> None:
+        filled = self.WIDTH * done // max(total, 1)
+        rate = done / max(time.monotonic() - self._started, 1e-6)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self._stream.write(f"\r[{bar}] {done}/{total} children, {rate:.1f}/s")
+        self._stream.flush()
+
+    def done(self) -> None:
+        self._stream.write("\n")
+        self._stream.flush()
 
 
 def run_verify(args: argparse.Namespace, system: System) -> int:
