@@ -16,7 +16,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
@@ -173,7 +173,7 @@ class BundleBuilder:
             log, shown, name_recipients=True
         )
         html = chronology.html.replace("</main>", log_html + "</main>")
-        furniture = chronology.furniture
+        furniture = replace(chronology.furniture, kind=CASE_REVIEW_CHILD)
         record = {**chronology.record, "document_kind": CASE_REVIEW_CHILD}
         record["log_records"] = [row["seq"] for row in log]
         return Prepared(furniture, html, record)
@@ -228,7 +228,6 @@ class BundleBuilder:
                         case.open_alerts,
                         record["rows"],
                         sum(record["not_disclosed"].values()),
-                        file_name(case),
                         issued.document_id,
                         issued.sha256[:16],
                     )
@@ -254,9 +253,10 @@ class BundleBuilder:
                     ),
                 ]
             )
-            + '<p class="notice">Each child\'s document holds the chronology for this recipient '
-            "and the disclosure log. Each is signed; its id and SHA-256 (below, first 16 hex "
-            "digits) are in the hub's audit log: <code>hub export verify FILE</code>.</p>"
+            + '<p class="notice">Each child\'s document, <code>child-&lt;hub child id&gt;.pdf'
+            "</code>, holds the chronology for this recipient and the disclosure log. Each is "
+            "signed; its id and SHA-256 (below, first 16 hex digits) are in the hub's audit "
+            "log: <code>hub export verify FILE</code>.</p>"
             + "<h2>Documents</h2>"
             + grid(
                 [
@@ -265,12 +265,11 @@ class BundleBuilder:
                     "Open alerts",
                     "Entries",
                     "Not disclosed",
-                    "File",
                     "Document id",
                     "SHA-256",
                 ],
                 rows,
-                ["22%", "9%", "6%", "6%", "7%", "13%", "22%", "15%"],
+                ["27%", "10%", "8%", "8%", "10%", "23%", "14%"],
             )
         )
         record = {

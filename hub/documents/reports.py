@@ -112,6 +112,7 @@ def subject_access_body(
     log: list[dict[str, Any]],
     disclosed_ids: set[str],
     author: str,
+    lawful_bases: list[str],
 ) -> str:
     """An Article 15 response, then the information held and every disclosure and alert.
 
@@ -144,7 +145,11 @@ def subject_access_body(
         "care) sent to it, joined into one chronology so that the right practitioner learns of "
         "a concern.</p>",
         "<h2>2. Purposes and lawful bases</h2>",
-        _list([f"{p}: {b}" for p, b in purposes] or ["Safeguarding children (no disclosure yet)"]),
+        "<p>The hub processes this information to safeguard children and for their health "
+        "and social care, on the lawful bases its information-sharing policy names:</p>",
+        _list(lawful_bases),
+        "<p>Disclosures about this child so far were made for:</p>",
+        _list([f"{p}: {b}" for p, b in purposes] or ["none yet"]),
         "<h2>3. Categories of personal data</h2>",
         _list([f"{name}: {n}" for name, n in categories(entries)] or ["None disclosed"]),
         "<h2>4. Recipients</h2>",

@@ -110,8 +110,9 @@ class DocumentService:
         furniture = self.furniture(
             SUBJECT_ACCESS_REPORT, "Subject access response", recipient, SUBJECT_ACCESS
         )
+        bases = sorted(self._disclosure.policy.lawful_bases.values())
         body = reports.subject_access_body(
-            doc, view.entries, log, set(view.shown_ids), self._issuer
+            doc, view.entries, log, set(view.shown_ids), self._issuer, bases
         )
         record = chronology_record(furniture, view, doc, Period(None, None))
         record["log_records"] = [row["seq"] for row in log]
