@@ -27,7 +27,6 @@ from hub.documents.furniture import Furniture, for_whom
 from hub.documents.pdf import render_pdf
 from hub.documents.signing import DocumentSigner
 from hub.domain.chronology import ChronologyEntry
-from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import Recipient
 
 log = structlog.get_logger(__name__)
@@ -213,6 +212,3 @@ def chronology_record(
         "bands": [[b.name, b.start, b.end] for b in doc.bands],
         "not_disclosed": dict(doc.not_disclosed),
     }
-
-
-__all__ = ["ChildNotFoundError", "DocumentService", "IssuedDocument", "Prepared"]
