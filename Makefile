@@ -34,7 +34,13 @@ $(PROTO_OUT): $(PROTOS) $(BIN)/.installed
 	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
 	touch $@
 
-setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT)
+# Debian's Pango, fonts and poppler-utils for the PDF documents (installed only if missing;
+# checking takes a moment, so it runs every time).
+.PHONY: document-packages
+document-packages:
+	bash deploy/documents/system-packages.sh
+
+setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT) document-packages
 
 lint: $(BIN)/.installed $(PROTO_OUT)
 	$(BIN)/ruff check .

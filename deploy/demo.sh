@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: generate a synthetic population, start a local Kafka broker, publish
 # the baseline and the first day of all four agencies' feeds, run the hub until
-# idle, then show per-topic counts, a few chronologies and the identity queue.
+# idle, then show per-topic counts, a few chronologies and the identity queue, a
+# lookup, alerts, the signed documents (court chronology, subject-access response,
+# case-review bundle) and the audit log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HUB=.venv/bin/hub
@@ -152,6 +154,27 @@ fi
 $HUB alerts list | awk '/[(]escalation/ && shown++ < 4'  # reads everything: no SIGPIPE
 .venv/bin/python -c "$SHOW_MAIL" "$MAILDIR" "Not acknowledged in time"
 kill $SMTP_PID; wait $SMTP_PID 2>/dev/null || true
+echo
+echo "== documents for a court, a family and an inspector: signed PDFs in $OUT/documents"
+DOCS="$OUT/documents"
+mkdir -p "$DOCS"
+AUTHORITY=$($HUB chronology "$NHS" --json | .venv/bin/python -c \
+    'import json, sys; print((json.load(sys.stdin).get("responsible_authority") or {}).get("code", ""))')
+AUTHORITY=${AUTHORITY:-$(head -n 2 "$OUT/reference/organisations.csv" | tail -n 1 | cut -d, -f1)}
+echo "-- the court chronology of NHS number $NHS for its lead social worker (authority $AUTHORITY)"
+$HUB export chronology "$NHS" --as-role social-worker --relationship lead-social-worker \
+    --recipient sw-demo --organisation "$AUTHORITY" --organisation-type local-authority \
+    --all -o "$DOCS/court-chronology.pdf"
+echo "-- the same child's subject-access response (UK GDPR Article 15)"
+$HUB sar "$NHS" --format pdf -o "$DOCS/subject-access-response.pdf"
+echo "-- every open case of authority $AUTHORITY: chronologies, disclosure logs and an index"
+$HUB export bundle --authority "$AUTHORITY" --open-cases -o "$DOCS/case-review-bundle.zip"
+echo "-- each is signed and in the audit log; one byte changed is caught"
+$HUB export verify "$DOCS/court-chronology.pdf" | cut -c1-120
+.venv/bin/python -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 1
+open(sys.argv[2], "wb").write(b)' "$DOCS/court-chronology.pdf" "$DOCS/court-chronology-altered.pdf"
+$HUB export verify "$DOCS/court-chronology-altered.pdf" | head -n 2 || true
+
 echo
 echo "== audit log: every append group signed a Merkle tree head; heads witnessed on Kafka"
 $HUB audit publish-heads

@@ -14,8 +14,8 @@ they are small, and compressing cost more than it saved);
 the key comes from ``HUB_CIPHER_KEY`` or, for demos, from a key file generated
 once under the data directory.
 
-The module is a little over 400 lines: the event store's environment (above
-``System``) stays beside the one place that builds applications from it.
+The module is over 400 lines: the event store's environment (above ``System``)
+stays beside the one place that builds applications from it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import structlog
@@ -64,6 +65,11 @@ from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
+
+if TYPE_CHECKING:  # imported where used: PDF rendering and signing load for documents only
+    from hub.documents.bundle import BundleBuilder
+    from hub.documents.service import DocumentService
+    from hub.documents.signing import DocumentSigner
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -255,6 +261,41 @@ class System:
     def disclosure(self, app: HubApplication, audit: AuditLog) -> DisclosureService:
         """Chronologies and statuses through the policy, every decision audited."""
         return DisclosureService(app, self.policy(), audit)
+
+    def documents(self, app: HubApplication, audit: AuditLog) -> DocumentService:
+        """Court chronologies, subject-access reports and bundles: disclosed, signed, audited."""
+        from hub.documents.service import DocumentService
+
+        return DocumentService(
+            app,
+            self.disclosure(app, audit),
+            audit,
+            self.document_signer(),
+            self.settings.document_issuer,
+            self._clock or (lambda: datetime.now(UTC)),
+        )
+
+    def case_review(self, app: HubApplication, audit: AuditLog, processes: int) -> BundleBuilder:
+        """Case-review bundles; ``processes`` helpers render and sign (0: this process does)."""
+        from hub.documents.bundle import BundleBuilder
+
+        return BundleBuilder(
+            app, audit, self.documents(app, audit), self.settings.certs_dir, processes
+        )
+
+    def open_alerts_by_child(self, authority: str, since: str) -> dict[str, int]:
+        """Unacknowledged alerts to ``authority`` raised since ``since``, counted per child."""
+        store = AlertStore(self.settings.alert_store_path)
+        try:
+            return store.open_by_child(authority, since)
+        finally:
+            store.close()
+
+    def document_signer(self) -> DocumentSigner:
+        """The hub's document-signing certificate in HUB_CERTS_DIR (issued on first use)."""
+        from hub.documents.signing import DocumentSigner
+
+        return DocumentSigner(self.settings.certs_dir)
 
     def ingest_worker(
         self,

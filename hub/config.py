@@ -30,6 +30,7 @@ DEFAULT_POLICY_FILE = REPO_ROOT / "policies" / "information-sharing.toml"
 DEFAULT_ALERT_RULES = REPO_ROOT / "policies" / "alert-rules.toml"
 DEFAULT_SCHEMAS_DIR = REPO_ROOT / "schemas"
 DEFAULT_ALERT_SENDER = "alerts@hub.example.org.uk"
+DEFAULT_DOCUMENT_ISSUER = "Safeguarding hub (synthetic demonstration)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("console", "json")
 _TRUE = ("1", "true", "yes", "on")
@@ -83,6 +84,9 @@ class Settings:
     school_day_start: time | None = field(default=None, metadata=_env("HUB_SCHOOL_DAY_START"))
     default_authority: str | None = field(default=None, metadata=_env("HUB_DEFAULT_AUTHORITY"))
     duty_operator_email: str | None = field(default=None, metadata=_env("HUB_DUTY_OPERATOR_EMAIL"))
+    document_issuer: str = field(
+        default=DEFAULT_DOCUMENT_ISSUER, metadata=_env("HUB_DOCUMENT_ISSUER")
+    )
     smtp_host: str | None = field(default=None, metadata=_env("HUB_SMTP_HOST"))
     smtp_port: int = field(default=587, metadata=_env("HUB_SMTP_PORT"))
     smtp_starttls: bool = field(default=True, metadata=_env("HUB_SMTP_STARTTLS"))
@@ -147,6 +151,7 @@ class Settings:
             school_day_start=read.parsed("HUB_SCHOOL_DAY_START", time.fromisoformat, "HH:MM"),
             default_authority=read.text("HUB_DEFAULT_AUTHORITY"),
             duty_operator_email=read.text("HUB_DUTY_OPERATOR_EMAIL"),
+            document_issuer=read.text("HUB_DOCUMENT_ISSUER") or DEFAULT_DOCUMENT_ISSUER,
             smtp_host=read.text("HUB_SMTP_HOST"),
             ae_time_zone=read.parsed("HUB_AE_TIME_ZONE", _zone, "an IANA time zone")
             or ZoneInfo("Europe/London"),

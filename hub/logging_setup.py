@@ -37,6 +37,10 @@ _PROCESSORS: list[structlog.types.Processor] = []
 
 # Third-party loggers held at WARNING or above whatever HUB_LOG_LEVEL says.
 _LIBRARIES = ("kafka", "mail.log")
+# Held at ERROR: pyHanko logs each signature it rejects with a traceback (``hub export
+# verify`` reports the reason itself), and WeasyPrint's and fontTools' layout warnings may
+# quote a document's text, which is about a child.
+_DOCUMENT_LIBRARIES = ("pyhanko", "pyhanko_certvalidator", "weasyprint", "fontTools")
 
 
 class _HubHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -90,3 +94,5 @@ def _route_standard_logging(
     root.setLevel(level)
     for name in _LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in _DOCUMENT_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.ERROR)

@@ -25,6 +25,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 CA_NAME = "ca"
 SERVER_NAME = "server"
 VALID_DAYS = 397
+DOCUMENT_SIGNER_NAME = "document-signer"
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def _issue(
     subject: x509.Name,
     usage: x509.ObjectIdentifier,
     alt_names: list[x509.GeneralName],
+    key_usage: x509.KeyUsage | None = None,
 ) -> IssuedFiles:
     ca_cert, ca_key = _load(directory, CA_NAME)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -137,6 +140,8 @@ def _issue(
     )
     if alt_names:
         builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+    if key_usage is not None:
+        builder = builder.add_extension(key_usage, critical=True)
     certificate = builder.sign(ca_key, hashes.SHA256())
     files = IssuedFiles(directory / f"{file_name}.pem", directory / f"{file_name}.key")
     _write_key(files.key, key)
@@ -173,6 +178,31 @@ def issue_client(directory: Path, identity: CertifiedIdentity) -> IssuedFiles:
     return _issue(
         directory, f"client-{identity.user}", subject, ExtendedKeyUsageOID.CLIENT_AUTH, []
     )
+
+
+def issue_document_signer(
+    directory: Path, common_name: str = "Safeguarding Hub documents"
+) -> IssuedFiles:
+    """The certificate the hub signs its PDF documents with (document-signer.pem, .key).
+
+    Issued by the hub's CA (made first if there is none), for digital signatures and
+    non-repudiation, with the document-signing extended key usage (RFC 9336).
+    """
+    if not (directory / f"{CA_NAME}.pem").exists():
+        create_authority(directory)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    return _issue(directory, DOCUMENT_SIGNER_NAME, subject, DOCUMENT_SIGNING, [], usage)
 
 
 @functools.lru_cache(maxsize=4096)

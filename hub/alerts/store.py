@@ -342,6 +342,17 @@ class AlertStore:
             1_000_000,
         )
 
+    def open_by_child(self, organisation: str, since: str) -> dict[str, int]:
+        """Unacknowledged alerts to ``organisation`` raised since ``since``, per child id."""
+        alerts = self.select(
+            "state = ? AND superseded_by IS NULL AND raised_at >= ?", (RAISED, since), 10_000_000
+        )
+        counts: dict[str, int] = {}
+        for alert in alerts:
+            if alert.recipient.organisation == organisation:
+                counts[alert.child_id] = counts.get(alert.child_id, 0) + 1
+        return counts
+
     def set_escalated(self, alert_id: str, level: int, escalations: Sequence[Alert]) -> None:
         """Record that ``alert_id`` escalated to ``level`` together with the new alerts."""
         self.add(escalations)

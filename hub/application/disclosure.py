@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -31,6 +32,12 @@ class DisclosedChronology:
     entries: list[dict[str, Any]]
     withheld: int
     policy_version: str
+    # Beside ``entries``, one per entry shown (kept by the hub, never rendered): its event id
+    # and the reason category of what the policy held back of it ("" when nothing).
+    shown_ids: tuple[str, ...] = ()
+    held_back: tuple[str, ...] = ()
+    # The reason category of each entry not disclosed at all.
+    refusals: tuple[str, ...] = ()
 
 
 class DisclosureService:
@@ -39,9 +46,26 @@ class DisclosureService:
         self._policy = policy
         self._audit = audit
 
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @property
+    def policy_version(self) -> str:
+        return self._policy.version
+
     def chronology_for(
-        self, recipient: Recipient, purpose: str, child_key: str
+        self,
+        recipient: Recipient,
+        purpose: str,
+        child_key: str,
+        include: Callable[[ChronologyEntry], bool] | None = None,
     ) -> DisclosedChronology:
+        """The chronology as the policy lets ``recipient`` have it; every decision audited.
+
+        ``include`` picks the entries asked for (a document's period); the others are
+        neither decided nor disclosed.
+        """
         try:
             child = self._app.find_child(child_key)
         except ChildNotFoundError:
@@ -58,10 +82,15 @@ class DisclosureService:
             )
             return DisclosedChronology(None, [], 0, self._policy.version)
         shown: list[dict[str, Any]] = []
+        shown_ids: list[str] = []
+        held_back: list[str] = []
+        refusals: list[str] = []
         records: list[dict[str, Any]] = []
         grant = active_grant(self._audit, recipient.id, str(child.id))
         # Entries their source withdrew are shown too, marked withdrawn with the reason.
         for entry in child.chronology(with_withdrawn=True):
+            if include is not None and not include(entry):
+                continue
             if grant is not None:
                 decision = decide_under_break_glass(self._policy, recipient, entry, grant.case_id)
             else:
@@ -72,6 +101,10 @@ class DisclosureService:
                 if decision.needs_contact:
                     rendered["contact"] = contact_for(child)
                 shown.append(rendered)
+                shown_ids.append(entry.event_id)
+                held_back.append(decision.reason_category if decision.withheld_fields else "")
+            else:
+                refusals.append(decision.reason_category)
             records.append(
                 disclosure_record(
                     self._policy,
@@ -92,7 +125,51 @@ class DisclosureService:
         ]
         if reviews:
             self._audit.append("ig-review", reviews)
-        return DisclosedChronology(child.id, shown, len(records) - len(shown), self._policy.version)
+        return DisclosedChronology(
+            child.id,
+            shown,
+            len(records) - len(shown),
+            self._policy.version,
+            tuple(shown_ids),
+            tuple(held_back),
+            tuple(refusals),
+        )
+
+    def identity_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:
+        """Whom a document is about (names, date of birth, NHS number; never where they live).
+
+        Decided and audited as the hub's own item ``child-identity``: shown when the policy
+        lets the recipient have it in full or minimised, else only the hub's child id.
+        """
+        item = ChronologyEntry.from_hub(f"identity/{child.id}", "child-identity")
+        decision = decide(
+            self._policy, recipient, purpose, item, ChildFacts(child.on_plan, child.looked_after)
+        )
+        self._audit.append(
+            "disclosure",
+            [
+                disclosure_record(
+                    self._policy,
+                    recipient,
+                    purpose,
+                    child.id,
+                    item.event_id,
+                    item.kind,
+                    [],
+                    decision,
+                )
+            ],
+        )
+        shown: dict[str, Any] = {"child_id": str(child.id), "disclosure": decision.disclose.value}
+        if decision.disclose in (Disclosure.FULL, Disclosure.MINIMISED):
+            demographics = child.demographics
+            shown.update(
+                given_name=demographics.given_name,
+                family_name=demographics.family_name,
+                date_of_birth=demographics.date_of_birth,
+                nhs_number=child.nhs_number,
+            )
+        return shown
 
     def status_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:
         """The child's status and contacts, if the policy lets this recipient have them in full."""
@@ -177,3 +254,25 @@ def contact_for(child: Child) -> dict[str, str | None]:
         "office_hours_phone": authority.get("office_hours_phone"),
         "out_of_hours_phone": authority.get("out_of_hours_phone"),
     }
+
+
+# Audit records about one child that a subject-access report or a case review lists.
+LOGGED_KINDS = ("disclosure", "alert-raised", "alert-unrouted", "alert-escalated", "alert-refused")
+
+
+def disclosure_logs(audit: AuditLog, child_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every disclosure, refusal and alert recorded about each of ``child_ids``, in order.
+
+    One pass over the log for any number of children (a case-review bundle asks for many).
+    """
+    logs: dict[str, list[dict[str, Any]]] = {child_id: [] for child_id in child_ids}
+    for record in audit.records():
+        if record.kind not in LOGGED_KINDS:
+            continue
+        rows = logs.get(str(record.payload.get("child_id")))
+        if rows is not None:
+            rows.append(
+                {"seq": record.seq, "recorded_at": record.recorded_at, "record_kind": record.kind}
+                | record.payload
+            )
+    return logs

@@ -34,6 +34,7 @@ PURPOSE_OF_USE = {
     "operations": ("HOPERAT", "healthcare operations"),
     "routing": ("HOPERAT", "healthcare operations"),
     "oversight": ("HOPERAT", "healthcare operations: information governance"),
+    "subject-access": ("PATRQT", "patient requested"),
 }
 # DICOM event types (code, display), the action (C R U D E) and the BALP profile, by kind.
 EXPORT = ("110106", "Export")
@@ -46,6 +47,7 @@ AUDIT_LOG_USED = ("110101", "Audit Log Used")
 SHAPES: dict[str, tuple[tuple[str, str], str, str | None]] = {
     "disclosure": (EXPORT, "R", BALP_PROFILE),
     "ig-review": (EXPORT, "R", None),
+    "document-issued": (EXPORT, "C", None),
     "lookup": (QUERY, "E", f"{BALP}.Query"),
     "access-refused": (SECURITY_ALERT, "E", None),
     "access-to-service": (EXPORT, "C", BALP_PROFILE),

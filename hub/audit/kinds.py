@@ -38,6 +38,12 @@ KINDS: dict[str, RecordKind] = {
             "a decision to share an item about a child, or not (decision refuse)",
         ),
         RecordKind("ig-review", "decisions", "a decision queued for the IG lead's review"),
+        RecordKind(
+            "document-issued",
+            "decisions",
+            "a signed document issued (court chronology, subject-access report, bundle index): "
+            "its id, SHA-256, recipient and what it holds",
+        ),
         RecordKind("lookup", "access", "a lookup or view request, and whether a child was found"),
         RecordKind(
             "access-refused",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from hub.application.oversight import TrailRefusedError, admit, record_view
@@ -17,6 +19,7 @@ from hub.audit.kinds import GROUPS, KINDS, kinds_help
 from hub.audit.trail import TrailFilter, describe, row, select, subject_access
 from hub.bootstrap import System
 from hub.cli import audit_log_commands
+from hub.cli.export_commands import write_file
 from hub.cli.identifiers import identifier_key
 from hub.cli.viewer import viewer, viewer_arguments
 from hub.domain.errors import ChildNotFoundError
@@ -67,6 +70,13 @@ def register(subparsers: Any) -> None:
     sar.add_argument("child", help="NHS number, UPN or hub child id")
     sar.add_argument("--json", action="store_true")
     viewer_arguments(sar)
+    sar.add_argument(
+        "--format",
+        choices=["text", "pdf"],
+        default="text",
+        help="pdf: a signed Article 15 response",
+    )
+    sar.add_argument("-o", "--output", type=Path, help="the PDF to write (with --format pdf)")
     sar.set_defaults(func=run_sar)
 
 
@@ -139,6 +149,8 @@ def run_disclosures(args: argparse.Namespace, system: System) -> int:
 
 
 def run_sar(args: argparse.Namespace, system: System) -> int:
+    if args.format == "pdf":
+        return run_sar_pdf(args, system)
     try:
         child_id = _child_id(system, args.child)
     except ChildNotFoundError:
@@ -210,3 +222,29 @@ def _sar_text(report: dict[str, Any]) -> str:
     for line in report["other"]:
         lines.append(f"  {line['recorded_at'][:19]}  {line['kind']:<26} {line.get('reason', '')}")
     return "\n".join(lines)
+
+
+def run_sar_pdf(args: argparse.Namespace, system: System) -> int:
+    """The Article 15 response as a signed PDF, disclosed under the subject-access rule."""
+    if args.output is None:
+        print("--format pdf needs -o FILE", file=sys.stderr)
+        return 2
+    recipient = viewer(args)
+    app = system.application()
+    audit = system.audit()
+    try:
+        issued = system.documents(app, audit).subject_access_report(
+            recipient, identifier_key(args.child)
+        )
+    except ChildNotFoundError:
+        print(f"no record held for {args.child}")
+        return 2
+    finally:
+        audit.close()
+        app.close()
+    write_file(args.output, issued.pdf)
+    print(
+        f"wrote {args.output}: subject access response, {issued.pages} pages, document "
+        f"{issued.document_id}, SHA-256 {issued.sha256}"
+    )
+    return 0

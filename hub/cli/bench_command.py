@@ -7,7 +7,7 @@ alerts`` prints the latency from an agency's publish to the alert email under
 background ingest load, with a Kafka produce-to-consume baseline; ``hub bench
 identity`` prints wrong merges, missed links and the share resolved automatically
 on a generated population with identity hard cases, against identifier-only
-resolution.
+resolution; ``hub bench documents`` times a case-review bundle of N children.
 """
 
 from __future__ import annotations
@@ -133,6 +133,15 @@ def register(subparsers: Any) -> None:
         "--no-baseline", action="store_true", help="skip the identifier-only baseline run"
     )
     identity.set_defaults(func=run_identity)
+    documents = which.add_parser(
+        "documents",
+        help="a case-review bundle of N children: seconds, children/s, time per stage",
+    )
+    documents.add_argument("--children", type=_positive, default=1000)
+    documents.add_argument("--processes", type=int, default=2, help="rendering processes")
+    documents.add_argument("--seed", type=int, default=1)
+    documents.add_argument("--data-dir", type=Path, help="where the store goes (default: temp)")
+    documents.set_defaults(func=run_documents)
     mllp = which.add_parser(
         "mllp",
         help="A&E messages acknowledged per second over MLLP, against hub publish ae",
@@ -243,6 +252,15 @@ def run_identity(args: argparse.Namespace, system: System) -> int:
             baseline=not args.no_baseline,
         )
     )
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+def run_documents(args: argparse.Namespace, system: System) -> int:
+    from bench.documents_bench import run_documents_bench
+
+    result = run_documents_bench(args.children, args.processes, args.seed, args.data_dir)
     for line in result.lines():
         print(line)
     return 0

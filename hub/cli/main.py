@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "hub.cli.topics_command",
     "hub.cli.run_command",
     "hub.cli.chronology_commands",
+    "hub.cli.export_commands",
     "hub.cli.identity_commands",
     "hub.cli.bench_command",
     "hub.cli.reference_command",

@@ -28,7 +28,7 @@ from hub.domain.enrolment import (
     widened_sighting,
 )
 from hub.domain.identity import Demographics
-from hub.domain.withdrawal import Update, Withdrawal, first_covering
+from hub.domain.withdrawal import Update, Withdrawal, first_covering, withdrawn_copy
 
 MOVABLE_DETAILS = frozenset({"postcode", "household_reference"})
 CHILD_NAMESPACE = UUID("4d3a7a52-2b7e-5d0b-9c51-0c6a1f0e9b11")
@@ -319,6 +319,15 @@ class Child(Aggregate):
 
     @event("EntryWithdrawn")
     def _entry_withdrawn(self, event_id: str, reason: str) -> None:
+        """An entry leaves the active chronology; it is kept, marked withdrawn with why.
+
+        While this applies, ``modified_on`` is the time of the unlink that withdrew it (the
+        events just before, recorded together).
+        """
+        for entry in self.entries:
+            if entry.event_id == event_id:
+                marked = withdrawn_copy(entry, reason, self.modified_on, by="identity decision")
+                self.withdrawn_entries.append(marked)
         self.entries = [e for e in self.entries if e.event_id != event_id]
         self.event_ids.discard(event_id)
 

@@ -163,5 +163,26 @@ def _unmarked(marked: ChronologyEntry) -> ChronologyEntry:
     return copy
 
 
+def withdrawn_copy(
+    entry: ChronologyEntry,
+    reason: str,
+    at: str | datetime,
+    *,
+    by: str = "hub",
+    summary: str | None = None,
+) -> ChronologyEntry:
+    """``entry`` marked withdrawn (``reason``, when, by whom), as the chronology keeps it."""
+    details = {
+        **entry.details,
+        "withdrawn": True,
+        "withdrawn_reason": reason,
+        "withdrawn_at": at if isinstance(at, str) else at.isoformat(),
+        "withdrawn_by": by,
+    }
+    copy = entry.resolved(entry.resolved_via, details)
+    object.__setattr__(copy, "summary", summary or f"Withdrawn ({reason}): {entry.summary}")
+    return copy
+
+
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text)

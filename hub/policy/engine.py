@@ -25,8 +25,16 @@ from hub.policy.model import ChildFacts, Disclosure, Policy, Redactions
 # The fields of an entry each disclosure level lets out; anything else never does.
 MINIMISED_FIELDS = ("occurred_at", "agency", "kind", "summary", "source_organisation")
 # Details a minimised entry keeps: structured forms of what its summary already says (the risk
-# level, the unscheduled-care site and category), so views never read them around render().
-MINIMISED_DETAILS = ("risk_level", "site_code", "site_type", "attendance_category")
+# level, the unscheduled-care site and category, that its source or an identity decision
+# withdrew it and why), so views never read them around render().
+MINIMISED_DETAILS = (
+    "risk_level",
+    "site_code",
+    "site_type",
+    "attendance_category",
+    "withdrawn",
+    "withdrawn_reason",
+)
 FACT_ONLY_FIELDS = ("occurred_at", "agency", "kind")
 FACT_ONLY_SUMMARY = (
     "A concern has been recorded by another agency; contact the responsible authority."
@@ -64,6 +72,20 @@ class Decision:
     needs_review: bool = False
     # Per sensitivity label, the fields it withholds from this recipient (render removes them).
     withheld_fields: Redactions = ()
+    sealed: bool = False  # refused because a label seals the whole entry from the role
+
+    @property
+    def reason_category(self) -> str:
+        """Why something was held back, in words that name no label (a document prints it)."""
+        if self.disclose is Disclosure.REFUSE:
+            return "sensitivity label" if self.sealed else "no sharing rule for this recipient"
+        if self.withheld_fields:
+            return "sensitivity label"
+        if self.disclose is Disclosure.FACT_ONLY:
+            return "fact of the concern only, under the sharing policy"
+        if self.disclose is Disclosure.MINIMISED:
+            return "minimised under the sharing policy"
+        return ""
 
     @property
     def withheld(self) -> frozenset[str]:
@@ -118,6 +140,7 @@ def decide(
             f"entries labelled {sealing} are not disclosed to role {recipient.role}",
             policy.version,
             needs_review=is_high_risk(entry) and recipient.relationship != "none",
+            sealed=True,
         )
     decision = _redacted(_by_rules(policy, recipient, purpose, entry, facts), redactions)
     undefined = sorted(label for label in entry.labels if label not in policy.labels)
@@ -200,6 +223,7 @@ def decide_under_break_glass(
             f"entries labelled {sealing} are not disclosed to role {recipient.role}, "
             "even under break glass",
             policy.version,
+            sealed=True,
         )
     granted = Decision(
         Disclosure.FULL,
@@ -233,6 +257,8 @@ def render(entry: ChronologyEntry, decision: Decision) -> dict[str, Any] | None:
     else:
         shown = {k: data[k] for k in FACT_ONLY_FIELDS}
         shown["occurred_at"] = str(shown["occurred_at"])[:10]
+        if entry.details.get("withdrawn"):  # a concern that no longer stands says so
+            shown["details"] = {"withdrawn": True}
     withheld = decision.withheld
     if withheld:
         shown = _without(shown, withheld)

@@ -35,7 +35,15 @@ RELATIONSHIPS = frozenset(
     }
 )
 PURPOSES = frozenset(
-    {"direct-care", "safeguarding", "referral-feedback", "operations", "routing", "oversight"}
+    {
+        "direct-care",
+        "safeguarding",
+        "referral-feedback",
+        "operations",
+        "routing",
+        "oversight",
+        "subject-access",  # answering the child's (or their representative's) Article 15 request
+    }
 )
 RISK_LEVELS = frozenset({"STANDARD", "MEDIUM", "HIGH"})
 MATCHED_CACHE_SIZE = 10_000  # remembered answers of Policy.matching()

@@ -26,6 +26,7 @@ from hub.application.hub_app import HubApplication, InboundMessage
 from hub.bootstrap import build_application, store_env
 from hub.cli.main import main
 from hub.config import REPO_ROOT, Settings
+from hub.documents.furniture import local_time
 from hub.domain.errors import ChildNotFoundError
 from hub.eventstore.existence import existing_ids
 from hub.ingest.decoding import FactCodec
@@ -33,6 +34,9 @@ from hub.ingest.worker import IngestWorker, WorkerStats
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 from tests.fixtures import native
+from tests.fixtures.document_world import load_document_world
+from tests.fixtures.lookup_world import JAMES
+from tests.fixtures.pdf_text import pdf_text
 from tests.integration.hub_harness import (
     TopicSet,
     compare_with_truth,
@@ -325,3 +329,27 @@ def test_one_query_tells_which_ids_are_stored(open_hub: OpenHub, tmp_path: Path)
     never_stored = uuid.uuid4()
 
     assert {child_id} == existing_ids(app.recorder, [child_id, never_stored])
+
+
+def test_a_court_chronology_from_postgres_is_signed_and_verifies(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hub export chronology over the PostgreSQL store: every entry in order; verify accepts it."""
+    settings = Settings(
+        data_dir=tmp_path / "hub", kafka_bootstrap="unused", database_url=database_url
+    )
+    app = build_application(settings, worker=True)
+    load_document_world(app, tmp_path)
+    expected = [local_time(e.occurred_at) for e in app.find_child(f"nhs/{JAMES.nhs}").chronology()]
+    app.close()
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path / "hub"))
+    monkeypatch.setenv("HUB_DATABASE_URL", database_url)
+    out = tmp_path / "chronology.pdf"
+    assert 0 == main(
+        ["export", "chronology", JAMES.nhs, "--as-role", "social-worker", "--relationship",
+         "lead-social-worker", "--recipient", "sw-1", "--all", "-o", str(out)]
+    )  # fmt: skip
+    text = " ".join(pdf_text(out.read_bytes()).split())
+    positions = [text.index(when) for when in expected]
+    assert sorted(positions) == positions
+    assert 0 == main(["export", "verify", str(out)])

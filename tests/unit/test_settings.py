@@ -38,6 +38,7 @@ SAMPLES = {
     "HUB_SCHOOL_DAY_START": "09:00",
     "HUB_DEFAULT_AUTHORITY": "383",
     "HUB_DUTY_OPERATOR_EMAIL": "duty@hub.example.org.uk",
+    "HUB_DOCUMENT_ISSUER": "Northshire Safeguarding Partnership hub",
     "HUB_SMTP_HOST": "smtp.example.org.uk",
     "HUB_SMTP_PORT": "2525",
     "HUB_SMTP_STARTTLS": "off",
