@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 KAFKA_LIBS := .cache/kafka/libs
+NODE_MODULES := node_modules/.installed
 DEMO_DIR ?= .data/demo
 DEMO_CHILDREN ?= 2000
 DEMO_SEED ?= 7
@@ -34,7 +35,14 @@ $(PROTO_OUT): $(PROTOS) $(BIN)/.installed
 	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
 	touch $@
 
-setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT)
+# The web console's GOV.UK Frontend assets and the browser tests' axe-core, from npm at the
+# versions package-lock.json pins; node, npm and chromium from Debian's packages if missing.
+$(NODE_MODULES): package.json package-lock.json
+	bash deploy/web/web.sh install
+	bash deploy/web/web.sh assets
+	touch $@
+
+setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT) $(NODE_MODULES)
 
 lint: $(BIN)/.installed $(PROTO_OUT)
 	$(BIN)/ruff check .

@@ -52,8 +52,13 @@ class PeerRegistry:
             return self._by_port.get(port)
 
 
-def server_context(certificate: Path, key: Path, client_ca: Path) -> ssl.SSLContext:
-    """TLS 1.2+ with HTTP/2; a client certificate is requested and must chain to ``client_ca``."""
+def server_context(
+    certificate: Path, key: Path, client_ca: Path, alpn: tuple[str, ...] = ("h2",)
+) -> ssl.SSLContext:
+    """TLS 1.2+ speaking ``alpn`` (HTTP/2 for gRPC, ``http/1.1`` for the web console).
+
+    A client certificate is requested and must chain to ``client_ca``.
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(certificate, key)
@@ -62,7 +67,7 @@ def server_context(certificate: Path, key: Path, client_ca: Path) -> ssl.SSLCont
     # refuses it with a gRPC status and an audit record; a presented certificate that does
     # not verify still fails the handshake (and is audited here).
     context.verify_mode = ssl.CERT_OPTIONAL
-    context.set_alpn_protocols(["h2"])
+    context.set_alpn_protocols(list(alpn))
     return context
 
 

@@ -25,12 +25,22 @@ from hub.policy.model import ChildFacts, Disclosure, Policy
 
 @dataclass(frozen=True)
 class DisclosedChronology:
-    """What a recipient receives: the entries the policy let out, and how many were withheld."""
+    """What a recipient receives: the entries the policy let out, and how many were withheld.
+
+    ``not_shared`` gives, for each withheld entry, only the category of the reason (never
+    its kind, date or content), sorted so that their order says nothing about when.
+    """
 
     child_id: UUID | None
     entries: list[dict[str, Any]]
     withheld: int
     policy_version: str
+    not_shared: tuple[str, ...] = ()
+
+
+# The categories of a refusal a recipient may be told (the audit record keeps the reason).
+SEALED = "protected by a sensitivity label your role is not cleared for"
+NO_RULE = "no sharing rule lets your role see this kind of record for this purpose"
 
 
 class DisclosureService:
@@ -59,6 +69,7 @@ class DisclosureService:
             return DisclosedChronology(None, [], 0, self._policy.version)
         shown: list[dict[str, Any]] = []
         records: list[dict[str, Any]] = []
+        not_shared: list[str] = []
         grant = active_grant(self._audit, recipient.id, str(child.id))
         # Entries their source withdrew are shown too, marked withdrawn with the reason.
         for entry in child.chronology(with_withdrawn=True):
@@ -72,6 +83,9 @@ class DisclosureService:
                 if decision.needs_contact:
                     rendered["contact"] = contact_for(child)
                 shown.append(rendered)
+            else:
+                sealed = self._policy.label_verdict(entry.labels, recipient.role)[0]
+                not_shared.append(SEALED if sealed is not None else NO_RULE)
             records.append(
                 disclosure_record(
                     self._policy,
@@ -92,7 +106,13 @@ class DisclosureService:
         ]
         if reviews:
             self._audit.append("ig-review", reviews)
-        return DisclosedChronology(child.id, shown, len(records) - len(shown), self._policy.version)
+        return DisclosedChronology(
+            child.id,
+            shown,
+            len(records) - len(shown),
+            self._policy.version,
+            tuple(sorted(not_shared)),
+        )
 
     def status_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:
         """The child's status and contacts, if the policy lets this recipient have them in full."""
