@@ -11,7 +11,7 @@ DEMO_CHILDREN ?= 2000
 DEMO_SEED ?= 7
 export HUB_KAFKA_PORT ?= 9092
 
-.PHONY: help setup demo test unit integration lint typecheck bench clean kafka-start kafka-stop
+.PHONY: help setup demo test unit integration browser screenshots lint typecheck bench clean kafka-start kafka-stop
 
 help:
 	@echo "make demo   - set up, start Kafka, generate and publish a day of agency feeds"
@@ -56,6 +56,14 @@ unit: setup
 
 integration: setup
 	$(BIN)/pytest -q tests/integration
+
+# The web console in Debian's Chromium (Playwright), with axe-core on every page.
+browser: setup
+	$(BIN)/pytest -q tests/browser
+
+# The same tests, keeping a screenshot of each page in docs/console/.
+screenshots: setup
+	CONSOLE_SCREENSHOTS=docs/console $(BIN)/pytest -q tests/browser
 
 test: setup lint typecheck postgres
 	$(BIN)/pytest tests

@@ -9,7 +9,7 @@ present the same certificate) cannot carry one; a cross-site ``Origin`` or
 
 Every response gets a strict Content-Security-Policy (scripts only from the
 console itself, plus the GOV.UK template's one inline line under a per-request
-nonce), HSTS, ``nosniff``, no referrer, no framing, and ``Cache-Control:
+nonce), HSTS, ``nosniff``, no referrer to other sites, no framing, and ``Cache-Control:
 no-store`` on everything but the GOV.UK Frontend assets.
 """
 
@@ -120,7 +120,7 @@ class SecurityHeaders:
                     (b"content-security-policy", csp(nonce).encode()),
                     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
+                    (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
