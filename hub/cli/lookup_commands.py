@@ -11,7 +11,13 @@ from typing import Any
 
 import grpc
 
-from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
+from hub.access.certs import (
+    CertifiedIdentity,
+    create_authority,
+    issue_client,
+    issue_server,
+    write_bundle,
+)
 from hub.alerts.assembly import AlertParts
 from hub.audit.witness_topic import HeadsRelay, heads_relay_path
 from hub.bootstrap import System
@@ -104,8 +110,11 @@ def certs_init(args: argparse.Namespace, system: System) -> int:
 
 def certs_client(args: argparse.Namespace, system: System) -> int:
     identity = CertifiedIdentity(args.user, args.organisation, args.role)
-    files = issue_client(_dir(args, system), identity)
+    directory = _dir(args, system)
+    files = issue_client(directory, identity)
     print(f"issued {files.certificate} ({args.role} at {args.organisation})")
+    bundle, password_file = write_bundle(directory, args.user)
+    print(f"browser bundle {bundle} (import it; its password is in {password_file.name})")
     return 0
 
 
