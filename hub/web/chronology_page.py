@@ -29,7 +29,7 @@ from hub.web.pages import Pages, words
 CALL = "child-chronology"
 
 
-def _entry(shown: dict[str, Any]) -> dict[str, str]:
+def shown_entry(shown: dict[str, Any]) -> dict[str, str]:
     details = shown.get("details") or {}
     return {
         "when": str(shown.get("occurred_at") or "")[:16].replace("T", " "),
@@ -73,7 +73,7 @@ def routes(pages: Pages) -> list[Route]:
             "view": view,
             "nhs_number": nhs_number,
             "reference": str(view.child_id)[:8],
-            "entries": [_entry(shown) for shown in view.entries],
+            "entries": [shown_entry(shown) for shown in view.entries],
             "not_shared": sorted(Counter(view.not_shared).items()),
             "relationship": words(relationship),
             "break_glass": grant,

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from hub.lookup.answer import LookupAnswer
 from hub.lookup.query import LookupQuery
 from hub.web.access import purpose_of
+from hub.web.break_glass_page import break_glass_routes
 from hub.web.forms import (
     FormErrors,
     check_date_of_birth,
@@ -95,11 +96,19 @@ def routes(pages: Pages) -> list[Route]:
         answer = await run_in_threadpool(
             parts.lookup.lookup, caller.identity, query, request.state.peer
         )
+        terms = parts.policy.break_glass
         context = {
             "title": "Lookup result",
             "answer": answer,
             "attendance_rows": attendance_rows(answer),
+            "break_glass_codes": sorted(terms.reason_codes) if terms else [],
+            "may_break_glass": bool(terms and caller.identity.role in terms.allowed_roles),
+            "child_mac": guard.tokens.bind(caller.identity, answer.child_id),
         }
         return pages.render(request, "desk_answer.html", context)
 
-    return [Route("/desk", show, methods=["GET"]), Route("/desk", search, methods=["POST"])]
+    return [
+        Route("/desk", show, methods=["GET"]),
+        Route("/desk", search, methods=["POST"]),
+        *break_glass_routes(pages),
+    ]

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from hub.access.callers import CallRefused
 from hub.access.certs import CertifiedIdentity
+from hub.application.break_glass import Grant, active_grants
 from hub.web.access import HTTP_STATUS, PageGuard
 from hub.web.parts import ConsoleConfig, ConsoleParts
 
@@ -101,11 +102,18 @@ class Pages:
             ],
             "errors": [],
             "field_errors": {},
-            "break_glass": None,
+            "break_glass": self._grant(who),
         }
         return self.templates.TemplateResponse(
             request, template, {**frame, **context}, status_code=status_code
         )
+
+    def _grant(self, who: CertifiedIdentity | None) -> Grant | None:
+        """The caller's break-glass grant in force, if any (every page shows a banner)."""
+        if who is None:
+            return None
+        grants = active_grants(self.parts.audit, who.user, self.parts.clock())
+        return grants[-1] if grants else None
 
     def refused(self, request: Request, refusal: CallRefused) -> Response:
         titles = {

@@ -79,6 +79,14 @@ class CsrfTokens:
             return False
         return hmac.compare_digest(mac, self._mac(issued, identity))
 
+    def bind(self, identity: CertifiedIdentity, value: str) -> str:
+        """A MAC tying ``value`` (a child's id a page showed) to the certificate's holder."""
+        message = f"bind|{value}|{identity.user}|{identity.organisation}|{identity.role}"
+        return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()
+
+    def bound(self, identity: CertifiedIdentity, value: str, mac: str) -> bool:
+        return hmac.compare_digest(mac, self.bind(identity, value))
+
 
 def same_origin(request: Request) -> bool:
     """False when the browser says the request came from another site."""

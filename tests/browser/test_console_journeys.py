@@ -150,3 +150,21 @@ def test_the_ig_lead_reviews_disclosures(console: Console, open_as: OpenAs) -> N
     page.get_by_role("button", name="Verify the audit log now").click()
     expect(page.locator("#verified")).to_contain_text(re.compile(r"Verified"))
     check_accessibility(page, "ig-results")
+
+
+def test_break_glass_from_the_desk_is_marked_on_every_page(
+    console: Console, open_as: OpenAs
+) -> None:
+    """A clinician breaks glass with a coded reason: the chronology, and a banner on each page."""
+    page = open_as("desk")
+    page.goto(console.url + "/desk")
+    page.get_by_label("NHS number").fill(JAMES.nhs)
+    page.get_by_role("button", name="Search by NHS number").click()
+    page.get_by_label("Child presenting unaccompanied").check()
+    page.get_by_label("Explain the situation").fill("Arrived alone at night, injured.")
+    page.get_by_role("button", name="Break glass").click()
+    expect(page.locator("#break-glass-banner")).to_be_visible()
+    expect(page.locator("#not-shared")).to_contain_text("sensitivity label")
+    check_accessibility(page, "break-glass")
+    page.goto(console.url + "/desk")
+    expect(page.locator("#break-glass-banner")).to_be_visible()
