@@ -33,6 +33,7 @@ from hub.lookup.server import (
     use_switch_interval,
 )
 from hub.policy.model import ROLES
+from hub.web.server import WebServer
 
 
 def register(subparsers: Any) -> None:
@@ -52,7 +53,8 @@ def register(subparsers: Any) -> None:
     client.set_defaults(func=certs_client)
 
     serve = subparsers.add_parser(
-        "serve", help="run the A&E lookup service and the alert inbox (gRPC, mutual TLS)"
+        "serve",
+        help="run the A&E lookup service and alert inbox (gRPC, mutual TLS) and the web console",
     )
     serve.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
     serve.add_argument("--workers", type=int, default=8, help="gRPC threads per process")
@@ -67,6 +69,9 @@ def register(subparsers: Any) -> None:
         type=float,
         default=SWITCH_INTERVAL_MS,
         help=f"GIL switch interval in ms (default {SWITCH_INTERVAL_MS:g}; Python's is 5)",
+    )
+    serve.add_argument(
+        "--no-web", action="store_true", help="do not serve the web console (HUB_WEB_ADDRESS)"
     )
     serve.add_argument(
         "--no-relay",
@@ -141,6 +146,11 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
     else:
         alerts = system.alerts()
         server, port = system.lookup_server(parts, address, workers=args.workers, inbox=alerts)
+    web: WebServer | None = None
+    if not args.no_web:
+        alerts = alerts or system.alerts()
+        web, web_port = system.web_server(system.console_parts(parts, alerts))
+        print(f"web console on https://{settings.web_address.rpartition(':')[0]}:{web_port}/")
     freeze_startup_heap()
     stop = stop_event_on_signals()
     relays: list[Any] = []
@@ -162,6 +172,8 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
     processes = f" ({args.processes} processes)" if group is not None else ""
     print(f"lookup service on {address.rpartition(':')[0]}:{port}{processes}", flush=True)
     stop.wait()
+    if web is not None:
+        web.stop()
     if group is not None:
         group.stop()
     if server is not None:
