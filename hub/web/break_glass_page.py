@@ -41,27 +41,40 @@ def break_glass_routes(pages: Pages) -> list[Route]:
         terms = parts.policy.break_glass
         codes = tuple(sorted(terms.reason_codes)) if terms else ()
         errors = FormErrors()
-        code = check_choice(
-            form.get("reason_code", ""), codes, errors, "reason_code", "Select why you need access"
-        )
-        text = check_text(form.get("reason_text", ""), errors, "reason_text", "why", required=True)
-        if errors:
+        if form.get("step") == "start":  # from the desk's answer: the form, nothing granted yet
+            form = {}
+        else:
+            check_choice(
+                form.get("reason_code", ""),
+                codes,
+                errors,
+                "reason_code",
+                "Select why you need access",
+            )
+            check_text(form.get("reason_text", ""), errors, "reason_text", "why", required=True)
+        if errors or not form:
             context = {
                 "title": "Break glass",
                 "child_id": child_id,
-                "child_mac": form.get("mac", ""),
+                "child_mac": guard.tokens.bind(caller.identity, child_id),
                 "break_glass_codes": codes,
                 "form": form,
                 "errors": errors.summary({"reason_code": f"reason_code-{codes[0]}"}),
                 "field_errors": errors,
             }
-            return pages.render(request, "break_glass.html", context, 400)
+            return pages.render(request, "break_glass.html", context, 400 if errors else 200)
         recipient = caller.as_recipient("break-glass")
 
         def granted() -> Response:
             try:
                 request_access(
-                    parts.audit, parts.policy, recipient, child_id, code, text, parts.clock()
+                    parts.audit,
+                    parts.policy,
+                    recipient,
+                    child_id,
+                    form["reason_code"],
+                    form["reason_text"].strip(),
+                    parts.clock(),
                 )
             except BreakGlassRefusedError as error:  # audited by request_access
                 raise CallRefused("PERMISSION_DENIED", str(error)) from None

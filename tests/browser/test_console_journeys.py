@@ -160,6 +160,8 @@ def test_break_glass_from_the_desk_is_marked_on_every_page(
     page.goto(console.url + "/desk")
     page.get_by_label("NHS number").fill(JAMES.nhs)
     page.get_by_role("button", name="Search by NHS number").click()
+    page.get_by_role("button", name="Request emergency access").click()
+    check_accessibility(page, "break-glass-form")
     page.get_by_label("Child presenting unaccompanied").check()
     page.get_by_label("Explain the situation").fill("Arrived alone at night, injured.")
     page.get_by_role("button", name="Break glass").click()

@@ -57,6 +57,16 @@ def test_breaking_glass_shows_the_chronology_and_marks_every_page(world: Console
     assert 'id="break-glass-banner"' not in client(world, "gp").get("/inbox").text
 
 
+def test_requesting_emergency_access_shows_the_form_and_grants_nothing(
+    world: ConsoleWorld,
+) -> None:
+    """The desk's button opens the break-glass form; nothing is granted until it is sent."""
+    browser = client(world, "desk")
+    page = browser.post("/desk/break-glass", data={**looked_up(browser), "step": "start"})
+    assert 200 == page.status_code and "Why do you need emergency access?" in page.text
+    assert [] == records(world, "break-glass")
+
+
 def test_breaking_glass_without_an_explanation_grants_nothing(world: ConsoleWorld) -> None:
     """The free text is required: an error beside it, and no grant."""
     browser = client(world, "desk")
