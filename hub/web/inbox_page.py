@@ -2,9 +2,10 @@
 
 Alerts are the ones the gRPC inbox streams (``hub.alerts.inbox.open_alerts_for``):
 their content was decided by the policy for this recipient when raised. Each
-alert shown is audited as delivered on the ``web`` channel; an acknowledgement
-goes through the raiser (``AlertRaiser.acknowledge``), which stops escalation
-and audits it with the outcome and note.
+alert listed is audited as delivered on the ``web`` channel; each opens on a
+page of its own (named by the alert's id, never by anything about the child)
+with the acknowledgement form, which goes through the raiser
+(``AlertRaiser.acknowledge``): escalation stops, the outcome and note are audited.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.access.callers import CallRefused
+from hub.access.callers import Caller, CallRefused
 from hub.alerts.inbox import addressed_to, open_alerts_for, record_delivered
-from hub.alerts.store import Alert
+from hub.alerts.store import RAISED, Alert
 from hub.web.forms import FormErrors, check_choice, check_text, read_form
 from hub.web.pages import Pages
 
@@ -60,9 +61,7 @@ def _shown(alert: Alert, now: datetime) -> dict[str, Any]:
 def routes(pages: Pages) -> list[Route]:
     parts, guard = pages.parts, pages.guard
 
-    def inbox(
-        request: Request, errors: FormErrors, form: dict[str, str], acknowledged: bool = False
-    ) -> Response:
+    def inbox(request: Request, acknowledged: bool) -> Response:
         caller = guard.caller(request, CALL)
         alerts = open_alerts_for(parts.alerts, caller.identity)
         record_delivered(parts.audit, caller.identity, alerts, channel="web")
@@ -71,41 +70,60 @@ def routes(pages: Pages) -> list[Route]:
         context = {
             "title": "Alert inbox",
             "alerts": [_shown(alert, now) for alert in alerts],
-            "outcomes": OUTCOMES,
-            "errors": errors.summary(),
-            "field_errors": errors,
-            "form": form,
             "acknowledged": acknowledged,
         }
-        return pages.render(request, "inbox.html", context, 400 if errors else 200)
+        return pages.render(request, "inbox.html", context)
 
-    async def show(request: Request) -> Response:
-        done = request.query_params.get("acknowledged") == "1"
-        return await run_in_threadpool(inbox, request, FormErrors(), {}, done)
-
-    async def acknowledge(request: Request) -> Response:
-        form = await read_form(request)
-        caller = guard.posted(request, CALL, form)
-        alert = parts.alerts.get(form.get("alert_id", "")[:64])
+    def mine(request: Request, caller: Caller, alert_id: str) -> Alert:
+        """The alert if the policy addressed it to the caller; else refused as not found."""
+        alert = parts.alerts.get(alert_id[:64])
         if alert is None or not addressed_to(alert, caller.identity):
             refusal = CallRefused("NOT_FOUND", "There is no such alert in your inbox.")
             guard.refuse(CALL, request.state.peer, caller.identity, refusal)
             raise refusal
+        return alert
+
+    def detail(
+        request: Request, alert: Alert, errors: FormErrors, form: dict[str, str]
+    ) -> Response:
+        context = {
+            "title": alert.headline,
+            "alert": _shown(alert, parts.clock()),
+            "outcomes": OUTCOMES,
+            "errors": errors.summary(),
+            "field_errors": errors,
+            "form": form,
+        }
+        return pages.render(request, "inbox_alert.html", context, 400 if errors else 200)
+
+    async def show(request: Request) -> Response:
+        done = request.query_params.get("acknowledged") == "1"
+        return await run_in_threadpool(inbox, request, done)
+
+    async def show_alert(request: Request) -> Response:
+        caller = guard.caller(request, CALL)
+        alert = mine(request, caller, str(request.path_params["alert_id"]))
+        if alert.state != RAISED:
+            return RedirectResponse("/inbox", status_code=303)
+        return detail(request, alert, FormErrors(), {})
+
+    async def acknowledge(request: Request) -> Response:
+        form = await read_form(request)
+        caller = guard.posted(request, CALL, form)
+        alert = mine(request, caller, form.get("alert_id", ""))
         errors = FormErrors()
-        prefix = f"outcome-{alert.alert_id}"
         outcome = check_choice(
-            form.get("outcome", ""), tuple(OUTCOMES), errors, prefix, "Select what you did"
+            form.get("outcome", ""), tuple(OUTCOMES), errors, "outcome", "Select what you did"
         )
-        note = check_text(
-            form.get("note", ""), errors, f"note-{alert.alert_id}", "a note", required=False
-        )
+        note = check_text(form.get("note", ""), errors, "note", "a note", required=False)
         if errors:
-            return await run_in_threadpool(inbox, request, errors, form)
+            return detail(request, alert, errors, form)
         who = f"{caller.identity.user}@{caller.identity.organisation}"
         await run_in_threadpool(parts.acknowledge, alert.alert_id, who, outcome, note)
         return RedirectResponse("/inbox?acknowledged=1", status_code=303)
 
     return [
         Route("/inbox", show, methods=["GET"]),
+        Route("/inbox/alerts/{alert_id}", show_alert, methods=["GET"]),
         Route("/inbox/acknowledge", acknowledge, methods=["POST"]),
     ]

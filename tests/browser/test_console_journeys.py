@@ -103,17 +103,20 @@ def test_the_lead_acknowledges_an_alert_and_opens_the_chronology(
     page = open_as("lead")
     page.goto(console.url + "/inbox")
     check_accessibility(page, "inbox")
-    first = page.locator("section").first
-    alert_id = first.locator("input[name=alert_id]").get_attribute("value")
-    assert alert_id is not None
-    first.get_by_label("Visit or appointment arranged").check()
-    first.get_by_label("Note (optional)").fill("Home visit booked.")
-    first.get_by_role("button", name="Acknowledge").click()
+    first = page.locator("#alerts a").first
+    alert_id = (first.get_attribute("href") or "").rsplit("/", 1)[-1]
+    first.click()
+    check_accessibility(page, "inbox-alert")
+    page.get_by_label("Visit or appointment arranged").check()
+    page.get_by_label("Note (optional)").fill("Home visit booked.")
+    page.get_by_role("button", name="Acknowledge").click()
     expect(page.locator("#acknowledged-banner")).to_be_visible()
     alert = console.world.parts.alerts.get(alert_id)
     assert alert is not None and "acknowledged" == alert.state
     assert alert_id not in {a.alert_id for a in console.world.parts.alerts.open_alerts("9999")}
-    page.locator("section").first.get_by_role("button", name="Open the chronology").click()
+    assert f"/inbox/alerts/{alert_id}" not in page.content()
+    page.locator("#alerts a").first.click()
+    page.get_by_role("button", name="Open the chronology").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Chronology")
     check_accessibility(page, "chronology")
 

@@ -72,7 +72,7 @@ def test_an_alert_opens_the_chronology_by_the_hubs_reference(world: ConsoleWorld
     ]
     page = browser.post(
         "/chronology",
-        data={"csrf_token": token(browser, "/inbox"), "child_id": alert.child_id},
+        data={"csrf_token": token(browser, "/chronology"), "child_id": alert.child_id},
     )
     assert 200 == page.status_code and f"hub reference {alert.child_id[:8]}" in page.text
 

@@ -169,7 +169,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing(
 
 def test_another_users_token_does_not_pass(world: ConsoleWorld) -> None:
     """A token is bound to the certificate it was issued to."""
-    gp_token = token(client(world, "gp"), "/inbox")
+    gp_token = token(client(world, "gp"), "/chronology")
     page = client(world, "desk").post(
         "/desk", data={"search": "nhs", "nhs_number": JAMES.nhs, "csrf_token": gp_token}
     )

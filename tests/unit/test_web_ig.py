@@ -86,7 +86,9 @@ def test_closing_a_case_without_notes_is_an_error(world: ConsoleWorld) -> None:
 def test_the_subject_access_report_lists_what_was_disclosed(world: ConsoleWorld) -> None:
     """After the lead read James's chronology, his report lists those decisions."""
     lead = client(world, "lead")
-    lead.post("/chronology", data={"csrf_token": token(lead, "/inbox"), "nhs_number": JAMES.nhs})
+    lead.post(
+        "/chronology", data={"csrf_token": token(lead, "/chronology"), "nhs_number": JAMES.nhs}
+    )
     page = post(world, "/ig/subject-access", sar_nhs_number=JAMES.nhs)
     rows = re.findall(r"alex@la.example.org.uk \(social-worker, 383\)", page)
     assert len(rows) >= 5

@@ -21,7 +21,8 @@ def world(tmp_path: Path) -> Iterator[ConsoleWorld]:
 
 
 def alert_ids(page: str) -> list[str]:
-    return re.findall(r'name="alert_id" value="([^"]+)"', page)
+    """The alerts an inbox page lists, in its order."""
+    return re.findall(r'href="/inbox/alerts/([^"]+)"', page)
 
 
 def test_the_lead_social_worker_sees_their_alerts_urgent_first(world: ConsoleWorld) -> None:
@@ -57,7 +58,7 @@ def test_acknowledging_records_outcome_and_note_and_stops_escalation(world: Cons
     browser = client(world, "lead")
     first = alert_ids(browser.get("/inbox").text)[0]
     form = {
-        "csrf_token": token(browser, "/inbox"),
+        "csrf_token": token(browser, "/chronology"),
         "alert_id": first,
         "outcome": "visit-arranged",
         "note": "Home visit booked for tomorrow.",
@@ -77,10 +78,10 @@ def test_an_acknowledgement_without_an_outcome_changes_nothing(world: ConsoleWor
     browser = client(world, "lead")
     first = alert_ids(browser.get("/inbox").text)[0]
     answer = browser.post(
-        "/inbox/acknowledge", data={"csrf_token": token(browser, "/inbox"), "alert_id": first}
+        "/inbox/acknowledge", data={"csrf_token": token(browser, "/chronology"), "alert_id": first}
     )
     assert 400 == answer.status_code
-    assert f'href="#outcome-{first}"' in answer.text and "Select what you did" in answer.text
+    assert 'href="#outcome"' in answer.text and "Select what you did" in answer.text
     assert [] == records(world, "alert-acknowledged")
 
 
@@ -98,6 +99,29 @@ def test_someone_elses_alert_cannot_be_acknowledged(world: ConsoleWorld) -> None
     )
     assert 404 == answer.status_code
     assert [] == records(world, "alert-acknowledged")
+    assert ["NOT_FOUND"] == [r["status"] for r in records(world, "access-refused")]
+
+
+def test_an_alert_opens_on_its_own_page_with_the_acknowledgement_form(
+    world: ConsoleWorld,
+) -> None:
+    """The alert's page gives what happened, its deadline, the form and the chronology button."""
+    browser = client(world, "lead")
+    first = alert_ids(browser.get("/inbox").text)[0]
+    page = browser.get(f"/inbox/alerts/{first}")
+    assert 200 == page.status_code
+    assert "What did you do?" in page.text and 'id="open-chronology"' in page.text
+
+
+def test_a_colleague_cannot_open_the_leads_own_alert(world: ConsoleWorld) -> None:
+    """An alert addressed to the lead by name is "not found" for the duty social worker."""
+    [personal, *_] = [
+        a.alert_id
+        for a in world.parts.alerts.select("1=1", ())
+        if a.recipient.kind == "lead-social-worker"
+    ]
+    assert 200 == client(world, "lead").get(f"/inbox/alerts/{personal}").status_code
+    assert 404 == client(world, "duty").get(f"/inbox/alerts/{personal}").status_code
     assert ["NOT_FOUND"] == [r["status"] for r in records(world, "access-refused")]
 
 
