@@ -9,6 +9,7 @@ from typing import Any
 from hub.bootstrap import System
 from hub.cli.signals import stop_event_on_signals
 from hub.domain.errors import HubError
+from hub.lookup.server import use_switch_interval
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +39,7 @@ def run_web(args: argparse.Namespace, system: System) -> int:
     alerts = system.alerts()
     parts = system.console_parts(lookup, alerts)
     server, port = system.web_server(parts, args.address)
+    use_switch_interval()  # as hub serve: relay threads and pages share the GIL
     host = (args.address or settings.web_address).rpartition(":")[0]
     print(f"web console on https://{host}:{port}/", flush=True)
     stop = stop_event_on_signals()
