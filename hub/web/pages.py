@@ -34,6 +34,7 @@ PAGES = (
     PageLink("alert-inbox", "/inbox", "Alert inbox", "alerts addressed to you; acknowledge them"),
     PageLink("child-chronology", "/chronology", "Chronology", "a child's chronology"),
     PageLink("ig-review", "/ig", "IG review", "disclosures, break glass, unrouted alerts"),
+    PageLink("identity-queue", "/identity", "Identity queue", "records waiting for a person"),
 )
 
 _WORDS = {"ED": "emergency department", "MIU": "minor injury unit", "WIC": "walk-in centre"}
