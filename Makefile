@@ -5,12 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 KAFKA_LIBS := .cache/kafka/libs
+NODE_MODULES := node_modules/.installed
 DEMO_DIR ?= .data/demo
 DEMO_CHILDREN ?= 2000
 DEMO_SEED ?= 7
 export HUB_KAFKA_PORT ?= 9092
 
-.PHONY: help setup demo test unit integration lint typecheck bench clean kafka-start kafka-stop
+.PHONY: help setup demo test unit integration browser screenshots lint typecheck bench clean kafka-start kafka-stop
 
 help:
 	@echo "make demo   - set up, start Kafka, generate and publish a day of agency feeds"
@@ -40,7 +41,14 @@ $(PROTO_OUT): $(PROTOS) $(BIN)/.installed
 document-packages:
 	bash deploy/documents/system-packages.sh
 
-setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT) document-packages
+# The web console's GOV.UK Frontend assets and the browser tests' axe-core, from npm at the
+# versions package-lock.json pins; node, npm and chromium from Debian's packages if missing.
+$(NODE_MODULES): package.json package-lock.json
+	bash deploy/web/web.sh install
+	bash deploy/web/web.sh assets
+	touch $@
+
+setup: $(BIN)/.installed $(KAFKA_LIBS)/.resolved $(PROTO_OUT) $(NODE_MODULES) document-packages
 
 lint: $(BIN)/.installed $(PROTO_OUT)
 	$(BIN)/ruff check .
@@ -54,6 +62,14 @@ unit: setup
 
 integration: setup
 	$(BIN)/pytest -q tests/integration
+
+# The web console in Debian's Chromium (Playwright), with axe-core on every page.
+browser: setup
+	$(BIN)/pytest -q tests/browser
+
+# The same tests, keeping a screenshot of each page in docs/console/.
+screenshots: setup
+	CONSOLE_SCREENSHOTS=docs/console $(BIN)/pytest -q tests/browser
 
 test: setup lint typecheck postgres
 	$(BIN)/pytest tests

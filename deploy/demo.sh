@@ -94,7 +94,7 @@ CERTS=${HUB_CERTS_DIR:-${HUB_DATA_DIR:-.data}/certs}
 $HUB certs client ae-desk --organisation RZB01 --role unscheduled-care-clinician
 LOOKUP_PORT=${DEMO_LOOKUP_PORT:-50051}
 export HUB_LOOKUP_ADDRESS=127.0.0.1:$LOOKUP_PORT
-HUB_LOG_LEVEL=WARNING $HUB serve --address "$HUB_LOOKUP_ADDRESS" > "$OUT/serve.log" 2>&1 &
+HUB_LOG_LEVEL=WARNING $HUB serve --no-web --address "$HUB_LOOKUP_ADDRESS" > "$OUT/serve.log" 2>&1 &
 SERVE_PID=$!
 trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q "lookup service on" "$OUT/serve.log" && break; sleep 0.2; done
@@ -183,6 +183,28 @@ echo "-- an inclusion proof for the first record, checked with the public key al
 $HUB audit key | tail -n +2 > "$OUT/audit-public-key.pem"
 $HUB audit prove 1 > "$OUT/audit-proof-1.json"
 $HUB audit check-proof "$OUT/audit-proof-1.json" --public-key "$OUT/audit-public-key.pem"
+
+echo
+echo "== the practitioners' web console (hub web), left running on the demo data"
+# A lead social worker some alert is addressed to, and an IG lead at the same authority.
+LEAD=$($HUB alerts list --json | .venv/bin/python -c 'import json, sys
+leads = [r["recipient"] for r in json.load(sys.stdin) if r["recipient"]["kind"] == "lead-social-worker"]
+print(leads[0]["email"], leads[0]["organisation"]) if leads else print()')
+WEB_PORT=${DEMO_WEB_PORT:-8443}
+WEB_USERS="ae-desk"
+if [ -n "$LEAD" ]; then
+  read -r LEAD_EMAIL LEAD_LA <<< "$LEAD"
+  $HUB certs client "$LEAD_EMAIL" --organisation "$LEAD_LA" --role social-worker
+  $HUB certs client ig-lead --organisation "$LEAD_LA" --role ig-lead
+  WEB_USERS="ae-desk $LEAD_EMAIL ig-lead"
+fi
+HUB_LOG_LEVEL=WARNING nohup $HUB web --address "127.0.0.1:$WEB_PORT" > "$OUT/web.log" 2>&1 &
+echo $! > "$OUT/web.pid"
+for _ in $(seq 100); do grep -q "web console on" "$OUT/web.log" && break; sleep 0.2; done
+echo "-- $(grep -m 1 "web console on" "$OUT/web.log" || cat "$OUT/web.log")"
+echo "-- import a certificate bundle into your browser (each one's password is in the .password file beside it):"
+for user in $WEB_USERS; do echo "     $CERTS/client-$user.p12"; done
+echo "-- the desk can look up NHS number $NHS; stop the console with: kill \$(cat $OUT/web.pid)"
 
 echo
 echo "Kafka is still running (hub kafka status / hub kafka stop)."

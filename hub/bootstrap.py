@@ -3,7 +3,8 @@
 ``bootstrap(settings)`` returns a ``System``; the command line and the lookup
 server processes ask it for what they run (the ingestion
 worker, the lookup service and its gRPC server, the alert raiser, publisher
-and inbox, alert delivery, the audit log, the adapters' publisher) and build
+and inbox, the web console, alert delivery, the audit log, the adapters'
+publisher) and build
 nothing themselves. Unit tests pass fakes for the parts they replace (a
 policy, alert rules, an organisation directory, a school calendar, a clock)
 and ``in_memory=True`` for an event store held in memory.
@@ -15,7 +16,8 @@ the key comes from ``HUB_CIPHER_KEY`` or, for demos, from a key file generated
 once under the data directory.
 
 The module is over 400 lines: the event store's environment (above ``System``)
-stays beside the one place that builds applications from it.
+stays beside the one place that builds applications from it, and ``System`` has
+one short method per part it wires.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from urllib.parse import unquote, urlparse
 import structlog
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import IntegrityError
+from starlette.applications import Starlette
 
 from adapters.publisher import EventPublisher
 from adapters.stream_publisher import StreamPublisher
@@ -65,6 +68,11 @@ from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
+from hub.web.access import handshake_refused
+from hub.web.app import create_console
+from hub.web.parts import ConsoleConfig, ConsoleParts
+from hub.web.security import Identify, registry_identify
+from hub.web.server import WebServer, create_web_server
 
 if TYPE_CHECKING:  # imported where used: PDF rendering and signing load for documents only
     from hub.documents.bundle import BundleBuilder
@@ -454,6 +462,37 @@ class System:
         """The practitioner's alert inbox, to serve beside the lookup."""
         return inbox_service(
             alerts.store, alerts.audit, alerts.directory, alerts.raiser.acknowledge
+        )
+
+    def console_parts(self, lookup: LookupParts, alerts: AlertParts) -> ConsoleParts:
+        """The web console's services: the lookup's, the inbox's and the disclosure service."""
+        audit, bound = lookup.audit, self.settings.audit_head_bound_s
+        return ConsoleParts(
+            lookup.service,
+            self.disclosure(lookup.app, audit),
+            lookup.app,
+            alerts.store,
+            alerts.raiser.acknowledge,
+            audit,
+            self.policy(),
+            self.directory(),
+            lambda: audit.verify(audit.public_key, bound_s=bound),
+            self._clock or (lambda: datetime.now(UTC)),
+        )
+
+    def web_console(self, parts: ConsoleParts, identify: Identify) -> Starlette:
+        """The console's ASGI app; its CSRF key is derived from the event-store key."""
+        key = hmac.new(cipher_key(self.settings).encode(), b"hub/web-csrf/v1", hashlib.sha256)
+        config = ConsoleConfig(key.digest(), self.settings.web_assets_dir)
+        return create_console(parts, config, identify)
+
+    def web_server(self, parts: ConsoleParts, address: str | None = None) -> tuple[WebServer, int]:
+        """The console over HTTPS with client certificates (HUB_WEB_ADDRESS)."""
+        return create_web_server(
+            address or self.settings.web_address,
+            lambda registry: self.web_console(parts, registry_identify(registry)),
+            ServerTls.in_directory(self.settings.certs_dir),
+            handshake_refused(parts),
         )
 
     def delivery(self) -> AlertDeliveryService:

@@ -29,6 +29,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POLICY_FILE = REPO_ROOT / "policies" / "information-sharing.toml"
 DEFAULT_ALERT_RULES = REPO_ROOT / "policies" / "alert-rules.toml"
 DEFAULT_SCHEMAS_DIR = REPO_ROOT / "schemas"
+# GOV.UK Frontend's built assets, installed from npm by ``make setup`` (never committed).
+DEFAULT_WEB_ASSETS_DIR = REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 DEFAULT_ALERT_SENDER = "alerts@hub.example.org.uk"
 DEFAULT_DOCUMENT_ISSUER = "Safeguarding hub (synthetic demonstration)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -61,6 +63,10 @@ class Settings:
     lookup_address: str = field(default="127.0.0.1:50051", metadata=_env("HUB_LOOKUP_ADDRESS"))
     certs_dir_override: Path | None = field(default=None, metadata=_env("HUB_CERTS_DIR"))
     lookup_user: str = field(default="ae-desk", metadata=_env("HUB_LOOKUP_USER"))
+    web_address: str = field(default="127.0.0.1:8443", metadata=_env("HUB_WEB_ADDRESS"))
+    web_assets_dir: Path = field(
+        default=DEFAULT_WEB_ASSETS_DIR, metadata=_env("HUB_WEB_ASSETS_DIR")
+    )
     audit_signing_key: Path | None = field(default=None, metadata=_env("HUB_AUDIT_SIGNING_KEY"))
     audit_witness_file: Path | None = field(default=None, metadata=_env("HUB_AUDIT_WITNESS_FILE"))
     audit_head_bound_s: float = field(default=1.0, metadata=_env("HUB_AUDIT_HEAD_BOUND_SECONDS"))
@@ -119,6 +125,8 @@ class Settings:
         kafka_port = read.number("HUB_KAFKA_PORT", int, 9092, minimum=1, maximum=65535)
         lookup_address = read.text("HUB_LOOKUP_ADDRESS") or "127.0.0.1:50051"
         _check_address("HUB_LOOKUP_ADDRESS", lookup_address)
+        web_address = read.text("HUB_WEB_ADDRESS") or "127.0.0.1:8443"
+        _check_address("HUB_WEB_ADDRESS", web_address)
         return cls(
             data_dir=data_dir,
             kafka_bootstrap=read.text("HUB_KAFKA_BOOTSTRAP") or f"127.0.0.1:{kafka_port}",
@@ -130,6 +138,8 @@ class Settings:
             lookup_address=lookup_address,
             certs_dir_override=read.path("HUB_CERTS_DIR"),
             lookup_user=read.text("HUB_LOOKUP_USER") or "ae-desk",
+            web_address=web_address,
+            web_assets_dir=read.path("HUB_WEB_ASSETS_DIR") or DEFAULT_WEB_ASSETS_DIR,
             audit_signing_key=read.path("HUB_AUDIT_SIGNING_KEY"),
             audit_witness_file=read.path("HUB_AUDIT_WITNESS_FILE"),
             audit_head_bound_s=read.number(

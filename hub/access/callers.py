@@ -95,3 +95,21 @@ def relationship_to(caller: Caller, child: Child) -> str:
         authority = child.responsible_authority or {}
         return "responsible-authority" if authority.get("code") == code else "none"
     return "none"
+
+
+def reader_relationship(caller: Caller, child: Child) -> str:
+    """The relationship of a practitioner reading the child's chronology (the web console).
+
+    As ``relationship_to``, and besides: the child's allocated lead social worker (the
+    certificate names the address the child's record gives, at the responsible authority),
+    and the designated safeguarding lead of the school the child is on the roll of.
+    """
+    role, code = caller.identity.role, caller.organisation.code
+    if role == "social-worker":
+        lead = child.professionals.get("lead_social_worker") or {}
+        authority = child.responsible_authority or {}
+        if authority.get("code") == code and lead.get("email") == caller.identity.user:
+            return "lead-social-worker"
+    if role == "school-dsl":
+        return "childs-school" if child.current_school == code else "none"
+    return relationship_to(caller, child)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_NAME = "ca"
@@ -243,3 +245,32 @@ def details_of(certificate: x509.Certificate) -> dict[str, str]:
 def certificate_details(pem: bytes) -> dict[str, str]:
     """``details_of`` a PEM certificate (refusals only: not on a lookup's path)."""
     return details_of(x509.load_pem_x509_certificate(pem))
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def write_bundle(directory: Path, user: str) -> tuple[Path, Path]:
+    """``client-<user>.p12`` (key, certificate and CA, to import in a browser), and its password.
+
+    The bundle is encrypted (AES-256) with a new random password written beside it in
+    ``client-<user>.p12.password``; both owner-only, like the key itself.
+    """
+    certificate, key = _load(directory, f"client-{user}")
+    ca_certificate = x509.load_pem_x509_certificate((directory / f"{CA_NAME}.pem").read_bytes())
+    password = secrets.token_urlsafe(12)
+    data = pkcs12.serialize_key_and_certificates(
+        user.encode(),
+        key,
+        certificate,
+        [ca_certificate],
+        serialization.BestAvailableEncryption(password.encode()),
+    )
+    bundle = directory / f"client-{user}.p12"
+    password_file = directory / f"client-{user}.p12.password"
+    _write_private(bundle, data)
+    _write_private(password_file, (password + "\n").encode())
+    return bundle, password_file

@@ -105,12 +105,22 @@ def _verify(connection: SSL.Connection, certificate: Any, error: int, depth: int
     return True  # decided after the handshake, once the leaf is known (see the module doc)
 
 
-def _alpn(connection: SSL.Connection, offered: list[bytes]) -> Any:
-    return b"h2" if b"h2" in offered else SSL.NO_OVERLAPPING_PROTOCOLS
+def _alpn_chooser(ours: tuple[str, ...]) -> Any:
+    wanted = [protocol.encode() for protocol in ours]
+
+    def choose(connection: SSL.Connection, offered: list[bytes]) -> Any:
+        return next((p for p in wanted if p in offered), SSL.NO_OVERLAPPING_PROTOCOLS)
+
+    return choose
 
 
-def server_context(certificate: Path, key: Path, client_ca: Path) -> SSL.Context:
-    """TLS 1.2+ with HTTP/2; a client certificate is requested and must chain to ``client_ca``."""
+def server_context(
+    certificate: Path, key: Path, client_ca: Path, alpn: tuple[str, ...] = ("h2",)
+) -> SSL.Context:
+    """TLS 1.2+ speaking ``alpn`` (HTTP/2 for gRPC, ``http/1.1`` for the web console).
+
+    A client certificate is requested and must chain to ``client_ca``.
+    """
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
     context.set_min_proto_version(SSL.TLS1_2_VERSION)
     context.use_certificate_chain_file(str(certificate))
@@ -121,7 +131,7 @@ def server_context(certificate: Path, key: Path, client_ca: Path) -> SSL.Context
     # it with a gRPC status and an audit record.
     context.set_verify(SSL.VERIFY_PEER, _verify)
     context.set_session_id(b"hub-tls-front")
-    context.set_alpn_select_callback(_alpn)
+    context.set_alpn_select_callback(_alpn_chooser(alpn))
     return context
 
 

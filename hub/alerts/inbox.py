@@ -61,6 +61,49 @@ def addressed_to(alert: Alert, identity: CertifiedIdentity) -> bool:
     return recipient.kind not in PERSONAL_RECIPIENTS or recipient.email == identity.user
 
 
+def open_alerts_for(
+    store: AlertStore, identity: CertifiedIdentity, after_seq: int = 0
+) -> list[Alert]:
+    """The unacknowledged alerts addressed to the certificate's holder, in the store's order."""
+    alerts = store.select(
+        "seq > ? AND state = ? AND json_extract(recipient, '$.organisation') = ?"
+        " AND json_extract(recipient, '$.role') = ?",
+        (after_seq, RAISED, identity.organisation, identity.role),
+    )
+    return [alert for alert in alerts if addressed_to(alert, identity)]
+
+
+def record_delivered(
+    audit: AuditLog, identity: CertifiedIdentity, alerts: list[Alert], channel: str = "inbox"
+) -> None:
+    """Audit each alert as delivered to this user on ``channel`` (once per user and alert)."""
+    if not alerts:
+        return
+    audit.append_batch(
+        [
+            (
+                "alert-delivered",
+                {
+                    "alert_id": alert.alert_id,
+                    "child_id": alert.child_id,
+                    "rule_id": alert.rule_id,
+                    "channel": channel,
+                    "to": {
+                        "user": identity.user,
+                        "role": identity.role,
+                        "organisation": identity.organisation,
+                    },
+                    "status": "delivered",
+                    "lawful_basis": alert.decision.get("lawful_basis"),
+                    "policy_version": alert.decision.get("policy_version"),
+                },
+            )
+            for alert in alerts
+        ],
+        keys=[f"{channel}:{alert.alert_id}:{identity.user}" for alert in alerts],
+    )
+
+
 class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
     def __init__(
         self,
@@ -112,45 +155,14 @@ class AlertInboxServicer(inbox_pb2_grpc.AlertInboxServicer):
             )
         return identity
 
-    def _mine(self, identity: CertifiedIdentity, after_seq: int) -> list[Alert]:
-        alerts = self._store.select(
-            "seq > ? AND state = ? AND json_extract(recipient, '$.organisation') = ?"
-            " AND json_extract(recipient, '$.role') = ?",
-            (after_seq, RAISED, identity.organisation, identity.role),
-        )
-        return [alert for alert in alerts if addressed_to(alert, identity)]
-
     def Watch(  # noqa: N802 - the RPC's name
         self, request: inbox_pb2.WatchRequest, context: grpc.ServicerContext
     ) -> Iterator[inbox_pb2.InboxAlert]:
         identity = self._caller(context, "alert-inbox-watch")
         last = 0
         while context.is_active():
-            batch = self._mine(identity, last)
-            if batch:
-                self._audit.append_batch(
-                    [
-                        (
-                            "alert-delivered",
-                            {
-                                "alert_id": alert.alert_id,
-                                "child_id": alert.child_id,
-                                "rule_id": alert.rule_id,
-                                "channel": "inbox",
-                                "to": {
-                                    "user": identity.user,
-                                    "role": identity.role,
-                                    "organisation": identity.organisation,
-                                },
-                                "status": "delivered",
-                                "lawful_basis": alert.decision.get("lawful_basis"),
-                                "policy_version": alert.decision.get("policy_version"),
-                            },
-                        )
-                        for alert in batch
-                    ],
-                    keys=[f"inbox:{alert.alert_id}:{identity.user}" for alert in batch],
-                )
+            batch = open_alerts_for(self._store, identity, last)
+            record_delivered(self._audit, identity, batch)
             for alert in batch:
                 last = max(last, alert.seq)
                 yield to_message(alert)

@@ -334,15 +334,14 @@ class AlertRaiser:
 
     # Acknowledgement --------------------------------------------------------------------
 
-    def acknowledge(self, alert_id: str, by: str) -> Alert:
-        """Record an acknowledgement (once; repeating it changes nothing) and audit it."""
+    def acknowledge(self, alert_id: str, by: str, outcome: str = "", note: str = "") -> Alert:
+        """Record an acknowledgement once (a repeat changes nothing); outcome and note audited."""
         alert = self._store.get(alert_id)
         if alert is None:
             raise KeyError(alert_id)
         if alert.state == ACKNOWLEDGED:
             return alert
-        at = self._clock().isoformat()
-        acknowledged = self._store.acknowledge(alert_id, by, at) or alert
+        acknowledged = self._store.acknowledge(alert_id, by, self._clock().isoformat()) or alert
         self._audit.append_batch(
             [
                 (
@@ -353,6 +352,7 @@ class AlertRaiser:
                         "rule_id": alert.rule_id,
                         "acknowledged_by": by,
                         "acknowledged_at": acknowledged.acknowledged_at,
+                        **({"outcome": outcome, "note": note} if outcome else {}),
                     },
                 )
             ],

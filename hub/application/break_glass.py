@@ -107,6 +107,16 @@ def active_grant(
     return None
 
 
+def active_grants(audit: AuditLog, recipient_id: str, now: datetime | None = None) -> list[Grant]:
+    """Every grant of this recipient still in force (the console marks each page while any is)."""
+    now_text = (now or datetime.now(UTC)).isoformat()
+    return [
+        Grant(p["case_id"], recipient_id, p["child_id"], p["granted_until"])
+        for p in (record.payload for record in audit.records(GRANT))
+        if p["recipient"]["id"] == recipient_id and p["granted_until"] > now_text
+    ]
+
+
 def open_reviews(audit: AuditLog) -> list[dict[str, Any]]:
     reviewed = {record.payload["case_id"] for record in audit.records(REVIEW)}
     return [

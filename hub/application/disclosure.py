@@ -26,7 +26,11 @@ from hub.policy.model import ChildFacts, Disclosure, Policy
 
 @dataclass(frozen=True)
 class DisclosedChronology:
-    """What a recipient receives: the entries the policy let out, and how many were withheld."""
+    """What a recipient receives: the entries the policy let out, and how many were withheld.
+
+    ``not_shared`` gives, for each withheld entry, only the category of the reason (never
+    its kind, date or content), sorted so that their order says nothing about when.
+    """
 
     child_id: UUID | None
     entries: list[dict[str, Any]]
@@ -38,6 +42,13 @@ class DisclosedChronology:
     held_back: tuple[str, ...] = ()
     # The reason category of each entry not disclosed at all.
     refusals: tuple[str, ...] = ()
+    # What each entry not shown was, in words the recipient may be told, sorted.
+    not_shared: tuple[str, ...] = ()
+
+
+# The categories of a refusal a recipient may be told (the audit record keeps the reason).
+SEALED = "protected by a sensitivity label your role is not cleared for"
+NO_RULE = "no sharing rule lets your role see this kind of record for this purpose"
 
 
 class DisclosureService:
@@ -86,6 +97,7 @@ class DisclosureService:
         held_back: list[str] = []
         refusals: list[str] = []
         records: list[dict[str, Any]] = []
+        not_shared: list[str] = []
         grant = active_grant(self._audit, recipient.id, str(child.id))
         # Entries their source withdrew are shown too, marked withdrawn with the reason.
         for entry in child.chronology(with_withdrawn=True):
@@ -105,6 +117,8 @@ class DisclosureService:
                 held_back.append(decision.reason_category if decision.withheld_fields else "")
             else:
                 refusals.append(decision.reason_category)
+                sealed = self._policy.label_verdict(entry.labels, recipient.role)[0]
+                not_shared.append(SEALED if sealed is not None else NO_RULE)
             records.append(
                 disclosure_record(
                     self._policy,
@@ -133,6 +147,7 @@ class DisclosureService:
             tuple(shown_ids),
             tuple(held_back),
             tuple(refusals),
+            tuple(sorted(not_shared)),
         )
 
     def identity_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from hub.application.unit_of_work import UnitOfWork
 from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import CaseNotFoundError, ChildNotFoundError, IdentifierNotLinkedError
+from hub.domain.identity import Demographics
 from hub.domain.indexes import IndexIds
 from hub.domain.resolution import QUEUE_ID, ResolutionCase, ResolutionQueue
 
@@ -85,6 +86,10 @@ class IdentityDecisions:
         except AggregateNotFoundError:
             return []
         return [self.get_case(UUID(case_id)) for case_id in queue.open_cases]
+
+    def held_subject(self: IdentityHost, case: ResolutionCase) -> Demographics:
+        """What the held record says about who the child is (for the person deciding)."""
+        return self._held_fact(case)[1].demographics
 
     def get_case(self: IdentityHost, case_id: UUID) -> ResolutionCase:
         try:

@@ -160,6 +160,43 @@ def register(subparsers: Any) -> None:
     mllp.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     mllp.set_defaults(func=run_mllp)
 
+    web = which.add_parser(
+        "web",
+        help="the web console's desk page over HTTPS against the gRPC lookup, in one run",
+        description="Serve the lookup world of `hub bench lookup` through both the gRPC "
+        "server and the web console, drive the desk's lookup page (POST /desk, client "
+        "certificates) and the gRPC lookup at each concurrency, and print pages/s and "
+        "p50/p99 beside each other. Prints figures; never asserts them.",
+    )
+    web.add_argument("--children", type=_positive, default=100_000)
+    web.add_argument(
+        "--concurrency",
+        type=_concurrencies,
+        default=(1, 2, 4, 8),
+        help="comma-separated requests in flight, one phase each (default 1,2,4,8)",
+    )
+    web.add_argument("--seconds", type=float, default=5.0, help="measured seconds per phase")
+    web.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
+    web.add_argument("--rounds", type=_positive, default=1, help="interleaved rounds")
+    web.add_argument("--data-dir", type=Path, help="keep (and reuse) the loaded store here")
+    web.set_defaults(func=run_web)
+
+
+def run_web(args: argparse.Namespace, system: System) -> int:
+    from bench.web_bench import WebBenchOptions, run_web_bench
+
+    options = WebBenchOptions(
+        children=args.children,
+        concurrencies=args.concurrency,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        rounds=args.rounds,
+        data_dir=args.data_dir,
+    )
+    for line in run_web_bench(options).lines():
+        print(line)
+    return 0
+
 
 def _positive(text: str) -> int:
     try:

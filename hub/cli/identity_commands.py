@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from hub.application.disclosure import disclosure_record
+from hub.application.identity_queue import disclosed_queue
 from hub.bootstrap import System
 from hub.cli.chronology_commands import operator
 from hub.domain.chronology import ChronologyEntry
@@ -75,47 +76,12 @@ def show_queue(args: argparse.Namespace, system: System) -> int:
 
     Naming a candidate is a disclosure about that child (kind ``identity-case``).
     """
-    app = system.application()
-    policy = system.policy()
     audit = system.audit()
-    recipient = operator()
-    rows: list[dict[str, Any]] = []
-    records: list[dict[str, Any]] = []
-    for case in app.open_cases():
-        shown = []
-        for candidate in case.candidates:
-            entry = ChronologyEntry.from_hub(
-                f"identity-case/{case.id}", "identity-case", source_reference=str(case.id)
-            )
-            decision = decide(policy, recipient, "operations", entry, ChildFacts())
-            child_id = UUID(str(candidate["child_id"]))
-            records.append(
-                disclosure_record(
-                    policy,
-                    recipient,
-                    "operations",
-                    child_id,
-                    entry.event_id,
-                    entry.kind,
-                    [],
-                    decision,
-                )
-            )
-            if decision.disclose is not Disclosure.REFUSE:
-                shown.append(candidate)
-        rows.append(
-            {
-                "case_id": str(case.id),
-                "agency": case.agency,
-                "reason": case.reason,
-                "candidates": shown,
-                "withheld_candidates": len(case.candidates) - len(shown),
-                "held": {k: v for k, v in case.held_message.items() if k != "value"},
-            }
-        )
-    if records:
-        audit.append("disclosure", records)
-    audit.close()
+    try:
+        cases = disclosed_queue(system.application(), system.policy(), audit, operator())
+    finally:
+        audit.close()
+    rows = [case.as_dict() for case in cases]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

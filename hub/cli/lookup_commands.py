@@ -11,7 +11,13 @@ from typing import Any
 
 import grpc
 
-from hub.access.certs import CertifiedIdentity, create_authority, issue_client, issue_server
+from hub.access.certs import (
+    CertifiedIdentity,
+    create_authority,
+    issue_client,
+    issue_server,
+    write_bundle,
+)
 from hub.alerts.assembly import AlertParts
 from hub.audit.witness_topic import HeadsRelay, heads_relay_path
 from hub.bootstrap import System
@@ -27,6 +33,7 @@ from hub.lookup.server import (
     use_switch_interval,
 )
 from hub.policy.model import ROLES
+from hub.web.server import WebServer
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +53,8 @@ def register(subparsers: Any) -> None:
     client.set_defaults(func=certs_client)
 
     serve = subparsers.add_parser(
-        "serve", help="run the A&E lookup service and the alert inbox (gRPC, mutual TLS)"
+        "serve",
+        help="run the A&E lookup service and alert inbox (gRPC, mutual TLS) and the web console",
     )
     serve.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
     serve.add_argument("--workers", type=int, default=8, help="gRPC threads per process")
@@ -61,6 +69,9 @@ def register(subparsers: Any) -> None:
         type=float,
         default=SWITCH_INTERVAL_MS,
         help=f"GIL switch interval in ms (default {SWITCH_INTERVAL_MS:g}; Python's is 5)",
+    )
+    serve.add_argument(
+        "--no-web", action="store_true", help="do not serve the web console (HUB_WEB_ADDRESS)"
     )
     serve.add_argument(
         "--no-relay",
@@ -104,8 +115,11 @@ def certs_init(args: argparse.Namespace, system: System) -> int:
 
 def certs_client(args: argparse.Namespace, system: System) -> int:
     identity = CertifiedIdentity(args.user, args.organisation, args.role)
-    files = issue_client(_dir(args, system), identity)
+    directory = _dir(args, system)
+    files = issue_client(directory, identity)
     print(f"issued {files.certificate} ({args.role} at {args.organisation})")
+    bundle, password_file = write_bundle(directory, args.user)
+    print(f"browser bundle {bundle} (import it; its password is in {password_file.name})")
     return 0
 
 
@@ -132,6 +146,11 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
     else:
         alerts = system.alerts()
         server, port = system.lookup_server(parts, address, workers=args.workers, inbox=alerts)
+    web: WebServer | None = None
+    if not args.no_web:
+        alerts = alerts or system.alerts()
+        web, web_port = system.web_server(system.console_parts(parts, alerts))
+        print(f"web console on https://{settings.web_address.rpartition(':')[0]}:{web_port}/")
     freeze_startup_heap()
     stop = stop_event_on_signals()
     relays: list[Any] = []
@@ -153,6 +172,8 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
     processes = f" ({args.processes} processes)" if group is not None else ""
     print(f"lookup service on {address.rpartition(':')[0]}:{port}{processes}", flush=True)
     stop.wait()
+    if web is not None:
+        web.stop()
     if group is not None:
         group.stop()
     if server is not None:

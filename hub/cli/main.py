@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "hub.cli.policy_command",
     "hub.cli.lookup_commands",
     "hub.cli.alerts_commands",
+    "hub.cli.web_command",
 )
 
 

@@ -74,3 +74,4 @@ class LookupAnswer:
     withheld: int = 0
     notice: str = ""
     access_notified: bool = False
+    child_id: str = ""  # the hub's pseudonymous id of the child matched (never sent over gRPC)

@@ -142,6 +142,7 @@ class ChildLookupService:
             notice = NO_RECORD_NOTICE if match.outcome == "no-record-held" else AMBIGUOUS_NOTICE
             return LookupAnswer(lookup_id, match, self._policy.version, notice=notice)
         answer, items = AnswerBuilder(self, caller, purpose, child, lookup_id, match).build()
+        answer.child_id = str(child.id)
         record.update(
             child_id=str(child.id),
             relationship=relationship_to(caller, child),

@@ -23,6 +23,8 @@ SAMPLES = {
     "HUB_LOOKUP_ADDRESS": "0.0.0.0:60051",
     "HUB_CERTS_DIR": "/srv/certs",
     "HUB_LOOKUP_USER": "desk-2",
+    "HUB_WEB_ADDRESS": "0.0.0.0:9443",
+    "HUB_WEB_ASSETS_DIR": "/srv/govuk-frontend",
     "HUB_KAFKA_PORT": "9192",
     "HUB_KAFKA_DATA_DIR": "/srv/kafka",
     "HUB_KAFKA_LIBS": "/srv/kafka-libs",
@@ -122,6 +124,7 @@ def test_topic_prefix_reaches_every_topic_name() -> None:
         ("HUB_LOCAL_TIME_ZONE", "Mars/Olympus", "an IANA time zone"),
         ("HUB_AUDIT_HEAD_BOUND_SECONDS", "soon", "expected a number"),
         ("HUB_LOOKUP_ADDRESS", "localhost", "expected host:port"),
+        ("HUB_WEB_ADDRESS", "127.0.0.1:https", "expected host:port"),
     ],
 )
 def test_an_unusable_value_is_refused_naming_the_variable(name: str, value: str, why: str) -> None:
