@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlparse
 import structlog
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import IntegrityError
+from prometheus_client.registry import Collector
 
 from adapters.publisher import EventPublisher
 from adapters.stream_publisher import StreamPublisher
@@ -56,12 +57,14 @@ from hub.eventstore.sqlite_store import WAL_AUTOCHECKPOINT, WORKER_WAL_AUTOCHECK
 from hub.ingest.dead_letters import DeadLetter, read_dead_letters
 from hub.ingest.decoding import FactCodec
 from hub.ingest.worker import IngestWorker
+from hub.ingest.worker_metrics import WorkerCollector
 from hub.keyfiles import write_once
 from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.parts import LookupParts
 from hub.lookup.server import ExtraService, LookupServer, ServerTls, create_server
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
+from hub.metrics.server import MetricsServer
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
 
@@ -275,6 +278,19 @@ class System:
             if decode_processes is None
             else decode_processes,
             schemas_dir=settings.schemas_dir,
+        )
+
+    def metrics(
+        self, process: str, ready: Callable[[], bool] | None = None, *extra: Collector
+    ) -> MetricsServer | None:
+        """``/metrics``, ``/livez``, ``/readyz`` for ``process`` if HUB_METRICS_ADDRESS is set."""
+        endpoint = self.settings.metrics_endpoint(process)
+        return None if endpoint is None else MetricsServer(*endpoint, ready, extra).start()
+
+    def worker_metrics(self, worker: IngestWorker) -> MetricsServer | None:
+        """The worker's metrics; ready once it has partitions to consume."""
+        return self.metrics(
+            "run", lambda: bool(worker.scheduler.partitions()), WorkerCollector(worker)
         )
 
     def dead_letters(self, bootstrap_servers: str | None = None) -> list[DeadLetter]:
