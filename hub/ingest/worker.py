@@ -72,6 +72,7 @@ class WorkerStats:
     # For the metrics endpoint, per batch: (topic, outcome) and (topic, dead-letter reason).
     outcomes: dict[tuple[str, str], int] = field(default_factory=dict)
     dead_letter_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
+    last_ingested: dict[str, float] = field(default_factory=dict)  # topic: wall-clock time
 
     def as_dict(self) -> dict[str, Any]:
         elapsed = max(time.monotonic() - self.started, 1e-9)
@@ -446,6 +447,7 @@ class IngestWorker:
             ("queued-for-review", report.queued_for_review),
         ):
             stats.outcomes[topic, outcome] = stats.outcomes.get((topic, outcome), 0) + count
+        stats.last_ingested[topic] = time.time()
         self.stats.new_children += report.new_children
         self.stats.fanned_out += report.fanned_out
 

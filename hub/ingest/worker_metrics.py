@@ -58,6 +58,14 @@ class WorkerCollector(Collector):
         for (topic, reason), count in sorted(dict(stats.dead_letter_reasons).items()):
             dead.add_metric([*agency_and_feed(topic), reason], count)
         yield dead
+        last = GaugeMetricFamily(
+            "hub_feed_last_ingested_timestamp_seconds",
+            "When the worker last committed records of a feed (Unix time)",
+            labels=["agency", "feed"],
+        )
+        for topic, when in sorted(dict(stats.last_ingested).items()):
+            last.add_metric(list(agency_and_feed(topic)), when)
+        yield last
         batches = CounterMetricFamily(
             "hub_ingest_batches", "Batches (one transaction each) the worker has committed"
         )

@@ -108,6 +108,7 @@ def test_worker_families_read_the_workers_counts() -> None:
     stats = WorkerStats()
     stats.outcomes[police.topic, "applied"] = 4
     stats.dead_letter_reasons[school.topic, "invalid-record"] = 2
+    stats.last_ingested[police.topic] = 1_700_000_000.0
     worker = SimpleNamespace(scheduler=scheduler, stats=stats)
     samples = _samples(WorkerCollector(worker))  # type: ignore[arg-type]
     lag = "hub_consumer_lag"
@@ -117,6 +118,8 @@ def test_worker_families_read_the_workers_counts() -> None:
     assert 4 == samples["hub_events_ingested_total", ingested]
     dead = ("agency", "school"), ("feed", "absences"), ("reason", "invalid-record")
     assert 2 == samples["hub_dead_letters_total", dead]
+    feed = ("agency", "police"), ("feed", "domestic-abuse")
+    assert 1_700_000_000.0 == samples["hub_feed_last_ingested_timestamp_seconds", feed]
 
 
 def test_the_worker_families_parse_as_prometheus_text() -> None:
