@@ -37,6 +37,7 @@ from adapters.publisher import EventPublisher
 from adapters.stream_publisher import StreamPublisher
 from consumers.alert_delivery import AlertDeliveryService, DeliveryLedger, delivery_config
 from hub.access.organisations import OrganisationDirectory, load_directory
+from hub.alerts.alert_metrics import AlertStoreCollector
 from hub.alerts.assembly import AlertParts, assemble_raiser
 from hub.alerts.inbox import inbox_service
 from hub.alerts.postcode_areas import PostcodeAreas, load_areas
@@ -291,6 +292,12 @@ class System:
         """The worker's metrics; ready once it has partitions to consume."""
         return self.metrics(
             "run", lambda: bool(worker.scheduler.partitions()), WorkerCollector(worker)
+        )
+
+    def alerts_metrics(self, parts: AlertParts) -> MetricsServer | None:
+        """The raiser's metrics: unacknowledged and overdue alerts by its clock."""
+        return self.metrics(
+            "alerts-run", None, AlertStoreCollector(parts.store, parts.raiser.clock)
         )
 
     def dead_letters(self, bootstrap_servers: str | None = None) -> list[DeadLetter]:
