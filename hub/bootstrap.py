@@ -48,6 +48,7 @@ from hub.alerts.rules_loader import load_alert_rules
 from hub.alerts.store import AlertStore
 from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
+from hub.audit.audit_metrics import AuditTailCollector
 from hub.audit.chain import AuditLog
 from hub.audit.opening import open_audit_log
 from hub.calendar.school_day import SchoolCalendar
@@ -65,6 +66,7 @@ from hub.lookup.parts import LookupParts
 from hub.lookup.server import ExtraService, LookupServer, ServerTls, create_server
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
+from hub.metrics.counts import CountsCollector
 from hub.metrics.server import MetricsServer
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
@@ -299,6 +301,15 @@ class System:
         return self.metrics(
             "alerts-run", None, AlertStoreCollector(parts.store, parts.raiser.clock)
         )
+
+    def serve_metrics(self) -> MetricsServer | None:
+        """The lookup server's metrics (its latency and refusals), with the audit log's tail."""
+        return self.metrics("serve", None, AuditTailCollector(self.settings.audit_path))
+
+    def listener_metrics(self, counts: Callable[[], dict[str, int]]) -> MetricsServer | None:
+        """The MLLP listener's counts (messages, acknowledgements, rejections)."""
+        family = "hub_mllp_messages", "What the A&E MLLP listener has done, by kind"
+        return self.metrics("listen-ae", None, CountsCollector(*family, "kind", counts))
 
     def dead_letters(self, bootstrap_servers: str | None = None) -> list[DeadLetter]:
         """Every message the worker could not use, with its reason."""

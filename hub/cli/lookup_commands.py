@@ -133,6 +133,7 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
         alerts = system.alerts()
         server, port = system.lookup_server(parts, address, workers=args.workers, inbox=alerts)
     freeze_startup_heap()
+    metrics = system.serve_metrics()
     stop = stop_event_on_signals()
     relays: list[Any] = []
     threads: list[threading.Thread] = []
@@ -163,6 +164,8 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
         relay.close()
     if alerts is not None:
         alerts.close()
+    if metrics is not None:
+        metrics.stop()
     parts.close()
     return 0
 

@@ -10,6 +10,7 @@ One lookup writes one audit transaction: the lookup, each disclosure decision
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from hub.domain.identifiers import normalise_nhs_number
 from hub.domain.identity import Candidate, Demographics, Outcome, decide
 from hub.lookup.answer import AMBIGUOUS_NOTICE, NO_RECORD_NOTICE, LookupAnswer, MatchResult
 from hub.lookup.answer_builder import LOOKUP_ENTRY_KINDS, AnswerBuilder
+from hub.lookup.lookup_metrics import LOOKUP_REFUSALS, LOOKUP_SECONDS
 from hub.lookup.query import LookupQuery, check_query, normalise_postcode
 from hub.lookup.views import LookupViews
 from hub.policy.model import Policy
@@ -70,6 +72,7 @@ class ChildLookupService:
         self, peer: str, identity: CertifiedIdentity | None, purpose: str, refusal: CallRefused
     ) -> None:
         """Record a refused call (no data was read for it)."""
+        LOOKUP_REFUSALS.labels(refusal.status).inc()
         self._audit.append(
             "access-refused",
             [
@@ -89,6 +92,21 @@ class ChildLookupService:
         self, identity: CertifiedIdentity | None, query: LookupQuery, peer: str = ""
     ) -> LookupAnswer:
         """Answer ``query`` for the certified caller, or raise ``CallRefused`` (audited)."""
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            answer = self._answer(identity, query, peer)
+            outcome = answer.match.outcome
+            return answer
+        except CallRefused:
+            outcome = "refused"
+            raise
+        finally:
+            LOOKUP_SECONDS.labels(outcome).observe(time.perf_counter() - started)
+
+    def _answer(
+        self, identity: CertifiedIdentity | None, query: LookupQuery, peer: str
+    ) -> LookupAnswer:
         purpose = query.purpose or "direct-care"
         try:
             caller = authorise(self._policy, self._directory, CALL, identity, purpose)
