@@ -4,29 +4,42 @@ The test starts ``hub run`` with ``HUB_METRICS_ADDRESS`` set and a Prometheus on
 a free port of 9690-9699 whose configuration scrapes it every second, publishes
 a generated day of agency feeds, and asks Prometheus's HTTP API for what it
 scraped: consumer lag reaching 0 on every partition and the events ingested
-matching what the worker says it applied. ``promtool`` checks the shipped rules.
+matching what the worker says it applied. Another test does the same with
+``hub alerts deliver`` posting alerts to a local webhook, for the alert-latency
+histogram. ``promtool`` checks the shipped rules.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka import KafkaProducer
 
+from hub.alerts.publisher import to_record
+from hub.alerts.routing import unrouted
+from hub.alerts.store import Alert
 from hub.cli.main import main
-from hub.config import REPO_ROOT
+from hub.config import METRICS_PORT_OFFSETS, REPO_ROOT
+from hub.topics import Topics
+from hub.wire.catalogue import default_catalogue
+from hub.wire.codec import SingleObjectCodec
 from tests.integration.hub_harness import TopicSet, publish_generated
 
 SCRIPT = REPO_ROOT / "deploy" / "prometheus" / "prometheus.sh"
@@ -34,10 +47,10 @@ RULES = REPO_ROOT / "deploy" / "prometheus" / "rules"
 PORTS = range(9690, 9700)
 
 
-def _free_ports(count: int) -> list[int]:
-    """``count`` ports of 9690-9699 nothing listens on (the range kept for metrics in tests)."""
+def _free_ports(count: int, lowest: int = PORTS[0]) -> list[int]:
+    """``count`` ports of 9690-9699 (from ``lowest``) nothing listens on: kept for metrics tests."""
     free: list[int] = []
-    for port in PORTS:
+    for port in range(lowest, PORTS[-1] + 1):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -81,6 +94,31 @@ def _wait_for(port: int, expression: str, holds: Any, timeout_s: float = 180) ->
     return result
 
 
+@contextlib.contextmanager
+def _prometheus(tmp_path: Path, port: int, target: int) -> Iterator[int]:
+    """A Prometheus on ``port`` scraping ``127.0.0.1:target`` every second, with the rules."""
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        f"rule_files: ['{RULES}/*.yml']\n"
+        "scrape_configs:\n"
+        "  - job_name: hub\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{target}']}}]\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "PROMETHEUS_PORT": str(port),
+        "PROMETHEUS_DATA_DIR": str(tmp_path / "prometheus"),
+    }
+    try:
+        started = _script("start", str(config), env=env)
+        assert 0 == started.returncode, started.stdout + started.stderr
+        yield port
+    finally:
+        _script("stop", env=env)
+
+
 @pytest.fixture
 def scraped_worker(
     prometheus_installed: None, kafka_bootstrap: str, tmp_path: Path
@@ -97,20 +135,6 @@ def scraped_worker(
         "HUB_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}",
         "HUB_LOG_LEVEL": "WARNING",
     }
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"rule_files: ['{RULES}/*.yml']\n"
-        "scrape_configs:\n"
-        "  - job_name: hub\n"
-        f"    static_configs: [{{targets: ['127.0.0.1:{metrics_port}']}}]\n",
-        encoding="utf-8",
-    )
-    prometheus_env = {
-        **os.environ,
-        "PROMETHEUS_PORT": str(prometheus_port),
-        "PROMETHEUS_DATA_DIR": str(tmp_path / "prometheus"),
-    }
     out = tmp_path / "feeds"
     assert 0 == main(
         ["generate", "--children", "300", "--days", "1", "--seed", "3", "--out", str(out)]
@@ -124,11 +148,9 @@ def scraped_worker(
         text=True,
     )
     try:
-        started = _script("start", str(config), env=prometheus_env)
-        assert 0 == started.returncode, started.stdout + started.stderr
-        yield prometheus_port, worker
+        with _prometheus(tmp_path, prometheus_port, metrics_port):
+            yield prometheus_port, worker
     finally:
-        _script("stop", env=prometheus_env)
         if worker.poll() is None:
             worker.kill()
             worker.wait()
@@ -169,3 +191,92 @@ def test_promtool_accepts_the_shipped_rules(prometheus_installed: None) -> None:
     checked = _script("check-rules")
     assert 0 == checked.returncode, checked.stdout + checked.stderr
     assert "SUCCESS" in checked.stdout
+
+
+class _Accept(BaseHTTPRequestHandler):
+    """A webhook receiver that takes every alert."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _alert_record(number: int, recorded: datetime) -> dict[str, Any]:
+    """An alert about an event the agency recorded at ``recorded``."""
+    return to_record(
+        Alert(
+            alert_id=f"metrics-{uuid.uuid4().hex}-{number}",
+            rule_id="c5-concerns-from-several-agencies",
+            requirements=["C5"],
+            child_id=str(uuid.uuid4()),
+            nhs_number="9434765919",
+            recipient=unrouted("lead-social-worker", ""),
+            urgency="routine",
+            headline="Concerns from 2 agencies",
+            content={"kind": "domestic-abuse-notification"},
+            decision={},
+            raised_at=recorded.isoformat(),
+            ack_deadline=(recorded + timedelta(days=1)).isoformat(),
+            routing={"route": "unrouted", "source_recorded_at": recorded.isoformat()},
+        )
+    )
+
+
+def test_prometheus_sees_alert_latency_from_delivery(
+    prometheus_installed: None, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """``hub alerts deliver`` posts 5 alerts to a webhook; the latency histogram counts them."""
+    offset = METRICS_PORT_OFFSETS["alerts-deliver"]
+    deliver_port, prometheus_port = _free_ports(2, lowest=PORTS[0] + offset)
+    base = deliver_port - offset
+    topics = Topics(f"t{uuid.uuid4().hex[:8]}.")
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Accept)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    env = {
+        **os.environ,
+        "HUB_DATA_DIR": str(tmp_path / "hub"),
+        "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "HUB_TOPIC_PREFIX": topics.prefix,
+        "HUB_METRICS_ADDRESS": f"127.0.0.1:{base}",
+        "HUB_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{receiver.server_address[1]}/alerts",
+        "HUB_ALERT_WEBHOOK_SECRET": "metrics-test-secret",
+        "HUB_LOG_LEVEL": "WARNING",
+    }
+    codec = SingleObjectCodec(default_catalogue())
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    deliver = subprocess.Popen(
+        [sys.executable, "-m", "hub", "alerts", "deliver"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with _prometheus(tmp_path, prometheus_port, deliver_port) as port:
+            _wait_for(port, 'up{job="hub"}', lambda r: r and r[0]["value"][1] == "1")
+            for number in range(5):
+                record = _alert_record(number, datetime.now(UTC))
+                producer.send(topics.alerts, codec.encode("Alert", record)).get(timeout=30)
+            counted = _wait_for(
+                port,
+                "sum(hub_alert_latency_seconds_count)",
+                lambda r: bool(r) and float(r[0]["value"][1]) >= 5,
+            )
+            assert 5 == float(counted[0]["value"][1])
+            p99 = _query(
+                port,
+                "histogram_quantile(0.99, sum by (le) (hub_alert_latency_seconds_bucket))",
+            )
+            assert 0 < float(p99[0]["value"][1]) <= 60
+            delivered = _query(port, 'hub_alert_deliveries_total{outcome="delivered"}')
+            assert [("webhook", "5")] == [
+                (s["metric"]["channel"], s["value"][1]) for s in delivered
+            ]
+    finally:
+        producer.close()
+        receiver.shutdown()
+        deliver.terminate()
+        deliver.wait(timeout=60)
