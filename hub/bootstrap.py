@@ -66,7 +66,7 @@ from hub.lookup.parts import LookupParts
 from hub.lookup.server import ExtraService, LookupServer, ServerTls, create_server
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
-from hub.metrics.counts import CountsCollector
+from hub.metrics.counts import CountsCollector, GaugeCollector
 from hub.metrics.server import MetricsServer
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
@@ -291,10 +291,17 @@ class System:
         return None if endpoint is None else MetricsServer(*endpoint, ready, extra).start()
 
     def worker_metrics(self, worker: IngestWorker) -> MetricsServer | None:
-        """The worker's metrics; ready once it has partitions to consume."""
-        return self.metrics(
-            "run", lambda: bool(worker.scheduler.partitions()), WorkerCollector(worker)
+        """The worker's metrics, and the identity queue read through a connection of its own."""
+        if self.settings.metrics_endpoint("run") is None:
+            return None
+        reader = self.application()
+        queue = GaugeCollector(
+            "hub_identity_queue_size",
+            "Records held for a person to decide whose they are (hub identity queue)",
+            lambda: len(reader.open_cases_ids()),
         )
+        ready = lambda: bool(worker.scheduler.partitions())  # noqa: E731
+        return self.metrics("run", ready, WorkerCollector(worker), queue)
 
     def alerts_metrics(self, parts: AlertParts) -> MetricsServer | None:
         """The raiser's metrics: unacknowledged and overdue alerts by its clock."""

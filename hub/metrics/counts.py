@@ -1,4 +1,4 @@
-"""A collector over a process's own running counts (a dict of fixed names to numbers).
+"""Collectors over what a process already knows: its running counts, or one figure.
 
 For a long-running part that already counts what it does (the MLLP listener):
 each count is one sample of one counter family, labelled with the count's
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 
@@ -29,3 +29,17 @@ class CountsCollector(Collector):
         for key, value in sorted(self._read().items()):
             family.add_metric([key], value)
         yield family
+
+
+class GaugeCollector(Collector):
+    """One unlabelled gauge whose value ``read()`` gives when Prometheus scrapes."""
+
+    def __init__(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(self._name, self._documentation)
+        gauge.add_metric([], self._read())
+        yield gauge

@@ -180,6 +180,8 @@ def test_prometheus_sees_the_worker_catch_up(
     stats = json.loads(stdout.strip().splitlines()[-1])
     assert stats["applied"] > 0
     assert stats["applied"] == int(float(applied[0]["value"][1]))
+    queue = _query(port, "hub_identity_queue_size")
+    assert 1 == len(queue) and 0 <= float(queue[0]["value"][1])
     agencies = _query(port, "sum by (agency) (hub_events_ingested_total)")
     assert {"emergency-care", "police", "school", "social-care"} >= {
         s["metric"]["agency"] for s in agencies

@@ -16,7 +16,7 @@ from hub.audit.opening import open_audit_log
 from hub.config import Settings
 from hub.lookup.query import LookupQuery
 from hub.lookup.service import ChildLookupService
-from hub.metrics.counts import CountsCollector
+from hub.metrics.counts import CountsCollector, GaugeCollector
 
 
 def _value(name: str, **labels: str) -> float:
@@ -81,3 +81,11 @@ def test_counts_collector_reads_the_counts_when_scraped() -> None:
     counts["messages"] = 5
     samples = {s.labels["kind"]: s.value for f in collector.collect() for s in f.samples}
     assert {"messages": 5, "rejected": 0} == samples
+
+
+def test_gauge_collector_reads_its_figure_when_scraped() -> None:
+    """The identity queue's size (say) is read at each collection, not when registered."""
+    size = [3]
+    collector = GaugeCollector("hub_test_queue_size", "Queue", lambda: size[0])
+    size[0] = 7
+    assert [7] == [s.value for f in collector.collect() for s in f.samples]
