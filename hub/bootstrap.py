@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,7 @@ from hub.lookup.server import ExtraService, LookupServer, ServerTls, create_serv
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
 from hub.metrics.counts import CountsCollector, GaugeCollector
+from hub.metrics.multiprocess import share_with_children
 from hub.metrics.server import MetricsServer
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
@@ -309,9 +311,19 @@ class System:
             "alerts-run", None, AlertStoreCollector(parts.store, parts.raiser.clock)
         )
 
-    def serve_metrics(self) -> MetricsServer | None:
-        """The lookup server's metrics (its latency and refusals), with the audit log's tail."""
-        return self.metrics("serve", None, AuditTailCollector(self.settings.audit_path))
+    def serve_metrics(self, processes: int = 1) -> MetricsServer | None:
+        """The lookup servers' metrics (latency, refusals), with the audit log's tail.
+
+        Several server processes: called before they start, it serves their sums.
+        """
+        endpoint = self.settings.metrics_endpoint("serve")
+        if endpoint is None:
+            return None
+        tail = AuditTailCollector(self.settings.audit_path)
+        if processes == 1:
+            return self.metrics("serve", None, tail)
+        shared = self.settings.data_dir / "metrics" / f"serve-{os.getpid()}"
+        return MetricsServer(*endpoint, None, [tail], share_with_children(shared)).start()
 
     def listener_metrics(self, counts: Callable[[], dict[str, int]]) -> MetricsServer | None:
         """The MLLP listener's counts (messages, acknowledgements, rejections)."""

@@ -123,6 +123,7 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
     alerts: AlertParts | None = None
     group: LookupProcesses | None = None
     server: LookupServer | None = None
+    metrics = system.serve_metrics(args.processes)  # before the server processes start
     if args.processes > 1:
         group = LookupProcesses(
             ServeOptions(settings, address, args.workers, switch_interval_ms=args.switch_interval),
@@ -133,7 +134,6 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
         alerts = system.alerts()
         server, port = system.lookup_server(parts, address, workers=args.workers, inbox=alerts)
     freeze_startup_heap()
-    metrics = system.serve_metrics()
     stop = stop_event_on_signals()
     relays: list[Any] = []
     threads: list[threading.Thread] = []

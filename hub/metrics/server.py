@@ -15,7 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import structlog
 from prometheus_client import REGISTRY, make_wsgi_app
-from prometheus_client.registry import Collector
+from prometheus_client.registry import Collector, CollectorRegistry
 
 log = structlog.get_logger(__name__)
 
@@ -43,10 +43,12 @@ class MetricsServer:
         port: int,
         ready: Callable[[], bool] | None = None,
         collectors: Iterable[Collector] = (),
+        registry: CollectorRegistry = REGISTRY,
     ) -> None:
         self._ready = ready or (lambda: True)
         self._collectors = list(collectors)
-        self._metrics = make_wsgi_app(REGISTRY)
+        self._registry = registry
+        self._metrics = make_wsgi_app(registry)
         self._stopping = False
         self._server = make_server(
             host, port, self._app, server_class=_ThreadingServer, handler_class=_QuietHandler
@@ -62,7 +64,7 @@ class MetricsServer:
 
     def start(self) -> MetricsServer:
         for collector in self._collectors:
-            REGISTRY.register(collector)
+            self._registry.register(collector)
         self._thread.start()
         log.info("metrics_serving", port=self.port)
         return self
@@ -72,7 +74,7 @@ class MetricsServer:
         self._server.shutdown()
         self._server.server_close()
         for collector in self._collectors:
-            REGISTRY.unregister(collector)
+            self._registry.unregister(collector)
 
     def _app(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
