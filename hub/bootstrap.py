@@ -14,8 +14,9 @@ they are small, and compressing cost more than it saved);
 the key comes from ``HUB_CIPHER_KEY`` or, for demos, from a key file generated
 once under the data directory.
 
-The module is a little over 400 lines: the event store's environment (above
-``System``) stays beside the one place that builds applications from it.
+The module is about 500 lines: the event store's environment (above ``System``)
+stays beside the one place that builds applications from it, and each
+long-running process's metrics endpoint is wired here with the rest.
 """
 
 from __future__ import annotations
