@@ -71,7 +71,7 @@ browser: setup
 screenshots: setup
 	CONSOLE_SCREENSHOTS=docs/console $(BIN)/pytest -q tests/browser
 
-test: setup lint typecheck postgres
+test: setup lint typecheck postgres prometheus
 	$(BIN)/pytest tests
 
 demo: setup
@@ -98,3 +98,13 @@ postgres-stop:
 clean:
 	-$(BIN)/hub kafka stop
 	rm -rf .data
+
+.PHONY: prometheus prometheus-check
+
+# Prometheus for the metrics integration test: Debian's package if missing (the test starts
+# and stops its own server on a free port; see deploy/prometheus/prometheus.sh).
+prometheus:
+	bash deploy/prometheus/prometheus.sh install
+
+prometheus-check: prometheus
+	bash deploy/prometheus/prometheus.sh check-rules

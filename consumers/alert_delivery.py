@@ -27,6 +27,7 @@ import structlog
 from kafka import KafkaConsumer, KafkaProducer
 
 from consumers.delivery_audit import audit_delivery
+from consumers.delivery_metrics import count_outcome, observe_delivery
 from consumers.email_delivery import SmtpSettings, deliver_alert_email
 from consumers.retry import DeliveryResult, DeliveryStatus, RetryPolicy
 from consumers.webhook_delivery import WebhookTarget, deliver_webhook
@@ -250,14 +251,17 @@ class AlertDeliveryService:
         for channel in channels:
             if self._ledger.done(alert_id, channel):
                 self.stats.duplicates += 1
+                count_outcome(channel, "duplicate")
                 continue
             result = self._deliver(channel, alert)
             if not result.delivered:
                 self._dead_letter(
                     message, alert_id, f"{channel}-{result.status.value}", result.reason
                 )
+                count_outcome(channel, result.status.value)
             else:
                 self.stats.delivered += 1
+                observe_delivery(channel, alert)
             self._dead_letters.flush()
             self._audit_delivery(alert, channel, result)
             self._ledger.record(alert_id, channel, result)

@@ -15,15 +15,17 @@ they are small, and compressing cost more than it saved);
 the key comes from ``HUB_CIPHER_KEY`` or, for demos, from a key file generated
 once under the data directory.
 
-The module is over 400 lines: the event store's environment (above ``System``)
-stays beside the one place that builds applications from it, and ``System`` has
-one short method per part it wires.
+The module is over 500 lines: the event store's environment (above ``System``)
+stays beside the one place that builds applications from it, ``System`` has one
+short method per part it wires, and each long-running process's metrics endpoint
+is wired here with the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -34,12 +36,14 @@ from urllib.parse import unquote, urlparse
 import structlog
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import IntegrityError
+from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 
 from adapters.publisher import EventPublisher
 from adapters.stream_publisher import StreamPublisher
 from consumers.alert_delivery import AlertDeliveryService, DeliveryLedger, delivery_config
 from hub.access.organisations import OrganisationDirectory, load_directory
+from hub.alerts.alert_metrics import AlertStoreCollector
 from hub.alerts.assembly import AlertParts, assemble_raiser
 from hub.alerts.inbox import inbox_service
 from hub.alerts.postcode_areas import PostcodeAreas, load_areas
@@ -50,6 +54,7 @@ from hub.alerts.rules_loader import load_alert_rules
 from hub.alerts.store import AlertStore
 from hub.application.disclosure import DisclosureService
 from hub.application.hub_app import HubApplication
+from hub.audit.audit_metrics import AuditTailCollector
 from hub.audit.chain import AuditLog
 from hub.audit.opening import open_audit_log
 from hub.calendar.school_day import SchoolCalendar
@@ -60,12 +65,16 @@ from hub.eventstore.sqlite_store import WAL_AUTOCHECKPOINT, WORKER_WAL_AUTOCHECK
 from hub.ingest.dead_letters import DeadLetter, read_dead_letters
 from hub.ingest.decoding import FactCodec
 from hub.ingest.worker import IngestWorker
+from hub.ingest.worker_metrics import WorkerCollector
 from hub.keyfiles import write_once
 from hub.lookup.access_relay import AccessNotificationRelay
 from hub.lookup.parts import LookupParts
 from hub.lookup.server import ExtraService, LookupServer, ServerTls, create_server
 from hub.lookup.service import LOOKUP_ENTRY_KINDS, ChildLookupService
 from hub.lookup.views import LookupViews
+from hub.metrics.counts import CountsCollector, GaugeCollector
+from hub.metrics.multiprocess import share_with_children
+from hub.metrics.server import MetricsServer
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
 from hub.web.access import handshake_refused
@@ -328,6 +337,51 @@ class System:
             else decode_processes,
             schemas_dir=settings.schemas_dir,
         )
+
+    def metrics(
+        self, process: str, ready: Callable[[], bool] | None = None, *extra: Collector
+    ) -> MetricsServer | None:
+        """``/metrics``, ``/livez``, ``/readyz`` for ``process`` if HUB_METRICS_ADDRESS is set."""
+        endpoint = self.settings.metrics_endpoint(process)
+        return None if endpoint is None else MetricsServer(*endpoint, ready, extra).start()
+
+    def worker_metrics(self, worker: IngestWorker) -> MetricsServer | None:
+        """The worker's metrics, and the identity queue read through a connection of its own."""
+        if self.settings.metrics_endpoint("run") is None:
+            return None
+        reader = self.application()
+        queue = GaugeCollector(
+            "hub_identity_queue_size",
+            "Records held for a person to decide whose they are (hub identity queue)",
+            lambda: len(reader.open_cases_ids()),
+        )
+        ready = lambda: bool(worker.scheduler.partitions())  # noqa: E731
+        return self.metrics("run", ready, WorkerCollector(worker), queue)
+
+    def alerts_metrics(self, parts: AlertParts) -> MetricsServer | None:
+        """The raiser's metrics: unacknowledged and overdue alerts by its clock."""
+        return self.metrics(
+            "alerts-run", None, AlertStoreCollector(parts.store, parts.raiser.clock)
+        )
+
+    def serve_metrics(self, processes: int = 1) -> MetricsServer | None:
+        """The lookup servers' metrics (latency, refusals), with the audit log's tail.
+
+        Several server processes: called before they start, it serves their sums.
+        """
+        endpoint = self.settings.metrics_endpoint("serve")
+        if endpoint is None:
+            return None
+        tail = AuditTailCollector(self.settings.audit_path)
+        if processes == 1:
+            return self.metrics("serve", None, tail)
+        shared = self.settings.data_dir / "metrics" / f"serve-{os.getpid()}"
+        return MetricsServer(*endpoint, None, [tail], share_with_children(shared)).start()
+
+    def listener_metrics(self, counts: Callable[[], dict[str, int]]) -> MetricsServer | None:
+        """The MLLP listener's counts (messages, acknowledgements, rejections)."""
+        family = "hub_mllp_messages", "What the A&E MLLP listener has done, by kind"
+        return self.metrics("listen-ae", None, CountsCollector(*family, "kind", counts))
 
     def dead_letters(self, bootstrap_servers: str | None = None) -> list[DeadLetter]:
         """Every message the worker could not use, with its reason."""

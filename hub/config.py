@@ -35,6 +35,8 @@ DEFAULT_ALERT_SENDER = "alerts@hub.example.org.uk"
 DEFAULT_DOCUMENT_ISSUER = "Safeguarding hub (synthetic demonstration)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("console", "json")
+# Each long-running process serves /metrics on HUB_METRICS_ADDRESS's port plus its offset.
+METRICS_PORT_OFFSETS = {"run": 0, "serve": 1, "alerts-run": 2, "alerts-deliver": 3, "listen-ae": 4}
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -109,6 +111,7 @@ class Settings:
     local_time_zone: ZoneInfo = field(
         default=ZoneInfo("Europe/London"), metadata=_env("HUB_LOCAL_TIME_ZONE")
     )
+    metrics_address: str | None = field(default=None, metadata=_env("HUB_METRICS_ADDRESS"))
     log_level: str = field(default="INFO", metadata=_env("HUB_LOG_LEVEL"))
     log_format: str = field(default="console", metadata=_env("HUB_LOG_FORMAT"))
 
@@ -127,6 +130,11 @@ class Settings:
         _check_address("HUB_LOOKUP_ADDRESS", lookup_address)
         web_address = read.text("HUB_WEB_ADDRESS") or "127.0.0.1:8443"
         _check_address("HUB_WEB_ADDRESS", web_address)
+        metrics_address = read.text("HUB_METRICS_ADDRESS")
+        if metrics_address is not None:
+            _check_address("HUB_METRICS_ADDRESS", metrics_address)
+            if int(metrics_address.rpartition(":")[2]) > 65535 - max(METRICS_PORT_OFFSETS.values()):
+                raise SettingsError(f"HUB_METRICS_ADDRESS={metrics_address!r}: port too high")
         return cls(
             data_dir=data_dir,
             kafka_bootstrap=read.text("HUB_KAFKA_BOOTSTRAP") or f"127.0.0.1:{kafka_port}",
@@ -174,6 +182,7 @@ class Settings:
             alert_sender=read.text("HUB_ALERT_SENDER") or DEFAULT_ALERT_SENDER,
             alert_webhook_url=read.text("HUB_ALERT_WEBHOOK_URL"),
             alert_webhook_secret=read.raw("HUB_ALERT_WEBHOOK_SECRET"),
+            metrics_address=metrics_address,
             log_level=read.choice("HUB_LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
             log_format=read.choice("HUB_LOG_FORMAT", LOG_FORMATS, "console"),
         )
@@ -182,6 +191,14 @@ class Settings:
     def topics(self) -> Topics:
         """The hub's topic names under ``HUB_TOPIC_PREFIX``."""
         return Topics(self.topic_prefix)
+
+    def metrics_endpoint(self, process: str) -> tuple[str, int] | None:
+        """Where ``process`` (a key of METRICS_PORT_OFFSETS) serves metrics; None when off."""
+        if self.metrics_address is None:
+            return None
+        host, _, port = self.metrics_address.rpartition(":")
+        base = int(port)
+        return host or "127.0.0.1", base + METRICS_PORT_OFFSETS[process] if base else 0
 
     @property
     def certs_dir(self) -> Path:

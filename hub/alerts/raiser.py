@@ -96,7 +96,7 @@ class AlertRaiser:
         self._context = context
         self._organisations = organisations
         self._calendar = calendar or WorkingCalendar()
-        self._clock = clock
+        self.clock = clock
         self._shaper = AlertShaper(policy, self._calendar, clock)
         self._max_age = max_age
         self.last_page_size = 0
@@ -341,7 +341,8 @@ class AlertRaiser:
             raise KeyError(alert_id)
         if alert.state == ACKNOWLEDGED:
             return alert
-        acknowledged = self._store.acknowledge(alert_id, by, self._clock().isoformat()) or alert
+        at = self.clock().isoformat()
+        acknowledged = self._store.acknowledge(alert_id, by, at) or alert
         self._audit.append_batch(
             [
                 (
@@ -364,7 +365,7 @@ class AlertRaiser:
 
     def escalate_due(self) -> list[Alert]:
         """Escalate unacknowledged alerts whose deadlines have passed (by the clock)."""
-        now = self._clock()
+        now = self.clock()
         raised: list[Alert] = []
         for alert in self._store.open_alerts(due_by=now.astimezone(UTC).isoformat()):
             state = AlertState(

@@ -363,6 +363,16 @@ class AlertStore:
                 (level, alert_id),
             )
 
+    def open_by_rule(self, now: str) -> list[tuple[str, int, int]]:
+        """(rule, unacknowledged, of them past their deadline at ``now``) for current alerts."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rule_id, COUNT(*), SUM(ack_deadline <= ?) FROM alerts"
+                " WHERE state = ? AND superseded_by IS NULL GROUP BY 1 ORDER BY 1",
+                (now, RAISED),
+            ).fetchall()
+        return [(str(r[0]), int(r[1]), int(r[2] or 0)) for r in rows]
+
     def counts(self, by: str) -> list[tuple[str, str, int]]:
         """(value, state, count) grouped by rule, recipient organisation or agency."""
         expressions = {

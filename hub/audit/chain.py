@@ -17,6 +17,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hub.audit import head_store
+from hub.audit.audit_metrics import APPEND_SECONDS
 from hub.audit.file_lock import FileLock
 from hub.audit.heads import ROTATION_KIND, TreeHead, key_fingerprint, rotation_payload, sign_head
 from hub.audit.kinds import check_kind
@@ -155,6 +157,7 @@ class AuditLog:
             check_kind(kind)
         texts = [payload_text(payload) for _, payload in items]
         request = _Append(items, keys or [None] * len(items), texts)
+        started = time.perf_counter()
         with self._queue_lock:
             self._queue.append(request)
         # Group commit: whoever holds the write lock writes every append queued meanwhile
@@ -165,6 +168,7 @@ class AuditLog:
                 with self._queue_lock:
                     group, self._queue = self._queue, []
                 self._append_group(group)
+        APPEND_SECONDS.observe(time.perf_counter() - started)
         if request.error is not None:
             raise request.error
         return request.written

@@ -86,6 +86,7 @@ def run_alerts(args: argparse.Namespace, system: System) -> int:
         print(error, file=sys.stderr)
         return 2
     publisher = system.alert_publisher(parts)
+    metrics = system.alerts_metrics(parts)
     stop = stop_event_on_signals()
     totals = {"raised": 0, "escalated": 0, "published": 0}
     last_escalation_check = 0.0
@@ -106,6 +107,8 @@ def run_alerts(args: argparse.Namespace, system: System) -> int:
                     break
                 stop.wait(0.05)
     finally:
+        if metrics is not None:
+            metrics.stop()
         publisher.close()
         parts.close()
     print(json.dumps(totals))
@@ -114,10 +117,13 @@ def run_alerts(args: argparse.Namespace, system: System) -> int:
 
 def run_delivery(args: argparse.Namespace, system: System) -> int:
     service = system.delivery()
+    metrics = system.metrics("alerts-deliver")
     stop = stop_event_on_signals()
     try:
         stats = service.run(until_idle=args.until_idle, stop=stop)
     finally:
+        if metrics is not None:
+            metrics.stop()
         service.close()
     print(json.dumps(stats.as_dict()))
     return 0

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, system: System) -> int:
     publisher = system.stream_publisher(topics.EMERGENCY_CARE, args.bootstrap)
     try:
         publisher.warm_up()
-        counts = asyncio.run(_serve(publisher, rejects, host, port, settings.ae_time_zone))
+        counts = asyncio.run(_serve(publisher, rejects, host, port, settings.ae_time_zone, system))
     finally:
         publisher.close()
     print(json.dumps(counts), flush=True)
@@ -75,7 +75,12 @@ def run(args: argparse.Namespace, system: System) -> int:
 
 
 async def _serve(
-    publisher: StreamPublisher, rejects: RejectsFile, host: str, port: int, zone: ZoneInfo
+    publisher: StreamPublisher,
+    rejects: RejectsFile,
+    host: str,
+    port: int,
+    zone: ZoneInfo,
+    system: System,
 ) -> dict[str, int]:
     listener = MllpListener(
         publisher,
@@ -87,6 +92,7 @@ async def _serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     bound = await listener.start(host, port)
+    metrics = system.listener_metrics(listener.counts.as_dict)
     print(
         f"MLLP listener for ae on {host}:{bound} -> {publisher.topic} "
         f"(rejects kept in {rejects.path})",
@@ -94,4 +100,6 @@ async def _serve(
     )
     await stop.wait()
     await listener.close()
+    if metrics is not None:
+        metrics.stop()
     return listener.counts.as_dict()

@@ -137,6 +137,7 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
     alerts: AlertParts | None = None
     group: LookupProcesses | None = None
     server: LookupServer | None = None
+    metrics = system.serve_metrics(args.processes)  # before the server processes start
     if args.processes > 1:
         group = LookupProcesses(
             ServeOptions(settings, address, args.workers, switch_interval_ms=args.switch_interval),
@@ -184,6 +185,8 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
         relay.close()
     if alerts is not None:
         alerts.close()
+    if metrics is not None:
+        metrics.stop()
     parts.close()
     return 0
 

@@ -49,6 +49,11 @@ def run(args: argparse.Namespace, system: System) -> int:
         decode_processes=decode_processes(args, system.settings),
     )
     worker.install_signal_handlers()
-    stats = worker.run(until_idle=args.until_idle)
+    metrics = system.worker_metrics(worker)
+    try:
+        stats = worker.run(until_idle=args.until_idle)
+    finally:
+        if metrics is not None:
+            metrics.stop()
     print(json.dumps(stats.as_dict()))
     return 0

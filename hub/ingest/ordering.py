@@ -93,6 +93,13 @@ class ChunkScheduler:
         if state is not None and end_offset > state.end_offset:
             state.end_offset = end_offset
 
+    def lags(self) -> list[tuple[PartitionKey, int]]:
+        """Each assigned partition's lag: records between its next offset and its known end."""
+        return [
+            (key, max(0, state.end_offset - state.next_offset))
+            for key, state in list(self._partitions.items())
+        ]
+
     def caught_up(self) -> bool:
         return bool(self._partitions) and all(
             s.next_offset >= s.end_offset for s in self._partitions.values()

@@ -69,6 +69,10 @@ class WorkerStats:
     fanned_out: int = 0
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
+    # For the metrics endpoint, per batch: (topic, outcome) and (topic, dead-letter reason).
+    outcomes: dict[tuple[str, str], int] = field(default_factory=dict)
+    dead_letter_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
+    last_ingested: dict[str, float] = field(default_factory=dict)  # topic: wall-clock time
 
     def as_dict(self) -> dict[str, Any]:
         elapsed = max(time.monotonic() - self.started, 1e-9)
@@ -377,6 +381,8 @@ class IngestWorker:
     def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
         self._dead_letters.send(record, reason, detail)
         self.stats.dead_letters += 1
+        reasons = self.stats.dead_letter_reasons
+        reasons[record.topic, reason] = reasons.get((record.topic, reason), 0) + 1
         log.warning(
             "dead_lettered",
             topic=record.topic,
@@ -391,7 +397,7 @@ class IngestWorker:
         name = tracking.application_name
         for attempt in range(3):
             try:
-                self._count(self.app.ingest(messages, tracking))
+                self._count(self.app.ingest(messages, tracking), partition.topic)
                 return
             except IntegrityError:
                 if self.app.has_position(name, tracking.notification_id):
@@ -415,7 +421,9 @@ class IngestWorker:
         """Isolate a poison message: apply each alone; one that still fails is dead-lettered."""
         for message in messages:
             try:
-                self._count(self.app.ingest([message], Tracking(name, message.offset + 1)))
+                self._count(
+                    self.app.ingest([message], Tracking(name, message.offset + 1)), message.topic
+                )
             except Exception as error:
                 if self.app.has_position(name, message.offset + 1):
                     continue
@@ -428,10 +436,18 @@ class IngestWorker:
         if not self.app.has_position(tracking.application_name, tracking.notification_id):
             self.app.ingest([], tracking)
 
-    def _count(self, report: Any) -> None:
-        self.stats.applied += report.applied
-        self.stats.duplicates += report.duplicates
-        self.stats.queued_for_review += report.queued_for_review
+    def _count(self, report: Any, topic: str) -> None:
+        stats = self.stats
+        stats.applied += report.applied
+        stats.duplicates += report.duplicates
+        stats.queued_for_review += report.queued_for_review
+        for outcome, count in (
+            ("applied", report.applied),
+            ("duplicate", report.duplicates),
+            ("queued-for-review", report.queued_for_review),
+        ):
+            stats.outcomes[topic, outcome] = stats.outcomes.get((topic, outcome), 0) + count
+        stats.last_ingested[topic] = time.time()
         self.stats.new_children += report.new_children
         self.stats.fanned_out += report.fanned_out
 

@@ -10,6 +10,7 @@ One lookup writes one audit transaction: the lookup, each disclosure decision
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from hub.domain.identifiers import normalise_nhs_number
 from hub.domain.identity import Candidate, Demographics, Outcome, decide
 from hub.lookup.answer import AMBIGUOUS_NOTICE, NO_RECORD_NOTICE, LookupAnswer, MatchResult
 from hub.lookup.answer_builder import LOOKUP_ENTRY_KINDS, AnswerBuilder
+from hub.lookup.lookup_metrics import LOOKUP_REFUSALS, LOOKUP_SECONDS
 from hub.lookup.query import LookupQuery, check_query, normalise_postcode
 from hub.lookup.views import LookupViews
 from hub.policy.model import Policy
@@ -81,6 +83,7 @@ class ChildLookupService:
 
         ``stage``: ``tls`` for a handshake the TLS front refused, else ``call``.
         """
+        LOOKUP_REFUSALS.labels(refusal.status).inc()
         self._audit.append(
             "access-refused",
             [
@@ -109,6 +112,25 @@ class ChildLookupService:
 
         ``certificate_pem``: the caller's certificate, whose details a refusal records.
         """
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            answer = self._answer(identity, query, peer, certificate_pem)
+            outcome = answer.match.outcome
+            return answer
+        except CallRefused:
+            outcome = "refused"
+            raise
+        finally:
+            LOOKUP_SECONDS.labels(outcome).observe(time.perf_counter() - started)
+
+    def _answer(
+        self,
+        identity: CertifiedIdentity | None,
+        query: LookupQuery,
+        peer: str,
+        certificate_pem: bytes | None,
+    ) -> LookupAnswer:
         purpose = query.purpose or "direct-care"
         try:
             caller = authorise(self._policy, self._directory, CALL, identity, purpose)

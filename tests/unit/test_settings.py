@@ -57,6 +57,7 @@ SAMPLES = {
     "HUB_AUDIT_WITNESS_FILE": "/witness/heads.jsonl",
     "HUB_AUDIT_HEAD_BOUND_SECONDS": "5",
     "HUB_AUDIT_KEY_FINGERPRINT": "ab12cd34",
+    "HUB_METRICS_ADDRESS": "0.0.0.0:9464",
 }
 
 
