@@ -51,7 +51,13 @@ def break_glass_routes(pages: Pages) -> list[Route]:
                 "reason_code",
                 "Select why you need access",
             )
-            check_text(form.get("reason_text", ""), errors, "reason_text", "why", required=True)
+            check_text(
+                form.get("reason_text", ""),
+                errors,
+                "reason_text",
+                "why you need access",
+                required=True,
+            )
         if errors or not form:
             context = {
                 "title": "Break glass",

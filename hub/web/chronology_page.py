@@ -38,7 +38,7 @@ def shown_entry(shown: dict[str, Any]) -> dict[str, str]:
         "summary": str(shown.get("summary") or ""),
         "source": str(shown.get("source_organisation") or details.get("site_code") or ""),
         "disclosure": str(shown.get("disclosure") or ""),
-        "withdrawn": "Withdrawn by its source" if shown.get("withdrawn") else "",
+        "withdrawn": "Withdrawn by its source" if details.get("withdrawn") else "",
     }
 
 

@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from hub.access.certs import create_authority, issue_client, issue_server
 from hub.config import REPO_ROOT
 from hub.web.server import WebServer
-from tests.fixtures.console import USERS, ConsoleWorld, console_world
+from tests.fixtures.console import USERS, ConsoleWorld, console_world, queue_twin_record
 
 BROWSER_DIR = Path(__file__).parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,6 +57,7 @@ class Console:
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     root = tmp_path_factory.mktemp("console")
     with console_world(root, in_memory=False) as world:
+        queue_twin_record(world.system.application(), root)
         certs = world.settings.certs_dir
         create_authority(certs)
         issue_server(certs)

@@ -173,3 +173,16 @@ def test_break_glass_from_the_desk_is_marked_on_every_page(
     check_accessibility(page, "break-glass")
     page.goto(console.url + "/desk")
     expect(page.locator("#break-glass-banner")).to_be_visible()
+
+
+def test_the_identity_officer_decides_a_held_record(console: Console, open_as: OpenAs) -> None:
+    """The held record beside both twins; a decision with a reason releases it."""
+    page = open_as("officer")
+    page.goto(console.url + "/identity")
+    expect(page.locator("main")).to_contain_text("Lilo Jones")
+    check_accessibility(page, "identity")
+    page.get_by_label("A child the hub does not know yet").check()
+    page.get_by_label("Reason").fill("Police confirmed a third child, Lilo, born the same day.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#decided-banner")).to_be_visible()
+    expect(page.locator("#queue-empty")).to_be_visible()

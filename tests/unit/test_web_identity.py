@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from adapters import police
-from tests.fixtures import native
-from tests.fixtures.console import ConsoleWorld, client, console_world, ingest, records, token
-from tests.fixtures.lookup_world import LILY, NOW
+from tests.fixtures.console import (
+    ConsoleWorld,
+    client,
+    console_world,
+    queue_twin_record,
+    records,
+    token,
+)
+from tests.fixtures.lookup_world import LILY
 
 OFFICER = "officer"
 
@@ -21,29 +25,7 @@ OFFICER = "officer"
 def world(tmp_path: Path) -> Iterator[ConsoleWorld]:
     """The console world and a police record of "Lilo Jones", who could be either twin."""
     with console_world(tmp_path) as built:
-        notification = dict(
-            native.POLICE_GOOD,
-            incident_reference="WYP-20261119-000321",
-            location={
-                "uprn": "100012340321",
-                "address": "6 Twin Row, Leeds",
-                "postcode": LILY.postcode,
-            },
-            children=[
-                dict(
-                    native.POLICE_GOOD["children"][0],  # type: ignore[index]
-                    person_reference="WYP-P-321",  # a police person id the hub does not know
-                    given_name="Lilo",
-                    family_name="Jones",
-                    date_of_birth=LILY.dob,
-                )
-            ],
-        )
-        path = tmp_path / "twin.json"
-        path.write_text(
-            json.dumps({"force": "WYP", "system": "NICHE", "notifications": [notification]})
-        )
-        ingest(built.system.application(), police.parse_file(path, now=NOW), 950)
+        queue_twin_record(built.system.application(), tmp_path)
         assert 1 == len(built.parts.app.open_cases())
         yield built
 
