@@ -15,9 +15,10 @@ from hub.bootstrap import System
 from hub.documents.court_chronology import Period, last_two_years
 from hub.documents.furniture import local_time
 from hub.documents.service import ISSUED, IssuedDocument
+from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import Recipient
 from tests.fixtures.document_world import SHIELDED_MARKERS, TODAY, document_system
-from tests.fixtures.lookup_world import JAMES, OLIVER
+from tests.fixtures.lookup_world import JAMES, OLIVER, UNKNOWN_NHS
 from tests.fixtures.pdf_text import pdf_pages, pdf_text
 
 LEAD = Recipient("sw-1", "social-worker", "383", "local-authority", "lead-social-worker")
@@ -166,3 +167,16 @@ def test_fields_a_label_withholds_are_marked_not_disclosed(world: World) -> None
     text = pdf_text(_issue(world, DESK, "direct-care", OLIVER.nhs, Period(None, None)))
     assert "Some details not disclosed: sensitivity label" in text
     assert "shielded" not in text.lower()
+
+
+def test_a_child_the_hub_does_not_hold_is_an_audited_no_record_answer(world: World) -> None:
+    """No document for an unknown NHS number; the answer "no record held" is audited."""
+    service = world.system.documents(world.app, world.audit)
+    before = len(world.audit.records("lookup"))
+    with pytest.raises(ChildNotFoundError):
+        service.court_chronology(LEAD, "safeguarding", f"nhs/{UNKNOWN_NHS}", Period(None, None))
+    [record] = world.audit.records("lookup")[before:]
+    assert ("no record held", "sw-1") == (
+        record.payload["outcome"],
+        record.payload["recipient"]["id"],
+    )
