@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,3 +181,18 @@ def test_a_child_the_hub_does_not_hold_is_an_audited_no_record_answer(world: Wor
         record.payload["outcome"],
         record.payload["recipient"]["id"],
     )
+
+
+def test_the_pdf_is_tagged_titled_in_english_with_its_fonts_embedded(
+    lead_all: bytes, tmp_path: Path
+) -> None:
+    """pdfinfo: tagged, titled; the catalogue names en-GB; pdffonts: every font embedded."""
+    path = tmp_path / "chronology.pdf"
+    path.write_bytes(lead_all)
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True)
+    assert "Tagged:          yes" in info.stdout
+    assert "Title:           Multi-agency chronology" in info.stdout
+    assert re.search(rb"/Lang \(en(-|\\055)GB\)", lead_all)  # the hyphen may be escaped
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert rows and all(" yes " in row.split("Identity-H")[-1] for row in rows)
