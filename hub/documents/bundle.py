@@ -168,7 +168,7 @@ class BundleBuilder:
         log: list[dict[str, Any]],
     ) -> Prepared:
         chronology = self._documents.prepare_chronology(recipient, purpose, case.child_id, period)
-        shown = {e["event_id"] for e in chronology.record["entries_shown"]}
+        shown = {item["event_id"] for item in chronology.record["entries_shown"]}
         log_html = '<h2 style="break-before: page">Disclosure log</h2>' + reports.disclosure_log(
             log, shown, name_recipients=True
         )

@@ -26,7 +26,9 @@ from hub.documents.court_chronology import STATUS_PREFIX, CourtChronology, Perio
 from hub.documents.furniture import Furniture, for_whom
 from hub.documents.pdf import render_pdf
 from hub.documents.signing import DocumentSigner
+from hub.domain.child import Child
 from hub.domain.chronology import ChronologyEntry
+from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import Recipient
 
 log = structlog.get_logger(__name__)
@@ -84,7 +86,7 @@ class DocumentService:
         self, recipient: Recipient, purpose: str, child_key: str, period: Period
     ) -> Prepared:
         """Disclose (decided and audited) and lay out; ``issue`` renders, signs and records."""
-        child = self._app.find_child(child_key)  # ChildNotFoundError: the caller says so
+        child = self._child(recipient, purpose, child_key)
         view = self._disclosure.chronology_for(
             recipient, purpose, str(child.id), include=_in_period_or_status(period)
         )
@@ -101,7 +103,7 @@ class DocumentService:
         return self.issue(self.prepare_subject_access(recipient, child_key))
 
     def prepare_subject_access(self, recipient: Recipient, child_key: str) -> Prepared:
-        child = self._app.find_child(child_key)
+        child = self._child(recipient, SUBJECT_ACCESS, child_key)
         log = disclosure_logs(self._audit, {str(child.id)})[str(child.id)]  # before this one
         view = self._disclosure.chronology_for(recipient, SUBJECT_ACCESS, str(child.id))
         identity = self._disclosure.identity_for(recipient, SUBJECT_ACCESS, child)
@@ -116,6 +118,14 @@ class DocumentService:
         record = chronology_record(furniture, view, doc, Period(None, None))
         record["log_records"] = [row["seq"] for row in log]
         return Prepared(furniture, layout.page(furniture, body, landscape=True), record)
+
+    def _child(self, recipient: Recipient, purpose: str, child_key: str) -> Child:
+        """The child, or ChildNotFoundError once the answer "no record held" is audited."""
+        try:
+            return self._app.find_child(child_key)
+        except ChildNotFoundError:
+            self._disclosure.chronology_for(recipient, purpose, child_key)  # audits the answer
+            raise
 
     # Issuing -----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,10 @@ from hub.bootstrap import System
 from hub.documents.court_chronology import Period, last_two_years
 from hub.documents.furniture import local_time
 from hub.documents.service import ISSUED, IssuedDocument
+from hub.domain.errors import ChildNotFoundError
 from hub.policy.engine import Recipient
 from tests.fixtures.document_world import SHIELDED_MARKERS, TODAY, document_system
-from tests.fixtures.lookup_world import JAMES, OLIVER
+from tests.fixtures.lookup_world import JAMES, OLIVER, UNKNOWN_NHS
 from tests.fixtures.pdf_text import pdf_pages, pdf_text
 
 LEAD = Recipient("sw-1", "social-worker", "383", "local-authority", "lead-social-worker")
@@ -166,3 +168,31 @@ def test_fields_a_label_withholds_are_marked_not_disclosed(world: World) -> None
     text = pdf_text(_issue(world, DESK, "direct-care", OLIVER.nhs, Period(None, None)))
     assert "Some details not disclosed: sensitivity label" in text
     assert "shielded" not in text.lower()
+
+
+def test_a_child_the_hub_does_not_hold_is_an_audited_no_record_answer(world: World) -> None:
+    """No document for an unknown NHS number; the answer "no record held" is audited."""
+    service = world.system.documents(world.app, world.audit)
+    before = len(world.audit.records("lookup"))
+    with pytest.raises(ChildNotFoundError):
+        service.court_chronology(LEAD, "safeguarding", f"nhs/{UNKNOWN_NHS}", Period(None, None))
+    [record] = world.audit.records("lookup")[before:]
+    assert ("no record held", "sw-1") == (
+        record.payload["outcome"],
+        record.payload["recipient"]["id"],
+    )
+
+
+def test_the_pdf_is_tagged_titled_in_english_with_its_fonts_embedded(
+    lead_all: bytes, tmp_path: Path
+) -> None:
+    """pdfinfo: tagged, titled; the catalogue names en-GB; pdffonts: every font embedded."""
+    path = tmp_path / "chronology.pdf"
+    path.write_bytes(lead_all)
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True)
+    assert "Tagged:          yes" in info.stdout
+    assert "Title:           Multi-agency chronology" in info.stdout
+    assert re.search(rb"/Lang \(en(-|\\055)GB\)", lead_all)  # the hyphen may be escaped
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert rows and all(" yes " in row.split("Identity-H")[-1] for row in rows)
