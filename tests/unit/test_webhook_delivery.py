@@ -232,13 +232,3 @@ def test_plain_http_needs_an_explicit_opt_in() -> None:
         WebhookTarget("http://example.invalid/alerts", SECRET)
     with pytest.raises(ValueError, match="https"):
         WebhookTarget("ftp://example.invalid/alerts", SECRET)
-
-
-def test_backoff_grows_exponentially_up_to_the_cap() -> None:
-    """Full jitter: the wait before retry n is random() times min(cap, base * 2**(n-1))."""
-    policy = RetryPolicy(max_attempts=10, base_seconds=0.5, cap_seconds=4.0)
-    assert [policy.ceiling(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    assert policy.delay(3, lambda: 0.25) == 0.5
-    assert policy.ceiling(10_000) == 4.0
-    with pytest.raises(ValueError):
-        RetryPolicy(max_attempts=0)
