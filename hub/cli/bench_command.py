@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.bootstrap import System
+from hub.cli.arguments import positive_int
 from hub.cli.run_command import add_decode_processes_argument, decode_processes
 
 
@@ -44,7 +45,7 @@ def register(subparsers: Any) -> None:
     )
     lookup.add_argument(
         "--rounds",
-        type=_positive,
+        type=positive_int,
         default=1,
         help="repeat the concurrencies this many times, interleaved, and pool each one's "
         "rounds (this machine's speed drifts within minutes)",
@@ -113,7 +114,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     identity.add_argument(
-        "--children", type=_positive, default=50_000, help="population size (default 50,000)"
+        "--children", type=positive_int, default=50_000, help="population size (default 50,000)"
     )
     identity.add_argument(
         "--hard-cases",
@@ -122,7 +123,7 @@ def register(subparsers: Any) -> None:
         help="share of children made hard to identify, as hub generate --hard-cases (default 0.05)",
     )
     identity.add_argument("--seed", type=int, default=1)
-    identity.add_argument("--batch-size", type=_positive, default=500)
+    identity.add_argument("--batch-size", type=positive_int, default=500)
     identity.add_argument(
         "--store",
         choices=("sqlite", "memory"),
@@ -141,7 +142,7 @@ def register(subparsers: Any) -> None:
         "messages/s acknowledged and ACK latency, with `hub publish ae`'s work on the same "
         "messages as the baseline. Prints figures; never asserts them.",
     )
-    mllp.add_argument("--messages", type=_positive, default=5000)
+    mllp.add_argument("--messages", type=positive_int, default=5000)
     mllp.add_argument(
         "--connections",
         type=_concurrencies,
@@ -150,16 +151,6 @@ def register(subparsers: Any) -> None:
     )
     mllp.add_argument("--bootstrap", help="Kafka bootstrap servers (default HUB_KAFKA_BOOTSTRAP)")
     mllp.set_defaults(func=run_mllp)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _concurrencies(text: str) -> tuple[int, ...]:

@@ -11,10 +11,9 @@ visit) is not covered, whatever order the records reach the hub in.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
-from hub.domain.chronology import ChronologyEntry
+from hub.domain.chronology import ChronologyEntry, instant
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Withdrawal:
             and entry.agency == self.agency
             and entry.source_organisation == self.source_organisation
             and str(entry.details.get(self.detail)) == self.value
-            and _instant(entry.recorded_at) <= _instant(self.recorded_at)
+            and instant(entry.recorded_at) <= instant(self.recorded_at)
         )
 
     def mark(self, entry: ChronologyEntry) -> ChronologyEntry:
@@ -85,13 +84,9 @@ class Update:
             if e.agency == entry.agency
             and e.source_organisation == entry.source_organisation
             and e.details.get(self.detail) == value
-            and _instant(e.occurred_at) <= _instant(entry.occurred_at)
+            and instant(e.occurred_at) <= instant(entry.occurred_at)
         ]
         if not same:
             return True
-        latest = max(same, key=lambda e: (_instant(e.occurred_at), e.recorded_at))
+        latest = max(same, key=lambda e: (instant(e.occurred_at), e.recorded_at))
         return any(latest.details.get(k) != entry.details.get(k) for k in self.compared)
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
