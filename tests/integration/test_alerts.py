@@ -1,4 +1,4 @@
-"""Alerts end to end on the real broker and a real SMTP server (issue 6).
+"""Alerts end to end on the real broker and a real SMTP server.
 
 Agency exports are published to Kafka and ingested by the hub worker; the
 raiser applies the alert rules and the policy; the publisher sends alerts to

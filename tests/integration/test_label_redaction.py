@@ -1,4 +1,4 @@
-"""Labels redact fields, not concerns (issue 15, case 2), end to end on the real broker.
+"""Labels redact fields, not concerns (I1, I4), end to end on the real broker.
 
 A high-risk police domestic abuse notification carries the ``shielded-address``
 label: the family's address must not reach anyone outside the label's roles.
