@@ -63,7 +63,7 @@ from hub import topics
 from hub.alerts.rules_loader import load_alert_rules
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
-from synthetic.people import Person, people
+from synthetic.population import ALONE, Person, bench_population
 
 WARM_UPS = 2
 RAMP_SECONDS = 3.0  # background load before the first probe
@@ -82,8 +82,8 @@ NOT_INHERITED = (
 
 
 def population(count: int, seed: int) -> list[Person]:
-    """The benchmark's children: the same ``count`` and ``seed``, the same people."""
-    return people(count, random.Random(seed))
+    """The benchmark's children, each alone at home; the same ``count`` and ``seed``, the same."""
+    return bench_population(count, seed, ALONE).people()
 
 
 def _unprefixed(name: str) -> str:

@@ -16,7 +16,7 @@ from adapters import emergency_care, school, social_care
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import OutboundEvent
 from synthetic.identifiers import make_upn
-from synthetic.people import Person
+from synthetic.population import Person
 
 LA_CODE = "900"
 SITE_CODE = "RXX01"

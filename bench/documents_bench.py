@@ -36,7 +36,7 @@ from hub.ingest.decoding import FactCodec
 from hub.policy.engine import Recipient
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
-from synthetic.people import households
+from synthetic.population import FAMILIES, bench_population
 
 AUTHORITY = ("383", "Leeds")
 REVIEWER = Recipient(
@@ -93,7 +93,7 @@ def _cpu() -> tuple[float, float]:
 def _households(children: int, seed: int) -> list[BenchHousehold]:
     rng = random.Random(seed)
     made = []
-    for members in households(children, rng, set()):
+    for members in bench_population(children, seed, FAMILIES).families():
         plan = rng.choices(("current", "ended", "ended-then-current"), (70, 10, 20))[0]
         looked_after = plan != "ended" and rng.random() < 0.1
         made.append(

@@ -19,7 +19,7 @@ from bench.lookup_population import (
     BenchHousehold,
     Population,
 )
-from synthetic.people import Person
+from synthetic.population import Person
 
 
 def _subject(child: Person, **extra: Any) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 About one household in seven has child protection plans for all its children (some
 current, some ended in the last year, some both, a few looked after), and a third of
 those had a police domestic abuse notification at home in the last three weeks. The
-children come from ``synthetic.people``; the same count and seed give the same
-households, plans and unknown numbers.
+children are households of one to three from the population builder
+(``synthetic.population.FAMILIES``); plans and unknown numbers are drawn from the seed
+after them. The same count and seed give the same households, plans and unknown numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import random
 from dataclasses import dataclass
 
 from synthetic.identifiers import new_nhs_number
-from synthetic.people import Person, households
+from synthetic.population import FAMILIES, Person, bench_population
 
 SITES = (
     ("RXX01", "Leeds General Infirmary ED", "EMERGENCY_DEPARTMENT"),
@@ -27,6 +28,8 @@ CATEGORIES = ("NEGLECT", "EMOTIONAL", "PHYSICAL", "MULTIPLE", "SEXUAL")
 PLAN_HOUSEHOLD_SHARE = 0.15
 POLICE_SHARE_OF_PLAN_HOUSEHOLDS = 0.3
 UNKNOWN_NUMBERS = 2000
+# Names the population builder and shape; a kept store of another population is not reused.
+POPULATION = f"synthetic.population/{FAMILIES.name}"
 
 
 def organisations_csv() -> str:
@@ -76,9 +79,10 @@ class Population:
 def build_population(children: int, seed: int = 1) -> Population:
     """The same ``children`` and ``seed`` always give the same people and households."""
     rng = random.Random(seed)
-    used: set[str] = set()
+    families = bench_population(children, seed, FAMILIES).families()
+    used = {child.nhs_number for members in families for child in members}
     made: list[BenchHousehold] = []
-    for members in households(children, rng, used):
+    for members in families:
         plan: str | None = None
         if rng.random() < PLAN_HOUSEHOLD_SHARE:
             plan = rng.choices(("current", "ended", "ended-then-current"), (70, 20, 10))[0]

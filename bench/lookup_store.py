@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.lookup_events import population_events
-from bench.lookup_population import Population
+from bench.lookup_population import POPULATION, Population
 from hub.application.hub_app import InboundMessage
 from hub.bootstrap import build_application
 from hub.config import Settings
@@ -99,6 +99,11 @@ def prepare_store(settings: Settings, population: Population, seed: int) -> Load
                 f"{settings.data_dir} holds {held.get('children')} children (seed "
                 f"{held.get('seed')}), not {population.size} (seed {seed}): use another --data-dir"
             )
+        if held.get("population") != POPULATION:
+            raise SystemExit(
+                f"{settings.data_dir} holds children of {held.get('population', 'an earlier')} "
+                f"population, not {POPULATION}: use another --data-dir"
+            )
         return LoadReport(
             held["children"],
             held["events"],
@@ -115,6 +120,7 @@ def prepare_store(settings: Settings, population: Population, seed: int) -> Load
         )
     report = load_store(settings, population, seed)
     marker.write_text(
-        json.dumps({**report.to_json(), "seed": seed}, indent=2) + "\n", encoding="utf-8"
+        json.dumps({**report.to_json(), "seed": seed, "population": POPULATION}, indent=2) + "\n",
+        encoding="utf-8",
     )
     return report

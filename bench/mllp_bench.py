@@ -1,7 +1,8 @@
 """``hub bench mllp``: A&E messages acknowledged per second over MLLP, against a file publish.
 
-The same ``messages`` distinct synthetic A04s (no personal data: a test site, local ids)
-go three ways, each into a fresh topic (``HUB_TOPIC_PREFIX``) with a fresh publish
+The same ``messages`` distinct synthetic A04s, one for each child of the population
+builder's ``ALONE`` shape (NHS number, name, birth date, postcode, a local id at a test
+site), go two ways, each into a fresh topic (``HUB_TOPIC_PREFIX``) with a fresh publish
 ledger, so nothing is "already published":
 
 1. *baseline*: what ``hub publish ae FILE`` runs, in this process: read the file, parse
@@ -32,6 +33,8 @@ from pathlib import Path
 from adapters.mllp import FrameReader, frame
 from adapters.publisher import EventPublisher
 from adapters.registry import ADAPTERS
+from bench.stats import percentile
+from synthetic.population import ALONE, bench_population
 
 
 @dataclass
@@ -47,8 +50,8 @@ class MllpPhase:
         return self.messages / self.seconds
 
     def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(int(share * len(ordered)), len(ordered) - 1)] * 1000
+        """A percentile of the ACK latencies, in milliseconds."""
+        return percentile(self.latencies, share) * 1000
 
 
 @dataclass
@@ -75,17 +78,21 @@ class MllpBenchResult:
         return out
 
 
-def a04_messages(count: int, run: str) -> list[str]:
-    """Distinct synthetic A04s (a test site, local ids only), CR-ended segments."""
+def a04_messages(count: int, run: str, seed: int = 1) -> list[str]:
+    """Distinct synthetic A04s, one a child (``ALONE``), CR-ended segments."""
     messages = []
-    for n in range(count):
+    for person in bench_population(count, seed, ALONE).people():
+        n = person.serial
         visit = f"B{run}{n:07d}"
         pv1 = "PV1|1|E|ED^^^RBE01^^^^^Bench ED" + "|" * 16 + visit + "|" * 25
+        identifiers = f"{person.nhs_number}^^^NHS^NH~RBE01-{n:07d}^^^RBE01^MR"
+        name = f"{person.family_name.upper()}^{person.given_name.upper()}"
         messages.append(
             "MSH|^~\\&|EDIS|RBE01|HUB|HUB|20261101081500+0000||ADT^A04^ADT_A01|"
             f"M{n:08d}|P|2.5.1\r"
             "EVN|A04|20261101081500+0000\r"
-            f"PID|1||RBE01-{n:07d}^^^RBE01^MR||BENCH^CASE||20150304|U\r"
+            f"PID|1||{identifiers}||{name}||{person.date_of_birth:%Y%m%d}|U|||"
+            f"^^^^{person.postcode}^GBR^H\r"
             f"{pv1}20261101081000+0000\r"
         )
     return messages

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from bench.stats import percentile
 
-P99_GOAL_MS = 10.0  # the lookup issue's goal, at the highest sustained throughput
+P99_GOAL_MS = 10.0  # a lookup's goal (F1: no slow screens), at the highest sustained throughput
 PLATEAU_TOLERANCE = 0.05  # throughput within 5% of the highest counts as the plateau
 
 

@@ -11,7 +11,7 @@ from adapters import emergency_care, school
 from adapters.envelope import envelope, message_key, subject
 from adapters.records import OutboundEvent
 from synthetic.identifiers import make_upn
-from synthetic.people import Person, people
+from synthetic.population import ALONE, Person, bench_population
 
 SCHOOL_LA = "999"
 SITE_CODE = "RXX01"
@@ -26,14 +26,15 @@ class _Child:
     upn: str
 
 
-def _children(count: int, rng: random.Random) -> list[_Child]:
+def _children(count: int, seed: int) -> list[_Child]:
+    """``count`` children, each alone at home (``synthetic.population.ALONE``)."""
     return [
         _Child(
             person,
             f"{SITE_CODE}-{person.serial:07d}",
             make_upn(SCHOOL_LA, f"{person.serial // 1000:04d}", 20, person.serial % 1000),
         )
-        for person in people(count, rng)
+        for person in bench_population(count, seed, ALONE).people()
     ]
 
 
@@ -45,7 +46,7 @@ def synthetic_events(
     The same ``children`` and ``seed`` give the same population; ``one_each`` takes the
     children in turn (a warm-up that makes every child known) instead of at random.
     """
-    population = _children(children, random.Random(seed))
+    population = _children(children, seed)
     rng = random.Random(seed + first_number)
     start = datetime.now(UTC).date() - timedelta(days=30)
     for number in range(first_number, first_number + count):

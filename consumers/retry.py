@@ -1,9 +1,21 @@
-"""Retrying a delivery with exponential backoff and full jitter.
+"""Retrying a delivery with exponential backoff and full jitter, run by tenacity.
 
-``RetryPolicy.delay`` is pure: the random source is a parameter. ``deliver_with_retries``
-runs one delivery attempt after another until one succeeds, one fails permanently or
-the policy's attempts are used up, sleeping through an injected ``sleep`` so tests
-never wait. The ``DeliveryResult`` it returns tells the caller whether to dead-letter.
+``deliver_with_retries`` calls ``attempt(1)``, ``attempt(2)``, ... until one succeeds, one
+fails permanently or the policy's attempts are used up, and returns a ``DeliveryResult``
+that tells the caller whether to dead-letter.
+
+- **What is retried:** an attempt whose outcome is ``TRANSIENT`` (timeout, refused
+  connection, HTTP 5xx and 429, SMTP 4xx). A ``PERMANENT`` outcome ends at once. An
+  exception raised by an attempt is not an outcome: it reaches the caller at once,
+  unretried (the delivery modules turn the failures they know into outcomes).
+- **Limits:** at most ``max_attempts`` attempts in all.
+- **Waits:** before retry n (after attempt n failed), full jitter: a uniformly random wait
+  in [0, min(cap, base * 2**(n-1))) seconds. A server's Retry-After lengthens the wait,
+  never beyond the cap.
+
+tenacity runs the loop: it stops after the attempts, computes the exponential ceiling
+(``wait_exponential``) and retries on the outcome (``retry_if_result``). The random source
+and the sleep are parameters, so tests never wait and can pin the jitter.
 """
 
 from __future__ import annotations
@@ -13,6 +25,8 @@ import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+import tenacity
 
 RandomSource = Callable[[], float]
 """Returns a float in [0, 1), like ``random.random``."""
@@ -32,17 +46,6 @@ class RetryPolicy:
             raise ValueError("max_attempts must be at least 1")
         if self.base_seconds < 0 or self.cap_seconds < 0:
             raise ValueError("base_seconds and cap_seconds must not be negative")
-
-    def ceiling(self, retry: int) -> float:
-        """The longest wait before retry number ``retry`` (1 for the first retry)."""
-        if retry < 1:
-            raise ValueError("retry numbers start at 1")
-        exponent = min(retry - 1, 62)  # the cap is reached long before; keeps 2**n small
-        return min(self.cap_seconds, self.base_seconds * 2.0**exponent)
-
-    def delay(self, retry: int, random: RandomSource) -> float:
-        """Full jitter: a uniformly random wait up to ``ceiling(retry)``."""
-        return random() * self.ceiling(retry)
 
 
 class Verdict(StrEnum):
@@ -85,6 +88,42 @@ class DeliveryResult:
         return not self.delivered
 
 
+# How the last attempt's verdict ends a delivery: a transient one only ends it at the limit.
+_STATUS = {
+    Verdict.SUCCESS: DeliveryStatus.DELIVERED,
+    Verdict.PERMANENT: DeliveryStatus.FAILED_PERMANENTLY,
+    Verdict.TRANSIENT: DeliveryStatus.GAVE_UP,
+}
+
+
+class _FullJitter(tenacity.wait_exponential):
+    """tenacity's exponential ceiling times the injected random source; Retry-After honoured."""
+
+    def __init__(self, policy: RetryPolicy, random: RandomSource) -> None:
+        super().__init__(multiplier=policy.base_seconds, max=policy.cap_seconds)
+        self._cap = policy.cap_seconds
+        self._random = random
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        wait = self._random() * super().__call__(retry_state)
+        retry_after = _last_outcome(retry_state).retry_after_seconds
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self._cap))
+        return wait
+
+
+def _last_outcome(retry_state: tenacity.RetryCallState) -> AttemptOutcome:
+    """The outcome the last attempt returned (tenacity calls this only after one returned)."""
+    if retry_state.outcome is None:
+        raise RuntimeError("no attempt has returned yet")
+    outcome: AttemptOutcome = retry_state.outcome.result()
+    return outcome
+
+
+def _transient(outcome: AttemptOutcome) -> bool:
+    return outcome.verdict is Verdict.TRANSIENT
+
+
 def deliver_with_retries(
     attempt: Callable[[int], AttemptOutcome],
     policy: RetryPolicy,
@@ -92,21 +131,20 @@ def deliver_with_retries(
     random: RandomSource = _random.random,
     sleep: Sleep = _time.sleep,
 ) -> DeliveryResult:
-    """Call ``attempt(1)``, ``attempt(2)``, ... until success, a permanent failure or the limit.
+    """Call ``attempt(1)``, ``attempt(2)``, ... until success, a permanent failure or the limit."""
+    made = 0
 
-    A server's Retry-After lengthens the wait (never beyond the policy's cap).
-    """
-    number = 0
-    while True:
-        number += 1
-        outcome = attempt(number)
-        if outcome.verdict is Verdict.SUCCESS:
-            return DeliveryResult(DeliveryStatus.DELIVERED, number, outcome.reason)
-        if outcome.verdict is Verdict.PERMANENT:
-            return DeliveryResult(DeliveryStatus.FAILED_PERMANENTLY, number, outcome.reason)
-        if number >= policy.max_attempts:
-            return DeliveryResult(DeliveryStatus.GAVE_UP, number, outcome.reason)
-        wait = policy.delay(number, random)
-        if outcome.retry_after_seconds is not None:
-            wait = max(wait, min(outcome.retry_after_seconds, policy.cap_seconds))
-        sleep(wait)
+    def numbered() -> AttemptOutcome:
+        nonlocal made
+        made += 1
+        return attempt(made)
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(policy.max_attempts),
+        wait=_FullJitter(policy, random),
+        retry=tenacity.retry_if_result(_transient),
+        sleep=sleep,
+        retry_error_callback=_last_outcome,  # at the limit: the last outcome, not RetryError
+    )
+    outcome: AttemptOutcome = retrying(numbered)
+    return DeliveryResult(_STATUS[outcome.verdict], made, outcome.reason)

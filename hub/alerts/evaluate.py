@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -38,7 +38,7 @@ from hub.alerts.rules import (
 from hub.alerts.status_at import StatusAt, StatusHistory
 from hub.calendar.school_day import SchoolCalendar, next_school_day_start
 from hub.domain.child import Child
-from hub.domain.chronology import ChronologyEntry
+from hub.domain.chronology import ChronologyEntry, instant
 from hub.domain.directory import School
 
 
@@ -91,18 +91,13 @@ def evaluate(
 # Time ---------------------------------------------------------------------------------------
 
 
-def _instant(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _in_window(entry: ChronologyEntry, end: datetime, days: int) -> bool:
-    return end - timedelta(days=days) <= _instant(entry.occurred_at) <= end
+    return end - timedelta(days=days) <= instant(entry.occurred_at) <= end
 
 
 def _order(entry: ChronologyEntry) -> tuple[datetime, str]:
     """Event-time order; entries at the same instant are ordered by event id."""
-    return (_instant(entry.occurred_at), entry.event_id)
+    return (instant(entry.occurred_at), entry.event_id)
 
 
 def _not_after(entry: ChronologyEntry, anchor: ChronologyEntry) -> bool:
@@ -234,7 +229,7 @@ def _cumulative(
     """
     if not signal(entry):
         return []
-    end = _instant(entry.occurred_at)
+    end = instant(entry.occurred_at)
     pool: list[ChronologyEntry] = list(history)
     if trigger.include_siblings:
         pool += [e for sibling in context.siblings(child) for e in sibling.entries]
@@ -257,7 +252,7 @@ def _referral_outcome(
 ) -> list[Firing]:
     if not any(fnmatchcase(entry.kind, pattern) for pattern in trigger.kinds):
         return []
-    end = _instant(entry.occurred_at)
+    end = instant(entry.occurred_at)
     referrals: dict[tuple[str, str], list[str]] = {}
     for e in history:
         if e.event_id == entry.event_id or not _not_after(e, entry):
@@ -284,8 +279,8 @@ def _school_window(entry: ChronologyEntry, context: AlertContext) -> tuple[date,
     Both are dates in the local area's time zone (the calendar's), not UTC dates: an
     incident at 00:30 BST on a Monday happened on the Monday.
     """
-    happened = context.calendar.local_date(_instant(entry.occurred_at))
-    recorded = _instant(entry.recorded_at or entry.occurred_at)
+    happened = context.calendar.local_date(instant(entry.occurred_at))
+    recorded = instant(entry.recorded_at or entry.occurred_at)
     return happened, max(happened, next_school_day_start(context.calendar, recorded).date())
 
 
@@ -347,7 +342,7 @@ def _intents(
     for audience, recipient in found:
         deliver_by = None
         if rule.deliver_before_next_school_day and recipient.kind == "school-dsl":
-            deliver_by = next_school_day_start(context.calendar, _instant(entry.recorded_at))
+            deliver_by = next_school_day_start(context.calendar, instant(entry.recorded_at))
         yield AlertIntent(
             rule_id=rule.id,
             requirements=rule.requirements,

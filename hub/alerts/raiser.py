@@ -49,7 +49,7 @@ from hub.alerts.store import ACKNOWLEDGED, REFUSED, Alert, AlertStore
 from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.domain.child import Child
-from hub.domain.chronology import ChronologyEntry
+from hub.domain.chronology import ChronologyEntry, instant
 from hub.domain.errors import ChildNotFoundError
 from hub.policy.model import Policy
 
@@ -67,11 +67,6 @@ POSITION = "hub-notifications"
 ACCESS_POSITION = "audit-access-to-service"
 WATERMARK = "event-time-watermark"  # latest recorded_at seen, in epoch seconds
 ACCESS_KIND = "unscheduled-care-lookup"
-
-
-def _instant(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class AlertRaiser:
@@ -141,7 +136,7 @@ class AlertRaiser:
                     schools_learned[child_id] = stored_at
                 continue
             entry = ChronologyEntry.from_dict(event.entry)
-            recorded = _instant(entry.recorded_at or entry.occurred_at)
+            recorded = instant(entry.recorded_at or entry.occurred_at)
             watermark = max(watermark, int(recorded.timestamp()))
             if stored_at - recorded > self._max_age:
                 history.add(child_id)
@@ -203,7 +198,7 @@ class AlertRaiser:
         for entry in child.entries:
             if not may_fire(self._rules, entry):
                 continue
-            if now - _instant(entry.recorded_at or entry.occurred_at) > self._max_age:
+            if now - instant(entry.recorded_at or entry.occurred_at) > self._max_age:
                 continue
             intents += evaluate(self._rules, child, entry, context, statuses)
         return intents
@@ -269,7 +264,7 @@ class AlertRaiser:
         for entry in child.chronology():
             if entry.kind != "domestic-abuse-notification":
                 continue
-            if learned_at - _instant(entry.recorded_at or entry.occurred_at) > LATE_SCHOOL_WINDOW:
+            if learned_at - instant(entry.recorded_at or entry.occurred_at) > LATE_SCHOOL_WINDOW:
                 continue
             for intent in evaluate(self._rules, child, entry, self._context):
                 if intent.recipient.kind == "school-dsl":
@@ -371,7 +366,7 @@ class AlertRaiser:
             state = AlertState(
                 alert.alert_id,
                 Urgency(alert.urgency),
-                _instant(alert.raised_at),
+                instant(alert.raised_at),
                 None,
                 frozenset(
                     level

@@ -20,13 +20,9 @@ from hub.alerts.routing import UNROUTED, rank
 from hub.alerts.store import RAISED, REFUSED, Alert
 from hub.application.disclosure import contact_for, disclosure_record
 from hub.domain.child import Child
+from hub.domain.chronology import instant
 from hub.policy import engine
 from hub.policy.model import Policy
-
-
-def _instant(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class AlertShaper:
@@ -69,7 +65,7 @@ class AlertShaper:
             list(intent.entry.labels),
             decision,
         )
-        source_recorded = _instant(intent.entry.recorded_at or intent.entry.occurred_at)
+        source_recorded = instant(intent.entry.recorded_at or intent.entry.occurred_at)
         raised_at = max(source_recorded, self._clock())
         deadline = ack_deadline(Urgency(intent.urgency), raised_at, self._calendar)
         if intent.deliver_by is not None:

@@ -17,10 +17,9 @@ the aggregate's current status.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from hub.domain.child import Child
-from hub.domain.chronology import ChronologyEntry
+from hub.domain.chronology import ChronologyEntry, instant
 
 STATUS_PREFIX = "cp-status-"
 PLAN_ON = frozenset({"PLAN_STARTED", "UNBORN_PLAN_STARTED", "PLAN_REVIEWED"})
@@ -43,11 +42,6 @@ class _Change:
     looked_after: bool | None
 
 
-def _instant(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 class StatusHistory:
     """The status changes of one child, in effective-date order."""
 
@@ -66,7 +60,7 @@ class StatusHistory:
         """The status in force at ``moment`` (an ISO instant or date)."""
         if not self._changes:
             return self._current
-        day = _instant(moment).date().isoformat() if "T" in moment else moment[:10]
+        day = instant(moment).date().isoformat() if "T" in moment else moment[:10]
         on_plan, looked_after = False, False
         for change in self._changes:
             if change.effective > day:

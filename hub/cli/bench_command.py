@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.bootstrap import System
+from hub.cli.arguments import positive_int
 from hub.cli.run_command import add_decode_processes_argument, decode_processes
 
 
@@ -44,7 +45,7 @@ def register(subparsers: Any) -> None:
     )
     lookup.add_argument(
         "--rounds",
-        type=_positive,
+        type=positive_int,
         default=1,
         help="repeat the concurrencies this many times, interleaved, and pool each one's "
         "rounds (this machine's speed drifts within minutes)",
@@ -113,7 +114,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     identity.add_argument(
-        "--children", type=_positive, default=50_000, help="population size (default 50,000)"
+        "--children", type=positive_int, default=50_000, help="population size (default 50,000)"
     )
     identity.add_argument(
         "--hard-cases",
@@ -122,7 +123,7 @@ def register(subparsers: Any) -> None:
         help="share of children made hard to identify, as hub generate --hard-cases (default 0.05)",
     )
     identity.add_argument("--seed", type=int, default=1)
-    identity.add_argument("--batch-size", type=_positive, default=500)
+    identity.add_argument("--batch-size", type=positive_int, default=500)
     identity.add_argument(
         "--store",
         choices=("sqlite", "memory"),
@@ -137,7 +138,7 @@ def register(subparsers: Any) -> None:
         "documents",
         help="a case-review bundle of N children: seconds, children/s, time per stage",
     )
-    documents.add_argument("--children", type=_positive, default=1000)
+    documents.add_argument("--children", type=positive_int, default=1000)
     documents.add_argument("--processes", type=int, default=2, help="rendering processes")
     documents.add_argument("--seed", type=int, default=1)
     documents.add_argument("--data-dir", type=Path, help="where the store goes (default: temp)")
@@ -150,7 +151,7 @@ def register(subparsers: Any) -> None:
         "messages/s acknowledged and ACK latency, with `hub publish ae`'s work on the same "
         "messages as the baseline. Prints figures; never asserts them.",
     )
-    mllp.add_argument("--messages", type=_positive, default=5000)
+    mllp.add_argument("--messages", type=positive_int, default=5000)
     mllp.add_argument(
         "--connections",
         type=_concurrencies,
@@ -168,7 +169,7 @@ def register(subparsers: Any) -> None:
         "certificates) and the gRPC lookup at each concurrency, and print pages/s and "
         "p50/p99 beside each other. Prints figures; never asserts them.",
     )
-    web.add_argument("--children", type=_positive, default=100_000)
+    web.add_argument("--children", type=positive_int, default=100_000)
     web.add_argument(
         "--concurrency",
         type=_concurrencies,
@@ -177,7 +178,7 @@ def register(subparsers: Any) -> None:
     )
     web.add_argument("--seconds", type=float, default=5.0, help="measured seconds per phase")
     web.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
-    web.add_argument("--rounds", type=_positive, default=1, help="interleaved rounds")
+    web.add_argument("--rounds", type=positive_int, default=1, help="interleaved rounds")
     web.add_argument("--data-dir", type=Path, help="keep (and reuse) the loaded store here")
     web.set_defaults(func=run_web)
 
@@ -196,16 +197,6 @@ def run_web(args: argparse.Namespace, system: System) -> int:
     for line in run_web_bench(options).lines():
         print(line)
     return 0
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _concurrencies(text: str) -> tuple[int, ...]:

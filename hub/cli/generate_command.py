@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from hub.bootstrap import System
+from hub.cli.arguments import positive_int
 from synthetic import ConfigError, GeneratorConfig, default_start_date, generate
 
 
@@ -23,8 +24,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "docs/native-formats.md). Same arguments, same bytes."
         ),
     )
-    parser.add_argument("--children", type=_positive, default=2000, help="children (default 2000)")
-    parser.add_argument("--days", type=_positive, default=1, help="days of feeds (default 1)")
+    parser.add_argument(
+        "--children", type=positive_int, default=2000, help="children (default 2000)"
+    )
+    parser.add_argument("--days", type=positive_int, default=1, help="days of feeds (default 1)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument(
@@ -74,13 +77,6 @@ def run(args: argparse.Namespace, system: System) -> int:
     if summary.still_in_department:
         print(f"{summary.still_in_department} visit(s) still in the department at the end")
     return 0
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _share(text: str) -> float:

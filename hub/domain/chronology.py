@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any
 
 DetailValue = str | int | bool | None
@@ -92,3 +93,9 @@ class ChronologyEntry:
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(ChronologyEntry))
+
+
+def instant(text: str) -> datetime:
+    """A stored ISO time (``occurred_at``, ``raised_at``...) as an aware datetime, naive as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.domain.chronology import ChronologyEntry
+from hub.domain.chronology import ChronologyEntry, instant
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,11 @@ class Withdrawal:
         ):
             return False
         if self.correction:
-            return (_instant(entry.recorded_at), entry.event_id) < (
-                _instant(self.recorded_at),
+            return (instant(entry.recorded_at), entry.event_id) < (
+                instant(self.recorded_at),
                 self.event_id,
             )
-        return _instant(entry.recorded_at) <= _instant(self.recorded_at)
+        return instant(entry.recorded_at) <= instant(self.recorded_at)
 
     def mark(self, entry: ChronologyEntry) -> ChronologyEntry:
         """The entry as the chronology keeps it once withdrawn: it says so, and why."""
@@ -96,7 +96,7 @@ class Withdrawal:
 
     @property
     def _key(self) -> tuple[datetime, str]:
-        return (_instant(self.recorded_at), self.source_reference)
+        return (instant(self.recorded_at), self.source_reference)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -128,11 +128,11 @@ class Update:
             if e.agency == entry.agency
             and e.source_organisation == entry.source_organisation
             and e.details.get(self.detail) == value
-            and _instant(e.occurred_at) <= _instant(entry.occurred_at)
+            and instant(e.occurred_at) <= instant(entry.occurred_at)
         ]
         if not same:
             return True
-        latest = max(same, key=lambda e: (_instant(e.occurred_at), e.recorded_at))
+        latest = max(same, key=lambda e: (instant(e.occurred_at), e.recorded_at))
         return any(latest.details.get(k) != entry.details.get(k) for k in self.compared)
 
 
@@ -151,7 +151,7 @@ def _prefix(reason: str, correction: bool) -> str:
 
 
 def _marker_key(marked: ChronologyEntry) -> tuple[datetime, str]:
-    return (_instant(str(marked.details["withdrawn_at"])), str(marked.details["withdrawn_by"]))
+    return (instant(str(marked.details["withdrawn_at"])), str(marked.details["withdrawn_by"]))
 
 
 def _unmarked(marked: ChronologyEntry) -> ChronologyEntry:
@@ -182,7 +182,3 @@ def withdrawn_copy(
     copy = entry.resolved(entry.resolved_via, details)
     object.__setattr__(copy, "summary", summary or f"Withdrawn ({reason}): {entry.summary}")
     return copy
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)

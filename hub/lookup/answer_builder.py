@@ -11,13 +11,13 @@ siblings, site names) it asks of ``AnswerSources``.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from hub.access.callers import Caller, relationship_to
 from hub.application.disclosure import disclosure_record
 from hub.domain.child import Child
-from hub.domain.chronology import ChronologyEntry
+from hub.domain.chronology import ChronologyEntry, instant
 from hub.lookup.answer import (
     AttendanceView,
     ContactView,
@@ -55,11 +55,6 @@ class AnswerSources(Protocol):
     def sibling(self, sibling_id: str) -> Child | None: ...
 
     def site_name(self, code: str) -> str: ...
-
-
-def _instant(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class AnswerBuilder:
@@ -121,7 +116,7 @@ class AnswerBuilder:
         return decision
 
     def _within(self, entry: ChronologyEntry, window: timedelta) -> bool:
-        return self._now - window <= _instant(entry.occurred_at) <= self._now
+        return self._now - window <= instant(entry.occurred_at) <= self._now
 
     def _status(self) -> None:
         child = self._child
@@ -166,7 +161,7 @@ class AnswerBuilder:
                 continue
             view = self._attendance_view(entry, decision)
             self._answer.attendances.append(view)
-            shown.append((_instant(entry.occurred_at), view))
+            shown.append((instant(entry.occurred_at), view))
         sites: dict[str, AttendanceView] = {}
         for moment, view in shown:
             if view.site_code and self._now - moment <= REPEAT_WINDOW:

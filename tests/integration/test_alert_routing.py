@@ -1,12 +1,12 @@
-"""No concern lost (issue 15): routing that never drops an alert, and rules judged on event time.
+"""No concern lost (I1): routing that never drops an alert, and rules judged on event time.
 
 Hand-made native records (HL7 v2 attendances, police JSON, the social-care CSV) go
-through the real adapters, the real broker and the hub worker; the raiser then
-applies the shipped rules and policy. Each test is one of the failures the issue
-reproduced: an infant's cumulative concern with no known authority, a child in a
-refuge whose sibling is on a plan, a police notification that arrives before the
-earlier attendance, a plan loaded in the same run as the attendances it covers, and
-a late record whose acknowledgement deadline must start when the alert is raised.
+through the real adapters, the real broker and the hub worker; the raiser then applies
+the shipped rules and policy. Each test is a way a concern could once be lost: an
+infant's cumulative concern with no known authority, a child in a refuge whose sibling
+is on a plan, a police notification that arrives before the earlier attendance, a plan
+loaded in the same run as the attendances it covers, and a late record whose
+acknowledgement deadline must start when the alert is raised.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Alerts end to end on the real broker and a real SMTP server (issue 6).
+"""Alerts end to end on the real broker and a real SMTP server.
 
 Agency exports are published to Kafka and ingested by the hub worker; the
 raiser applies the alert rules and the policy; the publisher sends alerts to
@@ -9,9 +9,7 @@ event-time clock are all exercised against the same pipeline.
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,6 +52,7 @@ from hub.lookup.service import ChildLookupService, LookupQuery
 from hub.policy.loader import load_policy
 from synthetic.identifiers import make_upn
 from tests.fixtures import native
+from tests.fixtures.helpers import Mailbox, free_port
 from tests.fixtures.lookup_world import EMILY, JAMES, OLIVER, Person, attendance, nhs_number
 from tests.integration.hub_harness import TopicSet, hub_app, run_worker
 from tests.integration.kafka_reading import read_all
@@ -88,29 +87,6 @@ SOCIAL_WORKER = "alex@la.example.org.uk"
 OLIVER_UPRN = "100012349999"
 # Half term in this test's calendar: Monday 26 to Friday 30 October 2026.
 CALENDAR = SchoolCalendar(holidays=(HolidayRange(date(2026, 10, 26), date(2026, 10, 30)),))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content)
-        message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[email.message.Message]:
-        return [m for m in self.messages if address in m["X-Envelope-To"]]
 
 
 def _school_row(
@@ -304,7 +280,7 @@ class Pipeline:
 def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     root = tmp_path_factory.mktemp("alerts")
     mailbox = Mailbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     topics = TopicSet.fresh()
@@ -529,7 +505,7 @@ def test_replays_and_redelivery_never_notify_twice(pipeline: Pipeline) -> None:
 
 def test_unreachable_webhook_retries_then_dead_letters(pipeline: Pipeline) -> None:
     """A webhook nobody answers is tried with backoff, then each alert goes to the DLQ."""
-    target = WebhookTarget(f"http://127.0.0.1:{_free_port()}/alerts", b"secret", allow_http=True)
+    target = WebhookTarget(f"http://127.0.0.1:{free_port()}/alerts", b"secret", allow_http=True)
     stats = pipeline.deliver(
         f"{pipeline.topics.prefix}webhook",
         smtp=False,

@@ -1,4 +1,4 @@
-"""Identity on the real broker: twins with near names are never merged on a guess (issue 15)."""
+"""Identity on the real broker: twins with near names are never merged on a guess."""
 
 from __future__ import annotations
 

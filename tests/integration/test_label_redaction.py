@@ -1,4 +1,4 @@
-"""Labels redact fields, not concerns (issue 15, case 2), end to end on the real broker.
+"""Labels redact fields, not concerns (I1, I4), end to end on the real broker.
 
 A high-risk police domestic abuse notification carries the ``shielded-address``
 label: the family's address must not reach anyone outside the label's roles.
@@ -11,9 +11,7 @@ incident reference or free text, and the desk sees the fact of the police concer
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,6 +43,7 @@ from hub.policy.engine import Recipient
 from hub.policy.loader import load_policy
 from synthetic.identifiers import make_upn
 from tests.fixtures import native
+from tests.fixtures.helpers import Mailbox, free_port
 from tests.fixtures.lookup_world import Person, nhs_number
 from tests.integration.hub_harness import TopicSet, hub_app, run_worker
 
@@ -75,26 +74,6 @@ ADDRESS = "9 Refuge Close, Leeds"
 INCIDENT = "WYP-20261118-000042"
 # What the shielded-address label keeps from the school: none of it may appear anywhere.
 SEALED_TEXT = (UPRN, ADDRESS, NOAH.postcode, "LS7", INCIDENT, "Refuge", "parent partner")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content)
-        message["X-Envelope-To"] = ",".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
 
 
 def _write_child(root: Path) -> list[tuple[str, Path]]:
@@ -153,7 +132,7 @@ class World:
 def world(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("labels")
     mailbox = Mailbox()
-    smtp_port = _free_port()
+    smtp_port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     topics = TopicSet.fresh()

@@ -21,7 +21,6 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from psycopg import sql
 
 from adapters import emergency_care, social_care
-from adapters.records import ParsedExport
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.bootstrap import build_application, store_env
 from hub.cli.main import main
@@ -29,12 +28,10 @@ from hub.config import REPO_ROOT, Settings
 from hub.documents.furniture import local_time
 from hub.domain.errors import ChildNotFoundError
 from hub.eventstore.existence import existing_ids
-from hub.ingest.decoding import FactCodec
 from hub.ingest.worker import IngestWorker, WorkerStats
-from hub.wire.catalogue import default_catalogue
-from hub.wire.codec import SingleObjectCodec
 from tests.fixtures import native
 from tests.fixtures.document_world import load_document_world
+from tests.fixtures.helpers import inbound_messages
 from tests.fixtures.lookup_world import JAMES
 from tests.fixtures.pdf_text import pdf_text
 from tests.integration.hub_harness import (
@@ -51,8 +48,6 @@ EVENTS_TABLE = "safeguardinghub_events"
 SNAPSHOTS_TABLE = "safeguardinghub_snapshots"
 NHS_NUMBER = "9434765919"
 
-CODEC = SingleObjectCodec(default_catalogue())
-FACTS = FactCodec()
 
 OpenHub = Callable[..., HubApplication]
 
@@ -112,25 +107,16 @@ def open_hub(database_url: str, tmp_path: Path) -> Iterator[OpenHub]:
         app.close()
 
 
-def _messages(export: ParsedExport, start: int = 0) -> list[InboundMessage]:
-    assert [] == export.rejected
-    messages = []
-    for offset, event in enumerate(export.events, start=start):
-        value = CODEC.encode(event.schema_name, event.record)
-        messages.append(InboundMessage("t", 0, offset, value, FACTS.decode_fact(value)))
-    return messages
-
-
 def _plan(tmp_path: Path, rows: list[str]) -> list[InboundMessage]:
     path = tmp_path / "cp.csv"
     path.write_text("\n".join([native.CSC_HEADER, *rows]) + "\n", encoding="utf-8")
-    return _messages(social_care.parse_file(path))
+    return inbound_messages(social_care.parse_file(path))
 
 
 def _attendance(tmp_path: Path, start: int) -> list[InboundMessage]:
     path = tmp_path / "ae.hl7"
     path.write_text(native.HL7_GOOD_A04 + native.HL7_GOOD_A03, encoding="utf-8")
-    return _messages(emergency_care.parse_file(path), start)
+    return inbound_messages(emergency_care.parse_file(path), start)
 
 
 def _stored_payloads(database_url: str) -> list[bytes]:

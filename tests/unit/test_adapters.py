@@ -11,20 +11,15 @@ from adapters import emergency_care, police, school, social_care
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 from tests.fixtures import native
+from tests.fixtures.helpers import write_file
 
 CODEC = SingleObjectCodec(default_catalogue())
 UPN = "A123456789012"
 
 
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_hl7_registration_and_discharge_become_two_valid_events(tmp_path: Path) -> None:
     """An A04 and its A03 yield REGISTERED and DISCHARGED events that encode against the schema."""
-    path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
+    path = write_file(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
     export = emergency_care.parse_file(path)
     assert export.rejected == []
     assert [e.record["attendance_event"] for e in export.events] == ["REGISTERED", "DISCHARGED"]
@@ -39,7 +34,7 @@ def test_hl7_registration_and_discharge_become_two_valid_events(tmp_path: Path) 
 
 def test_hl7_accepts_newline_separated_segments(tmp_path: Path) -> None:
     """Files whose segments end in newlines (not carriage returns) parse the same."""
-    path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04.replace("\r", "\n"))
+    path = write_file(tmp_path, "ae.hl7", native.HL7_GOOD_A04.replace("\r", "\n"))
     export = emergency_care.parse_file(path)
     assert len(export.events) == 1
 
@@ -47,7 +42,7 @@ def test_hl7_accepts_newline_separated_segments(tmp_path: Path) -> None:
 def test_hl7_bad_check_digit_is_reported_with_line_and_field(tmp_path: Path) -> None:
     """A message with an invalid NHS number is rejected at its PID line, with the field."""
     text = native.HL7_GOOD_A04 + native.HL7_BAD_NHS + native.HL7_GOOD_A03
-    export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text))
+    export = emergency_care.parse_file(write_file(tmp_path, "ae.hl7", text))
     assert len(export.events) == 2
     [rejected] = export.rejected
     assert ("line 9", "PID-3") == (rejected.location, rejected.field)
@@ -57,7 +52,7 @@ def test_hl7_bad_check_digit_is_reported_with_line_and_field(tmp_path: Path) -> 
 
 def test_hl7_future_arrival_is_rejected(tmp_path: Path) -> None:
     """An arrival time in the future is a data error, not an event."""
-    export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", native.HL7_FUTURE_ARRIVAL))
+    export = emergency_care.parse_file(write_file(tmp_path, "ae.hl7", native.HL7_FUTURE_ARRIVAL))
     [rejected] = export.rejected
     assert rejected.field == "PV1-44"
     assert "future" in rejected.reason
@@ -66,13 +61,13 @@ def test_hl7_future_arrival_is_rejected(tmp_path: Path) -> None:
 def test_hl7_message_missing_pid_is_rejected(tmp_path: Path) -> None:
     """A message without a PID segment is reported, naming the segment."""
     text = "\r".join(s for s in native.HL7_GOOD_A04.split("\r") if not s.startswith("PID"))
-    [rejected] = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text)).rejected
+    [rejected] = emergency_care.parse_file(write_file(tmp_path, "ae.hl7", text)).rejected
     assert rejected.field == "PID"
 
 
 def test_event_id_is_derived_from_the_record_reference(tmp_path: Path) -> None:
     """Reading the same file twice gives the same event ids; different records differ."""
-    path = _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
+    path = write_file(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
     first = [e.event_id for e in emergency_care.parse_file(path).events]
     second = [e.event_id for e in emergency_care.parse_file(path).events]
     assert first == second
@@ -82,7 +77,7 @@ def test_event_id_is_derived_from_the_record_reference(tmp_path: Path) -> None:
 
 def _police_file(tmp_path: Path, *notifications: Mapping[str, object]) -> Path:
     document = {"force": "WYP", "system": "NICHE", "notifications": list(notifications)}
-    return _write(tmp_path, "police.json", json.dumps(document))
+    return write_file(tmp_path, "police.json", json.dumps(document))
 
 
 def test_police_notification_is_keyed_by_household(tmp_path: Path) -> None:
@@ -119,7 +114,7 @@ def test_police_child_with_future_birth_date_is_rejected(tmp_path: Path) -> None
 
 def test_police_file_that_is_not_json_is_reported(tmp_path: Path) -> None:
     """A file that is not JSON is reported with the line where parsing failed."""
-    [rejected] = police.parse_file(_write(tmp_path, "police.json", "{\n  oops")).rejected
+    [rejected] = police.parse_file(write_file(tmp_path, "police.json", "{\n  oops")).rejected
     assert (rejected.location, rejected.field) == ("line 2", "(document)")
 
 
@@ -135,7 +130,7 @@ def test_school_absence_mark_is_a_school_absence_and_present_mark_roll_evidence(
 ) -> None:
     """An absence code is a ``SchoolAbsence``; a present mark is ``PupilOnRoll`` evidence."""
     text = "\n".join([native.SCHOOL_HEADER, _school_row("/"), _school_row("N", "PM")]) + "\n"
-    export = school.parse_file(_write(tmp_path, "att.csv", text))
+    export = school.parse_file(write_file(tmp_path, "att.csv", text))
     present, absent = export.events
     assert ("N", "UNAUTHORISED") == (
         absent.record["attendance_code"],
@@ -153,7 +148,7 @@ def test_school_absence_mark_is_a_school_absence_and_present_mark_roll_evidence(
 def test_not_required_to_attend_is_counted_not_published(tmp_path: Path) -> None:
     """A "not required to attend" code is valid, counted, and publishes nothing."""
     text = "\n".join([native.SCHOOL_HEADER, _school_row("#")]) + "\n"
-    export = school.parse_file(_write(tmp_path, "att.csv", text))
+    export = school.parse_file(write_file(tmp_path, "att.csv", text))
     assert ([], {"not an absence (not required to attend)": 1}) == (
         export.events,
         export.not_published,
@@ -168,7 +163,7 @@ def test_school_unknown_code_and_bad_upn_are_reported_by_line(tmp_path: Path) ->
         _school_row("O", upn="B123456789012"),
         _school_row("I", "PM"),
     ]
-    export = school.parse_file(_write(tmp_path, "att.csv", "\n".join(rows) + "\n"))
+    export = school.parse_file(write_file(tmp_path, "att.csv", "\n".join(rows) + "\n"))
     assert len(export.events) == 1
     assert [(r.location, r.field) for r in export.rejected] == [
         ("line 2", "attendance_code"),
@@ -178,14 +173,14 @@ def test_school_unknown_code_and_bad_upn_are_reported_by_line(tmp_path: Path) ->
 
 def test_school_file_missing_columns_is_rejected_whole(tmp_path: Path) -> None:
     """A register without the required columns is reported at its header."""
-    [rejected] = school.parse_file(_write(tmp_path, "att.csv", "urn,code\n1,N\n")).rejected
+    [rejected] = school.parse_file(write_file(tmp_path, "att.csv", "urn,code\n1,N\n")).rejected
     assert (rejected.location, rejected.field) == ("line 1", "(header)")
 
 
 def test_cp_plan_start_becomes_an_event_with_contacts(tmp_path: Path) -> None:
     """A plan-started row carries category, responsible authority phones and lead social worker."""
     text = native.CSC_HEADER + "\n" + native.CSC_PLAN_STARTED + "\n"
-    [event] = social_care.parse_file(_write(tmp_path, "cp.csv", text)).events
+    [event] = social_care.parse_file(write_file(tmp_path, "cp.csv", text)).events
     assert (
         event.record["status_event"],
         event.record["plan_category"],
@@ -199,7 +194,7 @@ def test_cp_plan_start_without_category_is_rejected(tmp_path: Path) -> None:
     """A plan start must say its category; the row is reported with the field."""
     row = native.CSC_PLAN_STARTED.replace(",neglect,", ",,")
     [rejected] = social_care.parse_file(
-        _write(tmp_path, "cp.csv", native.CSC_HEADER + "\n" + row + "\n")
+        write_file(tmp_path, "cp.csv", native.CSC_HEADER + "\n" + row + "\n")
     ).rejected
     assert (rejected.location, rejected.field) == ("line 2", "plan_category")
 

@@ -6,8 +6,8 @@ in life); the day's records are then delivered to the hub, through the real
 adapters, codecs, SQLite event store and alert raiser, in event-time order and in
 many random arrival orders and batch splits, including every plan record last. The
 alerts standing at the end (not superseded by a better-routed one) must be the same
-set each time (issue 15: rules judged on event time, a late record re-judges what it
-can complete, deterministic ids keep re-judging from alerting twice).
+set each time: rules are judged on event time, a late record re-judges what it can
+complete, and deterministic ids keep re-judging from alerting twice.
 
 Identity resolution is the one thing allowed to depend on arrival order: a record
 whose name is spelt differently is held for review when it arrives second, and

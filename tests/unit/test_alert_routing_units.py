@@ -1,4 +1,4 @@
-"""Routing parts (issue 15): postcode table, status at event time, route ranks, the commands."""
+"""Routing parts (I1): postcode table, status at event time, route ranks, the commands."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Alert rules as data (issue 6): each shipped rule fires for the right recipients, and only then.
+"""Alert rules as data: each shipped rule fires for the right recipients, and only then.
 
 Children are built directly as ``Child`` aggregates and entries by hand; the shipped
 ``policies/alert-rules.toml`` is evaluated, so these tests also check the rule file.
@@ -212,7 +212,7 @@ def fired(intents: list[AlertIntent], rule: str | None = None) -> set[tuple[str,
 
 
 def test_shipped_rules_load_with_their_ids() -> None:
-    """The shipped file loads and holds one rule per requirement family of issue 6."""
+    """The shipped file loads and holds one rule per alerting requirement (docs/requirements.md)."""
     assert {rule.id for rule in RULES.rules} == {
         "a1-attendance-while-on-plan-or-looked-after",
         "a1-access-to-service",

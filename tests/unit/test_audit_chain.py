@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
@@ -12,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.audit.chain import AuditLog, payload_text
+from tests.fixtures.helpers import run_sql
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -34,11 +34,6 @@ def _verify(path: Path) -> list[str]:
         log.close()
 
 
-def _sql(path: Path, statement: str) -> None:
-    with sqlite3.connect(path) as db:
-        db.execute(statement)
-
-
 def test_untouched_log_verifies(log_path: Path) -> None:
     """An intact chain under a signed head has no problems."""
     assert [] == _verify(log_path)
@@ -46,19 +41,19 @@ def test_untouched_log_verifies(log_path: Path) -> None:
 
 def test_modified_record_is_detected(log_path: Path) -> None:
     """Changing a record's content is reported at that record."""
-    _sql(log_path, """UPDATE audit SET payload = '{"decision":"refuse","n":4}' WHERE seq = 4""")
+    run_sql(log_path, """UPDATE audit SET payload = '{"decision":"refuse","n":4}' WHERE seq = 4""")
     assert ["record 4: content does not match its hash (modified)"] == _verify(log_path)
 
 
 def test_deleted_record_is_detected(log_path: Path) -> None:
     """Deleting a record is reported where the gap is."""
-    _sql(log_path, "DELETE FROM audit WHERE seq = 6")
+    run_sql(log_path, "DELETE FROM audit WHERE seq = 6")
     assert _verify(log_path)[0].startswith("record 6: missing (deleted)")
 
 
 def test_deleted_tail_is_detected_by_the_signed_head(log_path: Path) -> None:
     """Deleting the newest records leaves a valid-looking chain, but the signed head disagrees."""
-    _sql(log_path, "DELETE FROM audit WHERE seq > 8")
+    run_sql(log_path, "DELETE FROM audit WHERE seq > 8")
     [problem] = _verify(log_path)
     assert problem.startswith("head of 10 records signed ")
     assert problem.endswith(": the log has only 8 records (records after them deleted)")
@@ -66,8 +61,8 @@ def test_deleted_tail_is_detected_by_the_signed_head(log_path: Path) -> None:
 
 def test_inserted_record_is_detected(log_path: Path) -> None:
     """A record slipped in with a copied hash breaks the chain after it."""
-    _sql(log_path, "UPDATE audit SET seq = seq + 100 WHERE seq > 5")
-    _sql(
+    run_sql(log_path, "UPDATE audit SET seq = seq + 100 WHERE seq > 5")
+    run_sql(
         log_path,
         "INSERT INTO audit SELECT 6, recorded_at, kind, payload, prev_hash, hash"
         " FROM audit WHERE seq = 5",
@@ -77,16 +72,16 @@ def test_inserted_record_is_detected(log_path: Path) -> None:
 
 def test_reordered_records_are_detected(log_path: Path) -> None:
     """Swapping two records' positions is reported at the first out-of-place record."""
-    _sql(log_path, "UPDATE audit SET seq = -3 WHERE seq = 3")
-    _sql(log_path, "UPDATE audit SET seq = 3 WHERE seq = 7")
-    _sql(log_path, "UPDATE audit SET seq = 7 WHERE seq = -3")
+    run_sql(log_path, "UPDATE audit SET seq = -3 WHERE seq = 3")
+    run_sql(log_path, "UPDATE audit SET seq = 3 WHERE seq = 7")
+    run_sql(log_path, "UPDATE audit SET seq = 7 WHERE seq = -3")
     assert _verify(log_path)[0].startswith("record 3:")
 
 
 def test_forged_head_signature_is_detected(log_path: Path) -> None:
     """A head not signed by the audit key is reported."""
     other = Ed25519PrivateKey.generate().sign(b"10:x").hex()
-    _sql(log_path, f"UPDATE tree_heads SET signature = '{other}'")
+    run_sql(log_path, f"UPDATE tree_heads SET signature = '{other}'")
     [problem] = _verify(log_path)
     assert problem.startswith("head of 10 records signed ") and problem.endswith(
         ": signature invalid"

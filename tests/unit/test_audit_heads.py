@@ -13,13 +13,9 @@ from hub.audit.chain import AuditKeyError, AuditLog
 from hub.audit.heads import ROTATION_KIND, key_fingerprint
 from hub.audit.merkle import MerkleTree
 from hub.audit.records import chain_digest
+from tests.fixtures.helpers import run_sql
 
 KEY = Ed25519PrivateKey.generate()
-
-
-def _sql(path: Path, statement: str) -> None:
-    with sqlite3.connect(path) as db:
-        db.execute(statement)
 
 
 def test_every_append_group_commits_a_signed_head_of_the_whole_tree(tmp_path: Path) -> None:
@@ -97,7 +93,7 @@ def test_a_head_signed_by_another_key_without_a_rotation_is_refused(tmp_path: Pa
     log.append("lookup", [{"n": 1}])
     log.close()
     intruder = Ed25519PrivateKey.generate()
-    _sql(path, f"UPDATE tree_heads SET key_id = '{key_fingerprint(intruder.public_key())}'")
+    run_sql(path, f"UPDATE tree_heads SET key_id = '{key_fingerprint(intruder.public_key())}'")
     forged = AuditLog(path, intruder)  # appends under its key: the newest head names it
     forged.append("lookup", [{"n": 2}])
     result = forged.verify(KEY.public_key())
@@ -143,7 +139,7 @@ def test_a_log_from_before_heads_is_adopted_once_and_verifies(tmp_path: Path) ->
     log = AuditLog(path, KEY)
     log.append("lookup", [{"n": 1}, {"n": 2}])
     log.close()
-    _sql(path, "DROP TABLE tree_heads")  # as an earlier version left it
+    run_sql(path, "DROP TABLE tree_heads")  # as an earlier version left it
     adopted = AuditLog(path, KEY)
     adopted.append("lookup", [{"n": 3}])
     [first, second] = adopted.heads()
@@ -160,7 +156,7 @@ def test_records_first_signed_later_than_the_bound_fail(tmp_path: Path) -> None:
     log = AuditLog(path, KEY)
     log.append("lookup", [{"n": 1}])
     log.append("lookup", [{"n": 2}, {"n": 3}])
-    _sql(path, "DELETE FROM tree_heads WHERE size = 3")
+    run_sql(path, "DELETE FROM tree_heads WHERE size = 3")
     time.sleep(0.3)
     log.append("lookup", [{"n": 4}])
     assert log.verify(KEY.public_key(), bound_s=5).ok

@@ -17,14 +17,10 @@ from hub.alerts.deadlines import (
     escalation_steps,
     next_escalation_at,
 )
-from hub.calendar.school_day import ENGLAND
+from tests.fixtures.helpers import london
 
 CALENDAR = WorkingCalendar()
 ONE_SECOND = timedelta(seconds=1)
-
-
-def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=ENGLAND)
 
 
 def test_urgent_alerts_are_due_within_an_hour() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
@@ -38,6 +36,7 @@ from consumers.retry import DeliveryStatus, RetryPolicy
 from hub.domain.chronology import ChronologyEntry
 from hub.policy.engine import Recipient, decide, entry_facts, render
 from hub.policy.loader import load_policy
+from tests.fixtures.helpers import captured_log_events, free_port
 
 SENDER = "alerts@hub.example.org"
 RECIPIENT = "lead.practitioner@council.example.gov.uk"
@@ -87,23 +86,12 @@ class Inbox:
         return "250 Message accepted"
 
 
-@pytest.fixture(autouse=True)
-def captured_logs() -> Iterator[list[EventDict]]:
-    """Capture log events in memory, whatever logging an earlier test configured."""
-    with structlog.testing.capture_logs() as events:
-        yield events
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+captured_logs = pytest.fixture(autouse=True, name="captured_logs")(captured_log_events)
 
 
 @contextmanager
 def smtp_server(inbox: Inbox, **smtp_options: Any) -> Iterator[int]:
-    controller = Controller(inbox, hostname="127.0.0.1", port=unused_port(), **smtp_options)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **smtp_options)
     controller.start()
     try:
         yield controller.port
@@ -229,7 +217,7 @@ def test_rejected_recipient_is_permanent() -> None:
 def test_unreachable_server_gives_up() -> None:
     """No server listening: every attempt is refused and the caller can dead-letter."""
     result = deliver_alert_email(
-        plain(unused_port()), RECIPIENT, "New alert", "Open the hub.", "alert-42", policy=POLICY
+        plain(free_port()), RECIPIENT, "New alert", "Open the hub.", "alert-42", policy=POLICY
     )
     assert (result.status, result.attempts, result.reason) == (
         DeliveryStatus.GAVE_UP,

@@ -10,18 +10,15 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from adapters import emergency_care, police, social_care
-from adapters.records import ParsedExport
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.bootstrap import build_application
 from hub.config import Settings
 from hub.domain.chronology import ChronologyEntry
 from hub.domain.errors import CaseAlreadyResolvedError
 from hub.ingest.decoding import FactCodec
-from hub.wire.catalogue import default_catalogue
-from hub.wire.codec import SingleObjectCodec
 from tests.fixtures import native
+from tests.fixtures.helpers import inbound_messages, write_file
 
-CODEC = SingleObjectCodec(default_catalogue())
 FACTS = FactCodec()
 ENV = {
     "PERSISTENCE_MODULE": "eventsourcing.popo",
@@ -36,24 +33,9 @@ def app() -> HubApplication:
     return HubApplication(env=ENV, decode_fact=FACTS.decode_fact)
 
 
-def _messages(export: ParsedExport, start: int = 0) -> list[InboundMessage]:
-    assert export.rejected == []
-    messages = []
-    for offset, event in enumerate(export.events, start=start):
-        value = CODEC.encode(event.schema_name, event.record)
-        messages.append(InboundMessage("t", 0, offset, value, FACTS.decode_fact(value)))
-    return messages
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _plan(tmp_path: Path, rows: list[str]) -> list[InboundMessage]:
-    path = _write(tmp_path, "cp.csv", "\n".join([native.CSC_HEADER, *rows]) + "\n")
-    return _messages(social_care.parse_file(path))
+    path = write_file(tmp_path, "cp.csv", "\n".join([native.CSC_HEADER, *rows]) + "\n")
+    return inbound_messages(social_care.parse_file(path))
 
 
 def _csc_row(
@@ -72,14 +54,16 @@ def _police(
     notification = dict(native.POLICE_GOOD, children=children)
     notification["location"] = dict(native.POLICE_GOOD["location"], uprn=uprn)  # type: ignore[arg-type]
     document = {"force": "WYP", "system": "NICHE", "notifications": [notification]}
-    return _messages(police.parse_file(_write(tmp_path, "police.json", json.dumps(document))), 100)
+    return inbound_messages(
+        police.parse_file(write_file(tmp_path, "police.json", json.dumps(document))), 100
+    )
 
 
 def test_chronology_merges_agencies_in_time_order(app: HubApplication, tmp_path: Path) -> None:
     """A plan start and an A&E attendance for one NHS number make one chronology, oldest first."""
-    ae = _messages(
+    ae = inbound_messages(
         emergency_care.parse_file(
-            _write(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
+            write_file(tmp_path, "ae.hl7", native.HL7_GOOD_A04 + native.HL7_GOOD_A03)
         ),
         10,
     )
@@ -215,8 +199,8 @@ def test_unlinking_an_identifier_withdraws_entries_that_came_through_it(
 ) -> None:
     """Unlink is an event with a reason; the entries resolved via that identifier are withdrawn."""
     app.ingest(_plan(tmp_path, [native.CSC_PLAN_STARTED]), None)
-    ae = emergency_care.parse_file(_write(tmp_path, "ae.hl7", native.HL7_GOOD_A04))
-    app.ingest(_messages(ae, 5), None)
+    ae = emergency_care.parse_file(write_file(tmp_path, "ae.hl7", native.HL7_GOOD_A04))
+    app.ingest(inbound_messages(ae, 5), None)
     child = app.find_child("nhs/9434765919")
     mrn = "local/EMERGENCY_CARE/RXX01/RXX01-0042"
     assert mrn in child.identifier_keys()
@@ -251,7 +235,10 @@ def test_old_household_notifications_do_not_reach_a_newly_known_child(
         recorded_time="2026-08-20T22:55:00+00:00",
     )
     document = {"force": "WYP", "system": "NICHE", "notifications": [old]}
-    app.ingest(_messages(police.parse_file(_write(tmp_path, "p.json", json.dumps(document)))), None)
+    app.ingest(
+        inbound_messages(police.parse_file(write_file(tmp_path, "p.json", json.dumps(document)))),
+        None,
+    )
     app.ingest(_plan(tmp_path, [_csc_row("LCS-2", "9434765870", "Lucy", "2017-06-01")]), None)
     kinds = [e.kind for e in app.find_child("nhs/9434765870").entries]
     assert ["cp-status-plan-started"] == kinds

@@ -52,7 +52,7 @@ def test_misspelt_and_misdated_records_wait_for_a_person(hub_rule: Tally) -> Non
 
 
 def _guessing(uow: UnitOfWork, ids: IndexIds, subject: SubjectRef) -> Resolution:
-    """The rule before issue 15, roughly: link the best candidate of any near match."""
+    """A guessing rule, as the hub's once was: link the best candidate of any near match."""
     resolution = resolve(uow, ids, subject)
     if resolution.outcome is Outcome.REVIEW and resolution.candidates:
         child = uow.get(Child, resolution.candidates[0].child_id)

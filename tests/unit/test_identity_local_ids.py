@@ -1,6 +1,7 @@
 """An exact name match is not linked when the organisation numbers the child differently.
 
-The hospital registered two patients, so they may be twins (issue 15).
+The hospital registered two patients, so they may be twins, whom a typo in a name can
+make look like one child.
 """
 
 from __future__ import annotations

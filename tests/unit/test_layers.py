@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import grimp
 from importlinter.cli import lint_imports
@@ -19,16 +20,47 @@ def test_import_contracts_are_kept() -> None:
     assert 0 == exit_code
 
 
-def test_every_hub_package_has_a_layer() -> None:
-    """A new package under hub/ cannot escape the layers contract by not being named in it."""
+def _contracts() -> list[dict[str, Any]]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    contracts = config["tool"]["importlinter"]["contracts"]
-    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
-    layered = {name.strip() for layer in layers for name in layer.split("|")}
-    packages = {
-        f"hub.{path.name}" for path in (ROOT / "hub").iterdir() if (path / "__init__.py").is_file()
+    contracts: list[dict[str, Any]] = config["tool"]["importlinter"]["contracts"]
+    return contracts
+
+
+def _layers() -> list[set[str]]:
+    """The layers contract's layers, top first, each as the set of its modules."""
+    layers = next(c["layers"] for c in _contracts() if c["type"] == "layers")
+    return [{name.strip() for name in layer.split("|")} for layer in layers]
+
+
+def _hub_modules() -> set[str]:
+    """Every package and module directly under hub/ (hub.cli, hub.config, hub.__main__...)."""
+    return {
+        f"hub.{path.stem}"
+        for path in (ROOT / "hub").iterdir()
+        if (path.is_dir() and (path / "__init__.py").is_file())
+        or (path.suffix == ".py" and path.name != "__init__.py")
     }
-    assert set() == packages - layered
+
+
+def test_every_hub_package_and_module_has_a_layer() -> None:
+    """A new package or module under hub/ cannot escape the layers contract by not being named."""
+    layered = set().union(*_layers())
+    assert set() == _hub_modules() - layered
+    assert set() == layered - _hub_modules()
+
+
+def test_every_layer_below_the_composition_root_is_kept_from_the_consumers() -> None:
+    """Each hub module layered below hub.bootstrap is a source of the no-consumers contract."""
+    layers = _layers()
+    below = set().union(*layers[layers.index({"hub.bootstrap"}) + 1 :])
+    forbidden = next(
+        c
+        for c in _contracts()
+        if c["type"] == "forbidden"
+        and c["forbidden_modules"] == ["consumers"]
+        and "hub.domain" in c["source_modules"]
+    )
+    assert set() == below - set(forbidden["source_modules"])
 
 
 def test_domain_imports_nothing_of_the_hub_outside_itself() -> None:

@@ -1,4 +1,4 @@
-"""Multiple births (issue 15): HL7 PID-24/25 read, kept with the child, and never linked on names.
+"""Multiple births: HL7 PID-24/25 read, kept with the child, and never linked on names.
 
 Twins share surname, date of birth and home; a typo can turn one twin's name into the
 other's. A record or a child flagged as one of a multiple birth therefore never links

@@ -1,4 +1,4 @@
-"""Sensitivity labels redact fields, not concerns (issue 15): what render() lets out."""
+"""Sensitivity labels redact fields, not concerns (I1, I4): what render() lets out."""
 
 from __future__ import annotations
 

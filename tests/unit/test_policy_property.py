@@ -115,7 +115,7 @@ def test_no_output_carries_what_the_decision_withholds(
     assert "resolved_via" not in output
 
 
-# Labels (issue 15). Every field a label may withhold carries a marker of its own in the
+# Labels (I4). Every field a label may withhold carries a marker of its own in the
 # generated entry, so a withheld field that leaves is found by its marker wherever it lands.
 SHIPPED = tomllib.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
 TOP_LEVEL = ("summary", "source_reference", "source_organisation", "recorded_at", "event_id")

@@ -48,7 +48,7 @@ CASES = [
         MINIMISED,
     ),
     ("school-nurse", "childs-school", "direct-care", "unscheduled-care-arrival", None, (), REFUSE),
-    # The lookup's synthetic kinds (issue 5) and the front door / referrer rules (issue 6).
+    # The lookup's synthetic kinds and the front door / referrer rules (A5-A7, C5, R1).
     (
         "unscheduled-care-clinician",
         "treating-clinician",
@@ -190,7 +190,7 @@ CASES = [
         ("sexual-health",),
         REFUSE,
     ),
-    # Field labels (issue 15): the child's words and a shielded address are withheld, the
+    # Field labels (I4): the child's words and a shielded address are withheld, the
     # concern is not; a label sealing the whole entry still refuses it.
     (
         "school-dsl",

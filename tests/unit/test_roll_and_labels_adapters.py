@@ -11,17 +11,12 @@ from hub.native_formats import SCHOOL_ROLL_COLUMNS
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 from tests.fixtures import native
+from tests.fixtures.helpers import write_file
 
 CODEC = SingleObjectCodec(default_catalogue())
 UPN = "A123456789012"
 FORMER = "L991375720067"
 ROLL_HEADER = ",".join([*SCHOOL_ROLL_COLUMNS, "sensitivity_labels"])
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _roll_row(
@@ -40,7 +35,7 @@ def _roll_row(
 
 
 def _roll(tmp_path: Path, *rows: str) -> ParsedExport:
-    return school_roll.parse_file(_write(tmp_path, "roll.csv", "\n".join([ROLL_HEADER, *rows])))
+    return school_roll.parse_file(write_file(tmp_path, "roll.csv", "\n".join([ROLL_HEADER, *rows])))
 
 
 def test_roll_record_becomes_a_pupil_on_roll_event(tmp_path: Path) -> None:
@@ -104,7 +99,7 @@ def test_unknown_csv_column_is_reported_not_dropped_in_silence(tmp_path: Path) -
         "100001,Test Primary,A123456789012,P1,Smith,James,2015-03-04,LS1 4AB,100012345678,"
         "2026-11-02,AM,N,,2026-11-02T09:30:00+00:00,Ms Example"
     )
-    export = school.parse_file(_write(tmp_path, "att.csv", f"{header}\n{row}\n"))
+    export = school.parse_file(write_file(tmp_path, "att.csv", f"{header}\n{row}\n"))
     assert 1 == len(export.events)
     [notice] = export.notices
     assert ("line 1", "keyworker") == (notice.location, notice.field)
@@ -114,7 +109,7 @@ def test_unknown_csv_column_is_reported_not_dropped_in_silence(tmp_path: Path) -
 def test_cp_plan_csv_carries_labels(tmp_path: Path) -> None:
     """The CP-plan CSV may carry sensitivity labels, validated like every format's."""
     text = native.CSC_HEADER + ",sensitivity_labels\n" + native.CSC_PLAN_STARTED + ",child-voice\n"
-    export = social_care.parse_file(_write(tmp_path, "cp.csv", text))
+    export = social_care.parse_file(write_file(tmp_path, "cp.csv", text))
     [event] = export.events
     assert ["child-voice"] == event.record["envelope"]["sensitivity_labels"]
     assert [] == export.notices
@@ -125,7 +120,7 @@ def test_police_unknown_label_and_key_are_reported(tmp_path: Path) -> None:
     child = dict(native.POLICE_GOOD["children"][0], school="somewhere")  # type: ignore[index]
     item = dict(native.POLICE_GOOD, sensitivity_labels=["secret"], children=[child])
     document = {"force": "WYP", "system": "NICHE", "notifications": [item]}
-    export = police.parse_file(_write(tmp_path, "police.json", json.dumps(document)))
+    export = police.parse_file(write_file(tmp_path, "police.json", json.dumps(document)))
     assert 1 == len(export.events)
     assert [
         ("notifications[0]", "children[0].school"),
@@ -136,7 +131,7 @@ def test_police_unknown_label_and_key_are_reported(tmp_path: Path) -> None:
 def test_hl7_zsg_6_labels_are_carried_and_an_undefined_one_reported(tmp_path: Path) -> None:
     """ZSG-6 is checked like every format: published with its labels, a notice at ZSG-6."""
     text = native.HL7_GOOD_A04.replace("ZSG|first|Y|Y|N|N", "ZSG|first|Y|Y|N|N| child-voice ~chld")
-    export = emergency_care.parse_file(_write(tmp_path, "ae.hl7", text))
+    export = emergency_care.parse_file(write_file(tmp_path, "ae.hl7", text))
     [event] = export.events
     assert ["child-voice", "chld"] == event.record["envelope"]["sensitivity_labels"]
     [notice] = export.notices
@@ -152,14 +147,14 @@ def test_hl7_zsg_6_labels_are_carried_and_an_undefined_one_reported(tmp_path: Pa
 def test_hl7_defined_labels_raise_no_notice(tmp_path: Path) -> None:
     """Labels the policy defines pass without a notice."""
     text = native.HL7_GOOD_A04.replace("ZSG|first|Y|Y|N|N", "ZSG|first|Y|Y|N|N|shielded-address")
-    assert [] == emergency_care.parse_file(_write(tmp_path, "ae.hl7", text)).notices
+    assert [] == emergency_care.parse_file(write_file(tmp_path, "ae.hl7", text)).notices
 
 
 def test_police_time_finer_than_a_millisecond_is_published_with_a_notice(tmp_path: Path) -> None:
     """A microsecond incident time goes out to the millisecond, and a notice says what was cut."""
     item = dict(native.POLICE_GOOD, incident_time="2026-11-01T21:40:00.123456+00:00")
     document = {"force": "WYP", "system": "NICHE", "notifications": [item]}
-    export = police.parse_file(_write(tmp_path, "police.json", json.dumps(document)))
+    export = police.parse_file(write_file(tmp_path, "police.json", json.dumps(document)))
     [event] = export.events
     [notice] = export.notices
     assert ("notifications[0]", "incident_time") == (notice.location, notice.field)

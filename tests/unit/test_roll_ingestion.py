@@ -7,26 +7,13 @@ from pathlib import Path
 
 from adapters import school, school_roll
 from adapters.records import ParsedExport
-from hub.application.hub_app import HubApplication, InboundMessage
-from hub.ingest.decoding import FactCodec
+from hub.application.hub_app import HubApplication
 from hub.native_formats import SCHOOL_ROLL_COLUMNS
-from hub.wire.catalogue import default_catalogue
-from hub.wire.codec import SingleObjectCodec
 from tests.fixtures import native
+from tests.fixtures.helpers import inbound_messages
 
-CODEC = SingleObjectCodec(default_catalogue())
-FACTS = FactCodec()
 ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 OLD_UPN, NEW_UPN = "L991375720067", "A123456789012"
-
-
-def _messages(export: ParsedExport, start: int) -> list[InboundMessage]:
-    assert [] == export.rejected
-    messages = []
-    for offset, event in enumerate(export.events, start=start):
-        value = CODEC.encode(event.schema_name, event.record)
-        messages.append(InboundMessage("t", 0, offset, value, FACTS.decode_fact(value)))
-    return messages
 
 
 def _roll(tmp_path: Path, name: str, row: str) -> ParsedExport:
@@ -46,11 +33,12 @@ def test_a_new_upn_with_its_former_upn_reaches_the_same_child(tmp_path: Path) ->
     """A pupil known under a former UPN is found by it; the new UPN then names the child."""
     app = HubApplication(env=ENV)
     app.ingest(
-        _messages(_roll(tmp_path, "a.csv", _row(OLD_UPN, "", "100001", "2021-09-01")), 0), None
+        inbound_messages(_roll(tmp_path, "a.csv", _row(OLD_UPN, "", "100001", "2021-09-01")), 0),
+        None,
     )
     # A different spelling, so only the former UPN can say it is the same child.
     changed = _row(NEW_UPN, OLD_UPN, "100002", "2026-11-02", other_name="Smyth")
-    report = app.ingest(_messages(_roll(tmp_path, "b.csv", changed), 1), None)
+    report = app.ingest(inbound_messages(_roll(tmp_path, "b.csv", changed), 1), None)
     assert (0, 0) == (report.new_children, report.queued_for_review)
     child = app.find_child(f"upn/{OLD_UPN}")
     assert NEW_UPN == child.identifiers["upn"]
@@ -69,6 +57,6 @@ def test_present_marks_add_no_chronology_entry(tmp_path: Path) -> None:
     path = tmp_path / "att.csv"
     path.write_text("\n".join([native.SCHOOL_HEADER, *rows]) + "\n", encoding="utf-8")
     app = HubApplication(env=ENV)
-    app.ingest(_messages(school.parse_file(path), 0), None)
+    app.ingest(inbound_messages(school.parse_file(path), 0), None)
     child = app.find_child(f"upn/{NEW_UPN}")
     assert ([], ["100001"]) == (child.entries, child.schools_on_roll(date(2026, 11, 20)))

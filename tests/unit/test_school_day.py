@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hub.calendar.school_day import (
-    ENGLAND,
     HolidayRange,
     SchoolCalendar,
     england_bank_holidays,
     next_school_day_start,
 )
 from synthetic.school_calendar import is_school_day as generator_is_school_day
+from tests.fixtures.helpers import london
 
 TERM_DATES_TOML = """
 day_start = "08:45"
@@ -42,10 +42,6 @@ last = "2027-01-04"
 
 CALENDAR = SchoolCalendar.from_toml(TERM_DATES_TOML)
 NO_TERMS = SchoolCalendar()
-
-
-def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=ENGLAND)
 
 
 def test_friday_evening_is_due_monday_morning() -> None:

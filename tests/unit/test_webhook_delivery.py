@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import structlog
 from structlog.typing import EventDict
 
 from consumers.retry import DeliveryStatus, RetryPolicy
@@ -26,6 +24,7 @@ from consumers.webhook_delivery import (
     sign,
     verify_signature,
 )
+from tests.fixtures.helpers import captured_log_events, free_port
 
 SECRET = b"shared-secret-for-tests"
 ALERT = {"alert_id": "alert-42", "child_id": "c-0001", "kind": "police_domestic_abuse"}
@@ -94,18 +93,7 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-@pytest.fixture(autouse=True)
-def captured_logs() -> Iterator[list[EventDict]]:
-    """Capture log events in memory, whatever logging an earlier test configured."""
-    with structlog.testing.capture_logs() as events:
-        yield events
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+captured_logs = pytest.fixture(autouse=True, name="captured_logs")(captured_log_events)
 
 
 def test_delivered_after_transient_failures_with_the_same_key() -> None:
@@ -145,7 +133,7 @@ def test_always_500_gives_up_after_max_attempts_keeping_the_reason() -> None:
 
 def test_unreachable_port_gives_up_with_connection_refused() -> None:
     """Nothing listening: every attempt is refused, and the caller can dead-letter."""
-    url = f"http://127.0.0.1:{unused_port()}/alerts"
+    url = f"http://127.0.0.1:{free_port()}/alerts"
     result = deliver_webhook(target(url), ALERT, "k", policy=POLICY, sleep=Sleeps())
     assert (result.status, result.attempts, result.reason) == (
         DeliveryStatus.GAVE_UP,
@@ -232,13 +220,3 @@ def test_plain_http_needs_an_explicit_opt_in() -> None:
         WebhookTarget("http://example.invalid/alerts", SECRET)
     with pytest.raises(ValueError, match="https"):
         WebhookTarget("ftp://example.invalid/alerts", SECRET)
-
-
-def test_backoff_grows_exponentially_up_to_the_cap() -> None:
-    """Full jitter: the wait before retry n is random() times min(cap, base * 2**(n-1))."""
-    policy = RetryPolicy(max_attempts=10, base_seconds=0.5, cap_seconds=4.0)
-    assert [policy.ceiling(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    assert policy.delay(3, lambda: 0.25) == 0.5
-    assert policy.ceiling(10_000) == 4.0
-    with pytest.raises(ValueError):
-        RetryPolicy(max_attempts=0)
