@@ -74,8 +74,14 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Debian's Chromium, for one test module at a time.
+
+    Playwright's synchronous API keeps an event loop running in the main thread while
+    it is open; held for the whole session, that loop would make every later
+    ``asyncio.run`` in the same thread (pyHanko's signing, for one) fail.
+    """
     assert CHROMIUM.exists(), "the browser tests drive Debian's chromium (make setup installs it)"
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
