@@ -15,9 +15,11 @@ import pytest
 from httpx2 import Response
 
 from hub.documents.service import ISSUED
+from hub.documents.signing import trust_root
+from hub.documents.verify import verify_document
 from tests.fixtures.console import SHIELDED_ADDRESS, ConsoleWorld, client, console_world, records
 from tests.fixtures.console import token as csrf_token
-from tests.fixtures.lookup_world import JAMES
+from tests.fixtures.lookup_world import JAMES, UNKNOWN_NHS
 from tests.fixtures.pdf_text import pdf_pages, pdf_text
 
 
@@ -71,6 +73,20 @@ def test_the_lead_downloads_the_court_chronology_the_page_shows(world: ConsoleWo
     assert for_whom == record["for"]
     assert_furniture(pdf, record, for_whom)
     assert SHIELDED_ADDRESS not in text
+    verdict = verify_document(pdf, world.parts.audit, trust_root(world.settings.certs_dir))
+    assert verdict.genuine, verdict.problems  # what ``hub export verify`` checks
+
+
+def test_no_record_held_is_a_page_not_a_document(world: ConsoleWorld) -> None:
+    """An NHS number the hub does not hold: the page's answer, audited, and no PDF issued."""
+    before = len(records(world, ISSUED))
+    response = download(
+        world, "lead", "/chronology/download", "/chronology", nhs_number=UNKNOWN_NHS
+    )
+    assert 200 == response.status_code and "text/html" in response.headers["content-type"]
+    assert "This does not mean there is no concern" in response.text
+    assert before == len(records(world, ISSUED))
+    assert UNKNOWN_NHS not in response.headers.get("content-disposition", "")
 
 
 def test_the_chronology_page_offers_the_download_by_post(world: ConsoleWorld) -> None:
