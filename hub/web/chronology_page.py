@@ -89,6 +89,7 @@ def routes(pages: Pages) -> list[Route]:
             "not_shared": sorted(Counter(view.not_shared).items()),
             "relationship": words(recipient.relationship),
             "child_id": str(view.child_id),
+            "downloadable": True,  # not the desk's break-glass view: no court chronology there
             "break_glass": grant,
         }
         return pages.render(request, "chronology.html", context)

@@ -101,6 +101,26 @@ def test_the_chronology_page_offers_the_download_by_post(world: ConsoleWorld) ->
     assert f"?nhs_number={JAMES.nhs}" not in page
 
 
+def test_a_chronology_opened_from_an_alert_downloads_by_the_hubs_reference(
+    world: ConsoleWorld,
+) -> None:
+    """Opened from the inbox, the page names the child by hub id; the download posts that."""
+    [alert, *_] = [
+        a for a in world.parts.alerts.select("1=1", ()) if a.recipient.kind == "lead-social-worker"
+    ]
+    browser = client(world, "lead")
+    page = browser.post(
+        "/chronology",
+        data={"csrf_token": csrf_token(browser, "/chronology"), "child_id": alert.child_id},
+    ).text
+    assert f'name="child_id" value="{alert.child_id}"' in page
+    response = download(
+        world, "lead", "/chronology/download", "/chronology", child_id=alert.child_id
+    )
+    pdf = assert_is_download(response, "court-chronology")
+    assert alert.child_id == issued_record(world, pdf)["child_id"]
+
+
 def test_a_role_the_page_refuses_gets_no_pdf_and_a_refusal_record(world: ConsoleWorld) -> None:
     """The A&E desk may not open chronologies: the refusal page, audited, and no document."""
     before = len(records(world, ISSUED))
