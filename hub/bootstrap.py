@@ -23,6 +23,7 @@ is wired here with the rest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -532,6 +533,7 @@ class System:
             self.directory(),
             lambda: audit.verify(audit.public_key, bound_s=bound),
             self._clock or (lambda: datetime.now(UTC)),
+            functools.cache(lambda: self.documents(lookup.app, audit)),
         )
 
     def web_console(self, parts: ConsoleParts, identify: Identify) -> Starlette:

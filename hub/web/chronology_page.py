@@ -6,6 +6,11 @@ and audited by ``DisclosureService.chronology_for``, the same call as ``hub
 chronology --as-role``. Entries it withholds appear only as "not shared" with
 the category of the reason: never their kind, date or content. The child is
 named by NHS number (posted) or by the hub's pseudonymous id (from an alert).
+
+"Download court chronology (PDF)" posts the same child to ``/chronology/download``:
+the recipient (role, organisation, relationship) is decided as for the page, and the
+signed PDF is issued by ``DocumentService.court_chronology``, as ``hub export
+chronology`` issues it (the last two years, as that command does by default).
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ from starlette.routing import Route
 
 from hub.access.callers import Caller, reader_relationship
 from hub.application.break_glass import active_grant
+from hub.documents.court_chronology import last_two_years
 from hub.domain.errors import ChildNotFoundError
+from hub.policy.engine import Recipient
 from hub.web.access import purpose_of
+from hub.web.downloads import pdf_download
 from hub.web.forms import FormErrors, check_nhs_number, read_form
 from hub.web.pages import Pages, words
 
@@ -45,6 +53,15 @@ def shown_entry(shown: dict[str, Any]) -> dict[str, str]:
 def routes(pages: Pages) -> list[Route]:
     parts, guard = pages.parts, pages.guard
 
+    def recipient_for(caller: Caller, key: str) -> Recipient:
+        """The caller as the policy's recipient, related to the child as the record says."""
+        try:
+            child = parts.app.find_child(key)
+            relationship = reader_relationship(caller, child)
+        except ChildNotFoundError:
+            relationship = "none"
+        return caller.as_recipient(relationship)
+
     def search_page(request: Request, form: dict[str, str], errors: FormErrors) -> Response:
         context = {
             "title": "Chronology",
@@ -56,12 +73,7 @@ def routes(pages: Pages) -> list[Route]:
 
     def chronology(request: Request, caller: Caller, key: str, nhs_number: str) -> Response:
         purpose = purpose_of(parts, CALL, caller.identity.role)
-        try:
-            child = parts.app.find_child(key)
-            relationship = reader_relationship(caller, child)
-        except ChildNotFoundError:
-            relationship = "none"
-        recipient = caller.as_recipient(relationship)
+        recipient = recipient_for(caller, key)
         view = parts.disclosure.chronology_for(recipient, purpose, key)
         if view.child_id is None:
             return pages.render(
@@ -75,7 +87,9 @@ def routes(pages: Pages) -> list[Route]:
             "reference": str(view.child_id)[:8],
             "entries": [shown_entry(shown) for shown in view.entries],
             "not_shared": sorted(Counter(view.not_shared).items()),
-            "relationship": words(relationship),
+            "relationship": words(recipient.relationship),
+            "child_id": str(view.child_id),
+            "downloadable": True,  # not the desk's break-glass view: no court chronology there
             "break_glass": grant,
         }
         return pages.render(request, "chronology.html", context)
@@ -84,26 +98,51 @@ def routes(pages: Pages) -> list[Route]:
         guard.caller(request, CALL)
         return search_page(request, {}, FormErrors())
 
+    def court_chronology(request: Request, caller: Caller, key: str) -> Response:
+        purpose = purpose_of(parts, CALL, caller.identity.role)
+        period = last_two_years(parts.clock().date())
+        try:
+            issued = parts.documents().court_chronology(
+                recipient_for(caller, key), purpose, key, period
+            )
+        except ChildNotFoundError:  # audited by the service as "no record held"
+            return pages.render(
+                request, "chronology.html", {"title": "No record held", "view": None}
+            )
+        return pdf_download(issued)
+
+    def child_key(form: dict[str, str], errors: FormErrors) -> tuple[str, str]:
+        """The child the form names (hub id or NHS number) and the NHS number posted."""
+        child_id = form.get("child_id", "")
+        if child_id:
+            try:
+                return str(UUID(child_id)), ""
+            except ValueError:
+                errors.add("nhs_number", "That link to a child's chronology is not valid")
+                return "", ""
+        nhs_number = check_nhs_number(form.get("nhs_number", ""), errors)
+        return f"nhs/{nhs_number}", nhs_number
+
     async def open_chronology(request: Request) -> Response:
         form = await read_form(request)
         caller = guard.posted(request, CALL, form)
         errors = FormErrors()
-        child_id = form.get("child_id", "")
-        if child_id:
-            try:
-                key = str(UUID(child_id))
-            except ValueError:
-                errors.add("nhs_number", "That link to a child's chronology is not valid")
-                return search_page(request, {}, errors)
-            nhs_number = ""
-        else:
-            nhs_number = check_nhs_number(form.get("nhs_number", ""), errors)
-            if errors:
-                return search_page(request, form, errors)
-            key = f"nhs/{nhs_number}"
+        key, nhs_number = child_key(form, errors)
+        if errors:
+            return search_page(request, {} if form.get("child_id") else form, errors)
         return await run_in_threadpool(chronology, request, caller, key, nhs_number)
+
+    async def download(request: Request) -> Response:
+        form = await read_form(request)
+        caller = guard.posted(request, CALL, form)
+        errors = FormErrors()
+        key, _ = child_key(form, errors)
+        if errors:
+            return search_page(request, {} if form.get("child_id") else form, errors)
+        return await run_in_threadpool(court_chronology, request, caller, key)
 
     return [
         Route("/chronology", show, methods=["GET"]),
         Route("/chronology", open_chronology, methods=["POST"]),
+        Route("/chronology/download", download, methods=["POST"]),
     ]

@@ -4,6 +4,8 @@ Everything here is read from the audit log and the alert store, through the
 same functions as ``hub audit``, ``hub break-glass`` and ``hub alerts list
 --unrouted``; each view is itself audited (``audit-view``, view ``console:...``), and closing a
 break-glass case goes through ``hub.application.break_glass.close_review``.
+"Download subject-access response (PDF)" issues the Article 15 response for the IG
+lead through ``DocumentService.subject_access_report``, as ``hub sar --format pdf`` does.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from hub.access.callers import Caller
 from hub.application.break_glass import OUTCOMES, BreakGlassRefusedError, close_review, open_reviews
 from hub.audit.trail import subject_access as subject_access_of
 from hub.domain.errors import ChildNotFoundError
+from hub.web.downloads import pdf_download
 from hub.web.forms import FormErrors, check_choice, check_nhs_number, check_text, read_form
 from hub.web.pages import Pages
 
@@ -173,6 +176,25 @@ def routes(pages: Pages) -> list[Route]:
 
         return await run_in_threadpool(report)
 
+    async def subject_access_pdf(request: Request) -> Response:
+        form = await read_form(request)
+        caller = guard.posted(request, CALL, form)
+        errors = FormErrors()
+        nhs_number = check_nhs_number(form.get("sar_nhs_number", ""), errors, "sar_nhs_number")
+
+        def response() -> Response:
+            if errors:
+                return page(request, caller, errors=errors, form=form)
+            try:
+                issued = parts.documents().subject_access_report(
+                    caller.as_recipient("none"), f"nhs/{nhs_number}"
+                )
+            except ChildNotFoundError:  # audited by the service as "no record held"
+                return page(request, caller, form=form, sar=[], sar_found=False)
+            return pdf_download(issued)
+
+        return await run_in_threadpool(response)
+
     async def verify(request: Request) -> Response:
         form = await read_form(request)
         caller = guard.posted(request, CALL, form)
@@ -184,5 +206,6 @@ def routes(pages: Pages) -> list[Route]:
         Route("/ig/disclosures", disclosures, methods=["POST"]),
         Route("/ig/break-glass", close_case, methods=["POST"]),
         Route("/ig/subject-access", subject_access, methods=["POST"]),
+        Route("/ig/subject-access/download", subject_access_pdf, methods=["POST"]),
         Route("/ig/verify", verify, methods=["POST"]),
     ]

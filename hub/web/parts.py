@@ -2,7 +2,9 @@
 
 The composition root (``hub.bootstrap``) fills ``ConsoleParts`` with the same
 lookup service, disclosure service, alert store, acknowledgement and audit log
-as the gRPC server, so a page is decided and audited exactly as a lookup is.
+as the gRPC server, so a page is decided and audited exactly as a lookup is;
+``documents`` gives the same ``DocumentService`` as ``hub export`` and ``hub sar``
+(made on first use: PDF rendering and signing load only when a document is asked for).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hub.access.organisations import OrganisationDirectory
 from hub.alerts.store import Alert, AlertStore
@@ -21,6 +23,9 @@ from hub.audit.chain import AuditLog
 from hub.audit.verification import VerifyResult
 from hub.lookup.service import ChildLookupService
 from hub.policy.model import Policy
+
+if TYPE_CHECKING:
+    from hub.documents.service import DocumentService
 
 
 class Acknowledge(Protocol):
@@ -41,6 +46,7 @@ class ConsoleParts:
     directory: OrganisationDirectory
     verify_audit: Callable[[], VerifyResult]
     clock: Callable[[], datetime]
+    documents: Callable[[], DocumentService]
 
 
 @dataclass(frozen=True)

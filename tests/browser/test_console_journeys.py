@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Console, OpenAs, check_accessibility
 from tests.fixtures.console import SHIELDED_ADDRESS
 from tests.fixtures.lookup_world import JAMES, LILY
+from tests.fixtures.pdf_text import pdf_text
 
 
 def test_the_desk_finds_a_child_on_a_plan(console: Console, open_as: OpenAs) -> None:
@@ -129,6 +130,23 @@ def test_a_sealed_entry_shows_only_as_not_shared(console: Console, open_as: Open
     page.get_by_role("button", name="Open chronology").click()
     expect(page.locator("#not-shared")).to_contain_text("sensitivity label")
     assert "2026-11-19" not in page.content()
+
+
+def test_the_lead_downloads_the_court_chronology(console: Console, open_as: OpenAs) -> None:
+    """The download button gives the signed PDF as a file, with James's entries, audited."""
+    page = open_as("lead")
+    page.goto(console.url + "/chronology")
+    page.get_by_label("Open a child's chronology").fill(JAMES.nhs)
+    page.get_by_role("button", name="Open chronology").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download court chronology (PDF)").click()
+    assert re.fullmatch(r"court-chronology-[0-9a-f-]{36}\.pdf", download.value.suggested_filename)
+    assert JAMES.nhs not in download.value.url
+    path = download.value.path()
+    text = pdf_text(path.read_bytes())
+    assert "Multi-agency chronology" in text and "Leeds General Infirmary" in text
+    issued = console.records("document-issued")[-1]
+    assert issued["document_id"] in download.value.suggested_filename
 
 
 def test_the_shielded_address_is_on_no_page_the_gp_sees(console: Console, open_as: OpenAs) -> None:

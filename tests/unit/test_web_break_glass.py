@@ -48,6 +48,7 @@ def test_breaking_glass_shows_the_chronology_and_marks_every_page(world: Console
     assert 200 == page.status_code
     assert "emergency access (break glass)" in page.text and 'id="break-glass-banner"' in page.text
     assert f"1 entry: {SEALED}" in page.text and "2026-11-19" not in page.text
+    assert "Download court chronology" not in page.text  # the desk cannot make that call
     [grant] = records(world, "break-glass")
     assert ("ae-desk-1", "Arrived alone, injured, at 03:00.") == (
         grant["recipient"]["id"],
