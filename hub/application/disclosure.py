@@ -150,6 +150,19 @@ class DisclosureService:
             tuple(sorted(not_shared)),
         )
 
+    def _decide_hub_item(
+        self, recipient: Recipient, purpose: str, child: Child, item: ChronologyEntry
+    ) -> Decision:
+        """The policy's decision on one of the hub's own items about ``child``, audited."""
+        decision = decide(
+            self._policy, recipient, purpose, item, ChildFacts(child.on_plan, child.looked_after)
+        )
+        record = disclosure_record(
+            self._policy, recipient, purpose, child.id, item.event_id, item.kind, [], decision
+        )
+        self._audit.append("disclosure", [record])
+        return decision
+
     def identity_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:
         """Whom a document is about (names, date of birth, NHS number; never where they live).
 
@@ -157,24 +170,7 @@ class DisclosureService:
         lets the recipient have it in full or minimised, else only the hub's child id.
         """
         item = ChronologyEntry.from_hub(f"identity/{child.id}", "child-identity")
-        decision = decide(
-            self._policy, recipient, purpose, item, ChildFacts(child.on_plan, child.looked_after)
-        )
-        self._audit.append(
-            "disclosure",
-            [
-                disclosure_record(
-                    self._policy,
-                    recipient,
-                    purpose,
-                    child.id,
-                    item.event_id,
-                    item.kind,
-                    [],
-                    decision,
-                )
-            ],
-        )
+        decision = self._decide_hub_item(recipient, purpose, child, item)
         shown: dict[str, Any] = {"child_id": str(child.id), "disclosure": decision.disclose.value}
         if decision.disclose in (Disclosure.FULL, Disclosure.MINIMISED):
             demographics = child.demographics
@@ -189,24 +185,7 @@ class DisclosureService:
     def status_for(self, recipient: Recipient, purpose: str, child: Child) -> dict[str, Any]:
         """The child's status and contacts, if the policy lets this recipient have them in full."""
         status = ChronologyEntry.from_hub(f"status/{child.id}", "child-status")
-        decision = decide(
-            self._policy, recipient, purpose, status, ChildFacts(child.on_plan, child.looked_after)
-        )
-        self._audit.append(
-            "disclosure",
-            [
-                disclosure_record(
-                    self._policy,
-                    recipient,
-                    purpose,
-                    child.id,
-                    status.event_id,
-                    status.kind,
-                    [],
-                    decision,
-                )
-            ],
-        )
+        decision = self._decide_hub_item(recipient, purpose, child, status)
         if decision.disclose is not Disclosure.FULL:
             return {"child_id": str(child.id), "status": "withheld by the sharing policy"}
         school_urn = child.current_school
