@@ -16,7 +16,7 @@ Throughput: fetched records are decoded in a helper process
 the chunks will need them, and garbage is collected by batch
 (``hub.ingest.garbage``). Neither changes what is applied or when it commits.
 
-The module is a little over 400 lines: it is one consumer loop (fetch, flow control,
+The module is about 500 lines: it is one consumer loop (fetch, flow control,
 chunks in order, dead letters, the commit of events with positions), whose steps share
 the consumer's and the decoder's state; splitting them would pass that state around.
 """
@@ -26,7 +26,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, NamedTuple
@@ -45,6 +45,8 @@ from hub.ingest.dead_letters import DeadLetterPublisher
 from hub.ingest.decoder_process import DecodedBatch, DecoderProcess, Rejected
 from hub.ingest.garbage import BatchGarbageCollector
 from hub.ingest.ordering import Chunk, ChunkScheduler, PartitionKey
+from hub.ingest.stall import STALL_AFTER_S, StallWatch
+from hub.ingest.worker_stats import WorkerStats
 from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR
 
 log = structlog.get_logger(__name__)
@@ -56,38 +58,6 @@ REJOIN_AFTER_S = 10.0
 ENDS_REFRESH_S = 5.0
 OFFSET_COMMIT_TIMEOUT_MS = 5000  # on stop; a broker that is down must not hold the exit
 MAX_REJOIN_AFTER_S = 300.0
-
-
-@dataclass
-class WorkerStats:
-    messages: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    dead_letters: int = 0
-    queued_for_review: int = 0
-    new_children: int = 0
-    fanned_out: int = 0
-    batches: int = 0
-    started: float = field(default_factory=time.monotonic)
-    # For the metrics endpoint, per batch: (topic, outcome) and (topic, dead-letter reason).
-    outcomes: dict[tuple[str, str], int] = field(default_factory=dict)
-    dead_letter_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
-    last_ingested: dict[str, float] = field(default_factory=dict)  # topic: wall-clock time
-
-    def as_dict(self) -> dict[str, Any]:
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        return {
-            "messages": self.messages,
-            "applied": self.applied,
-            "duplicates": self.duplicates,
-            "dead_letters": self.dead_letters,
-            "queued_for_review": self.queued_for_review,
-            "new_children": self.new_children,
-            "household_fan_out": self.fanned_out,
-            "batches": self.batches,
-            "seconds": round(elapsed, 2),
-            "messages_per_second": round(self.messages / elapsed, 1),
-        }
 
 
 class _NoteRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -119,6 +89,7 @@ class IngestWorker:
         decode_processes: int = 1,
         collect_by_batch: bool = True,
         schemas_dir: Path = DEFAULT_SCHEMAS_DIR,
+        stall_after_s: float = STALL_AFTER_S,
     ) -> None:
         self.app = app
         self.stats = WorkerStats()
@@ -128,24 +99,52 @@ class IngestWorker:
         self._checkpointer = WalCheckpointer(store_file) if store_file else None
         self._stopping = False
         self._topics = list(subscribe_to)
-        self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=group_id,
-            client_id="hub-worker",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            # Several chunks per poll, so the decoder process works ahead of the application.
-            max_poll_records=batch_size * (POLL_AHEAD_CHUNKS if decode_processes else 1),
-            max_partition_fetch_bytes=8 * 1024 * 1024,
-            # New agency topics (and their partitions) are noticed within seconds, not minutes.
-            metadata_max_age_ms=5000,
-        )
+        self._bootstrap_servers = bootstrap_servers
+        self._group_id = group_id
+        self._max_poll_records = batch_size * (POLL_AHEAD_CHUNKS if decode_processes else 1)
+        self._consumer = self._new_consumer()
         self._dead_letters = DeadLetterPublisher(bootstrap_servers, dead_letter_topic)
         self.scheduler = ChunkScheduler(batch_size)
         self._rebalance = _NoteRebalance()
         self._buffer_limit = max(20 * batch_size, 10_000)
         self._ends_refreshed = 0.0
         self._kafka_offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._stall = StallWatch(stall_after_s)
+        self._records_fetched = 0
+
+    def _new_consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=self._group_id,
+            client_id="hub-worker",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            # Several chunks per poll, so the decoder process works ahead of the application.
+            max_poll_records=self._max_poll_records,
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+            # New agency topics (and their partitions) are noticed within seconds, not minutes.
+            metadata_max_age_ms=5000,
+        )
+
+    def _reconnect(self) -> None:
+        """Replace a stalled consumer: leave the group, join again, resume from stored positions."""
+        log.warning(
+            "consumer_stalled_reconnecting",
+            after_s=self._stall.after_s,
+            lag=sum(lag for _, lag in self.scheduler.lags()),
+        )
+        self.stats.reconnects += 1
+        try:
+            self._consumer.close(autocommit=False, timeout_ms=OFFSET_COMMIT_TIMEOUT_MS)
+        except Exception as error:  # a consumer that is stuck may fail to close cleanly
+            log.warning("stalled_consumer_close_failed", error=type(error).__name__)
+        for key in self.scheduler.partitions():
+            self.scheduler.revoke(key)
+        self._kafka_offsets.clear()
+        self._rebalance = _NoteRebalance()
+        self._consumer = self._new_consumer()
+        self._await_topic_metadata(10.0)
+        self._consumer.subscribe(self._topics, listener=self._rebalance)
 
     def stop(self, *_: object) -> None:
         self._stopping = True
@@ -199,11 +198,18 @@ class IngestWorker:
             self._garbage.start()
         if self._checkpointer is not None:
             self._checkpointer.start()
+        self._stall.restart()
         try:
             while not self._stopping:
+                fetched_before = self._records_fetched
                 self._fetch(timeout_ms=0 if self._ready() else 200)
                 progressed = self._drain()
                 self._apply_flow_control()
+                behind = bool(self.scheduler.partitions()) and not self.scheduler.caught_up()
+                moved = progressed or self._records_fetched > fetched_before
+                if self._stall.stalled(progressed=moved, behind=behind):
+                    self._reconnect()
+                    continue
                 if progressed:
                     continue
                 if until_idle and self.scheduler.caught_up():
@@ -266,6 +272,7 @@ class IngestWorker:
         fetched: dict[TopicPartition, list[_Fetched]] = {}
         pieces: list[tuple[int, PartitionKey, TopicPartition, list[Any]]] = []
         for partition, records in polled.items():
+            self._records_fetched += len(records)
             if partition not in just_assigned:
                 fetched[partition] = []
                 key = PartitionKey(partition.topic, partition.partition)

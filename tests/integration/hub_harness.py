@@ -14,7 +14,8 @@ from adapters.registry import ADAPTERS
 from hub.application.hub_app import HubApplication
 from hub.bootstrap import build_application
 from hub.config import Settings
-from hub.ingest.worker import IngestWorker, WorkerStats
+from hub.ingest.worker import IngestWorker
+from hub.ingest.worker_stats import WorkerStats
 
 DAY_FILES = (
     ("csc", "cp-plans.csv"),

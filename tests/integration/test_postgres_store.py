@@ -28,7 +28,8 @@ from hub.config import REPO_ROOT, Settings
 from hub.documents.furniture import local_time
 from hub.domain.errors import ChildNotFoundError
 from hub.eventstore.existence import existing_ids
-from hub.ingest.worker import IngestWorker, WorkerStats
+from hub.ingest.worker import IngestWorker
+from hub.ingest.worker_stats import WorkerStats
 from tests.fixtures import native
 from tests.fixtures.document_world import load_document_world
 from tests.fixtures.helpers import inbound_messages

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from hub.config import Settings, SettingsError
 from hub.ingest.ordering import ChunkScheduler, PartitionKey
-from hub.ingest.worker import WorkerStats
 from hub.ingest.worker_metrics import WorkerCollector, agency_and_feed
+from hub.ingest.worker_stats import WorkerStats
 from hub.metrics.server import MetricsServer
 
 
