@@ -43,6 +43,10 @@ __all__ = ["AuditKeyError", "AuditLog", "AuditRecord", "VerifyResult", "payload_
 
 log = structlog.get_logger(__name__)
 DEFAULT_HEAD_BOUND_S = 1.0
+# While appends keep queuing, the writer keeps the file lock from one group to the next
+# (no unlock, lock and `data_version` between them), but at most this long, so another
+# process appending to the same log gets its turn.
+HOLD_FILE_LOCK_S = 0.05
 
 
 class AuditKeyError(RuntimeError):
@@ -94,6 +98,7 @@ class AuditLog:
         # (data_version, newest head, tip) as this connection last committed them.
         self._known: tuple[int, head_store.TreeState, _Tip] | None = None
         self._version = 0
+        self._file_lock_since: float | None = None  # held across groups since then
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         # Write-ahead logging: one fsync per commit, and readers never block the writer.
         use_wal(self._db)
@@ -130,6 +135,8 @@ class AuditLog:
             raise
 
     def close(self) -> None:
+        with self._lock:
+            self._release_file_lock()
         self._db.close()
         self._file_lock.close()
 
@@ -178,16 +185,37 @@ class AuditLog:
         # writer that finds the database locked sleep and retry, in steps of up to 100 ms;
         # a lock file wakes the next writer as soon as the last one commits. The witness
         # file is written under the same lock, so its heads are in the order committed.
-        with self._file_lock:
-            head = self._append_group_locked(group)
+        # Under load the lock is kept for the next queued group (``HOLD_FILE_LOCK_S``):
+        # no other process can have written meanwhile, so the state this connection
+        # committed is still the log's, and three calls that let go of the GIL are saved.
+        held = self._file_lock_since is not None
+        if not held:
+            self._file_lock.__enter__()
+            self._file_lock_since = time.monotonic()
+        keep = False
+        try:
+            head = self._append_group_locked(group, still_ours=held)
             if head is not None:
                 self._witness(head)
+            keep = bool(self._queue) and self._within_hold()
+        finally:
+            if not keep:
+                self._release_file_lock()
 
-    def _append_group_locked(self, group: list[_Append]) -> TreeHead | None:
+    def _within_hold(self) -> bool:
+        since = self._file_lock_since
+        return since is not None and time.monotonic() - since < HOLD_FILE_LOCK_S
+
+    def _release_file_lock(self) -> None:
+        if self._file_lock_since is not None:
+            self._file_lock_since = None
+            self._file_lock.__exit__()
+
+    def _append_group_locked(self, group: list[_Append], *, still_ours: bool) -> TreeHead | None:
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                state, tip = self._state_and_tip()
+                state, tip = self._state_and_tip(still_ours)
                 if len(group) == 1:
                     tip = self._write(group[0], tip)  # alone: the transaction is its unit
                 else:
@@ -214,15 +242,19 @@ class AuditLog:
                 request.finished = True
         return head
 
-    def _state_and_tip(self) -> tuple[head_store.TreeState | None, _Tip]:
+    def _state_and_tip(self, still_ours: bool) -> tuple[head_store.TreeState | None, _Tip]:
         """The newest head and where the next record goes, inside the write transaction.
 
         What this connection committed last is kept: while ``PRAGMA data_version`` says no
         other connection has committed since, it is still the log's state, and the newest
         head and last record need not be read (and the frontier parsed and checked) again.
+        ``still_ours``: the file lock was held since that commit, so nobody else appended
+        and the version need not even be asked.
         """
-        self._version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
         known = self._known
+        if still_ours and known is not None:
+            return known[1], known[2]
+        self._version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
         if known is not None and known[0] == self._version:
             return known[1], known[2]
         state = head_store.latest(self._db)
@@ -326,29 +358,34 @@ class AuditLog:
         the new key signs. Other appending processes must then be
         restarted with the new key: the log refuses appends under the old one.
         """
-        with self._lock, self._file_lock:
-            self._known = None  # the next group reads the rotated state back
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._lock:
+            self._release_file_lock()
+            with self._file_lock:
+                return self._rotate_locked(new_key)
+
+    def _rotate_locked(self, new_key: Ed25519PrivateKey) -> AuditRecord:
+        self._known = None  # the next group reads the rotated state back
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            state = head_store.latest(self._db)
+            self._check_key(state)
+            tip = self._tip(state)
+            payload = rotation_payload(self._key, new_key.public_key(), tip.seq + 1)
+            request = _Append([(ROTATION_KIND, payload)], [None])
+            tip = self._write(request, tip)
+            old = self._key
+            self._key, self._key_id = new_key, key_fingerprint(new_key.public_key())
             try:
-                state = head_store.latest(self._db)
-                self._check_key(state)
-                tip = self._tip(state)
-                payload = rotation_payload(self._key, new_key.public_key(), tip.seq + 1)
-                request = _Append([(ROTATION_KIND, payload)], [None])
-                tip = self._write(request, tip)
-                old = self._key
-                self._key, self._key_id = new_key, key_fingerprint(new_key.public_key())
-                try:
-                    head = self._sign(tip, first=state is None)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._key, self._key_id = old, key_fingerprint(old.public_key())
-                    raise
+                head = self._sign(tip, first=state is None)
+                self._db.execute("COMMIT")
             except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                self._key, self._key_id = old, key_fingerprint(old.public_key())
                 raise
-            self._witness(head)
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        self._witness(head)
         return request.written[0]
 
     def records(self, kind: str | None = None, after: int = 0) -> list[AuditRecord]:
