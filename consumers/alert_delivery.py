@@ -184,6 +184,10 @@ class AlertDeliveryService:
         )
         self.stats = DeliveryStats()
 
+    def has_partitions(self) -> bool:
+        """Readiness: the group has given this consumer part of the alert topic to deliver."""
+        return bool(self._consumer.assignment())
+
     def run(
         self,
         until_idle: bool = False,

@@ -359,10 +359,12 @@ class System:
         ready = lambda: bool(worker.scheduler.partitions())  # noqa: E731
         return self.metrics("run", ready, WorkerCollector(worker), queue)
 
-    def alerts_metrics(self, parts: AlertParts) -> MetricsServer | None:
+    def alerts_metrics(
+        self, parts: AlertParts, ready: Callable[[], bool] | None = None
+    ) -> MetricsServer | None:
         """The raiser's metrics: unacknowledged and overdue alerts by its clock."""
         return self.metrics(
-            "alerts-run", None, AlertStoreCollector(parts.store, parts.raiser.clock)
+            "alerts-run", ready, AlertStoreCollector(parts.store, parts.raiser.clock)
         )
 
     def serve_metrics(self, processes: int = 1) -> MetricsServer | None:

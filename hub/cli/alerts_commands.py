@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -86,7 +87,8 @@ def run_alerts(args: argparse.Namespace, system: System) -> int:
         print(error, file=sys.stderr)
         return 2
     publisher = system.alert_publisher(parts)
-    metrics = system.alerts_metrics(parts)
+    passed_once = threading.Event()  # ready once a whole pass has read, raised and published
+    metrics = system.alerts_metrics(parts, passed_once.is_set)
     stop = stop_event_on_signals()
     totals = {"raised": 0, "escalated": 0, "published": 0}
     last_escalation_check = 0.0
@@ -98,6 +100,7 @@ def run_alerts(args: argparse.Namespace, system: System) -> int:
                 escalated = len(parts.raiser.escalate_due())
                 last_escalation_check = time.monotonic()
             published = publisher.publish_pending()
+            passed_once.set()
             totals["raised"] += raised
             totals["escalated"] += escalated
             totals["published"] += published
@@ -117,7 +120,7 @@ def run_alerts(args: argparse.Namespace, system: System) -> int:
 
 def run_delivery(args: argparse.Namespace, system: System) -> int:
     service = system.delivery()
-    metrics = system.metrics("alerts-deliver")
+    metrics = system.metrics("alerts-deliver", service.has_partitions)
     stop = stop_event_on_signals()
     try:
         stats = service.run(until_idle=args.until_idle, stop=stop)

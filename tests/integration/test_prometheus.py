@@ -277,6 +277,9 @@ def test_prometheus_sees_alert_latency_from_delivery(
             assert [("webhook", "5")] == [
                 (s["metric"]["channel"], s["value"][1]) for s in delivered
             ]
+            # Ready: the group gave it the alert topic's partitions (it had none at start).
+            with urllib.request.urlopen(f"http://127.0.0.1:{deliver_port}/readyz") as answer:
+                assert 200 == answer.status
     finally:
         producer.close()
         receiver.shutdown()

@@ -28,7 +28,7 @@ def _hammer(log: AuditLog, name: str, threads: int, appends: int) -> list[thread
 
 
 def test_two_writers_under_load_make_one_valid_chain(tmp_path: Path) -> None:
-    """Interleaved groups from two logs, each holding the lock under load: every record, one chain."""
+    """Two logs interleave groups, each holding the lock under load: every record, one chain."""
     path = tmp_path / "audit.sqlite"
     first, second = AuditLog(path, KEY), AuditLog(path, KEY)
     workers = _hammer(first, "first", 3, 40) + _hammer(second, "second", 3, 40)
@@ -53,10 +53,12 @@ def test_the_lock_is_let_go_when_no_append_is_waiting(tmp_path: Path) -> None:
         worker.join(timeout=60)
 
     done = threading.Event()
-    threading.Thread(
-        target=lambda: (other.append("disclosure", [{"writer": "other"}]), done.set()),
-        daemon=True,
-    ).start()
+
+    def append_once() -> None:
+        other.append("disclosure", [{"writer": "other"}])
+        done.set()
+
+    threading.Thread(target=append_once, daemon=True).start()
 
     assert done.wait(timeout=10), "the first log kept the file lock after its last group"
     assert busy._file_lock_since is None
