@@ -34,11 +34,13 @@ from consumers.webhook_delivery import WebhookTarget, deliver_webhook
 from hub import topics
 from hub.audit.chain import AuditLog
 from hub.config import Settings
+from hub.ingest.stall import STALL_AFTER_S, StallWatch
 from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import SingleObjectCodec, WireError
 
 log = structlog.get_logger(__name__)
 REJOIN_AFTER_S = 10.0
+LAG_CHECK_S = 5.0  # how often a quiet live consumer asks whether alerts are waiting
 NO_ASSIGNMENT_TIMEOUT_S = 60.0
 LATE_SOURCE = timedelta(hours=1)  # a source record this late is pointed out in the message
 
@@ -61,12 +63,14 @@ class DeliveryStats:
     delivered: int = 0
     duplicates: int = 0
     dead_lettered: int = 0
+    reconnects: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
             "delivered": self.delivered,
             "duplicates": self.duplicates,
             "dead_lettered": self.dead_lettered,
+            "reconnects": self.reconnects,
         }
 
 
@@ -161,21 +165,21 @@ class AlertDeliveryService:
         config: DeliveryConfig,
         sleep: Callable[[float], None] = time.sleep,
         audit: AuditLog | None = None,
+        stall_after_s: float = STALL_AFTER_S,
     ):
-        """``audit``: where each delivery and failure is recorded (closed with the service)."""
+        """``audit``: where each delivery and failure is recorded (closed with the service).
+
+        ``stall_after_s``: a consumer with alerts waiting that fetches none for this long
+        is replaced (``hub.ingest.stall``: kafka-python can lose its group coordinator).
+        """
         self._config = config
         self._audit = audit
         self._sleep = sleep
         self._codec = SingleObjectCodec(default_catalogue(config.schemas_dir))
         self._ledger = DeliveryLedger(config.ledger_path)
-        self._consumer = KafkaConsumer(
-            config.topic,
-            bootstrap_servers=config.bootstrap_servers,
-            group_id=config.group_id,
-            client_id="hub-alert-delivery",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
+        self._consumer = self._new_consumer()
+        self._stall = StallWatch(stall_after_s)
+        self._lag_checked = 0.0
         self._dead_letters = KafkaProducer(
             bootstrap_servers=config.bootstrap_servers,
             client_id="hub-alert-delivery-dlq",
@@ -183,6 +187,38 @@ class AlertDeliveryService:
             enable_idempotence=True,
         )
         self.stats = DeliveryStats()
+
+    def _new_consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            self._config.topic,
+            bootstrap_servers=self._config.bootstrap_servers,
+            group_id=self._config.group_id,
+            client_id="hub-alert-delivery",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+
+    def _behind(self) -> bool:
+        """Whether an assigned partition holds alerts beyond this consumer's position."""
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return False
+        try:
+            ends = self._consumer.end_offsets(assigned)
+            return any(self._consumer.position(p) < end for p, end in ends.items())
+        except Exception as error:  # no answer now: judged again on the next check
+            log.warning("alert_delivery_lag_unknown", error=type(error).__name__)
+            return False
+
+    def _replace_stalled_consumer(self) -> None:
+        """Leave the group and join again; committed offsets say where delivery resumes."""
+        log.warning("alert_consumer_stalled_reconnecting", after_s=self._stall.after_s)
+        self.stats.reconnects += 1
+        try:
+            self._consumer.close(autocommit=False, timeout_ms=5000)
+        except Exception as error:
+            log.warning("stalled_consumer_close_failed", error=type(error).__name__)
+        self._consumer = self._new_consumer()
 
     def has_partitions(self) -> bool:
         """Readiness: the group has given this consumer part of the alert topic to deliver."""
@@ -223,10 +259,20 @@ class AlertDeliveryService:
                 self._dead_letters.flush()
                 self._consumer.commit()
                 quiet_since = time.monotonic()
+                self._stall.stalled(progressed=True, behind=True)
+                continue
+            now = time.monotonic()
+            if now - self._lag_checked < LAG_CHECK_S and not until_idle:
+                continue
+            self._lag_checked = now
+            behind = self._behind()
+            if self._stall.stalled(progressed=False, behind=behind):
+                self._replace_stalled_consumer()
             elif (
                 until_idle
+                and not behind
                 and self._consumer.assignment()
-                and time.monotonic() - quiet_since >= idle_seconds
+                and now - quiet_since >= idle_seconds
             ):
                 return self.stats
         return self.stats
