@@ -113,11 +113,13 @@ class KafkaCluster:
         brokers: int = 1,
         port: int = 9092,
         libs_dir: Path | None = None,
+        host: str = HOST,
     ) -> None:
         check_broker_count(brokers)
         self.data_dir = data_dir.absolute()
         self.brokers = brokers
         self.port = port
+        self.host = host
         self.libs_dir = libs_dir if libs_dir is not None else default_libs_dir()
         self._children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -125,7 +127,9 @@ class KafkaCluster:
     def layout(self) -> ClusterLayout:
         """The cluster the data directory holds, or the one ``start()`` would create."""
         stored = ClusterLayout.load(self.data_dir)
-        return stored if stored is not None else ClusterLayout("", self.brokers, self.port)
+        return (
+            stored if stored is not None else ClusterLayout("", self.brokers, self.port, self.host)
+        )
 
     @property
     def bootstrap_servers(self) -> str:
@@ -147,10 +151,12 @@ class KafkaCluster:
             port
             for node in to_start
             for port in (node.port, node.controller_port)
-            if port_in_use(HOST, port)
+            if port_in_use(layout.host, port)
         ]
         if busy:
-            raise KafkaStartError(f"ports already in use on {HOST}: {busy}; choose another --port")
+            raise KafkaStartError(
+                f"ports already in use on {layout.host}: {busy}; choose another --port"
+            )
         ensure_libs(self.libs_dir)
         layout.save(self.data_dir)
         for node in to_start:
@@ -214,18 +220,18 @@ class KafkaCluster:
     def _layout_to_start(self) -> ClusterLayout:
         stored = ClusterLayout.load(self.data_dir)
         if stored is None:
-            return ClusterLayout(new_cluster_id(), self.brokers, self.port)
+            return ClusterLayout(new_cluster_id(), self.brokers, self.port, self.host)
         if stored.brokers != self.brokers:
             raise KafkaOpsError(
                 f"{self.data_dir} holds a {stored.brokers}-broker cluster; start it with "
                 f"--brokers {stored.brokers}, or use another --data-dir"
             )
-        if stored.port != self.port:
+        if (stored.port, stored.host) != (self.port, self.host):
             if any(self._node_pid(node) is not None for node in stored.nodes(self.data_dir)):
                 raise KafkaOpsError(
                     f"kafka is already running at {stored.bootstrap_servers}; stop it first"
                 )
-            return ClusterLayout(stored.cluster_id, stored.brokers, self.port)
+            return ClusterLayout(stored.cluster_id, stored.brokers, self.port, self.host)
         return stored
 
     def _node_pid(self, node: NodeSpec) -> int | None:

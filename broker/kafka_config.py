@@ -73,6 +73,7 @@ class ClusterLayout:
     cluster_id: str
     brokers: int
     port: int
+    host: str = HOST  # the address every node listens on and advertises
 
     def nodes(self, data_dir: Path) -> tuple[NodeSpec, ...]:
         return tuple(
@@ -87,7 +88,7 @@ class ClusterLayout:
 
     @property
     def bootstrap_servers(self) -> str:
-        return ",".join(f"{HOST}:{self.port + i}" for i in range(self.brokers))
+        return ",".join(f"{self.host}:{self.port + i}" for i in range(self.brokers))
 
     @property
     def ports(self) -> tuple[int, ...]:
@@ -95,7 +96,12 @@ class ClusterLayout:
 
     def save(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        record = {"cluster_id": self.cluster_id, "brokers": self.brokers, "port": self.port}
+        record = {
+            "cluster_id": self.cluster_id,
+            "brokers": self.brokers,
+            "port": self.port,
+            "host": self.host,
+        }
         (data_dir / LAYOUT_FILE).write_text(json.dumps(record, indent=2) + "\n")
 
     @classmethod
@@ -105,7 +111,12 @@ class ClusterLayout:
             return None
         try:
             record = json.loads(path.read_text())
-            return cls(str(record["cluster_id"]), int(record["brokers"]), int(record["port"]))
+            return cls(
+                str(record["cluster_id"]),
+                int(record["brokers"]),
+                int(record["port"]),
+                str(record.get("host", HOST)),
+            )
         except (ValueError, KeyError, TypeError) as error:
             raise KafkaOpsError(f"{path} is unreadable ({error}); remove the data dir") from None
 
@@ -132,13 +143,13 @@ def server_properties(layout: ClusterLayout, node: NodeSpec, data_dir: Path) -> 
     """The rendered ``server.properties`` of ``node``."""
     clustered = layout.brokers > 1
     voters = ",".join(
-        f"{peer.node_id}@{HOST}:{peer.controller_port}" for peer in layout.nodes(data_dir)
+        f"{peer.node_id}@{layout.host}:{peer.controller_port}" for peer in layout.nodes(data_dir)
     )
     template = Template(SERVER_PROPERTIES_TEMPLATE.read_text())
     return template.substitute(
         node_id=node.node_id,
         quorum_voters=voters,
-        host=HOST,
+        host=layout.host,
         port=node.port,
         controller_port=node.controller_port,
         log_dirs=node.log_dirs,

@@ -76,6 +76,7 @@ class Settings:
         default=None, metadata=_env("HUB_AUDIT_KEY_FINGERPRINT")
     )
     kafka_port: int = field(default=9092, metadata=_env("HUB_KAFKA_PORT"))
+    kafka_host: str = field(default="127.0.0.1", metadata=_env("HUB_KAFKA_HOST"))
     kafka_data_dir: Path = field(
         default=REPO_ROOT / ".data" / "kafka", metadata=_env("HUB_KAFKA_DATA_DIR")
     )
@@ -126,6 +127,7 @@ class Settings:
         read = _Reader(os.environ if environ is None else environ)
         data_dir = read.path("HUB_DATA_DIR") or REPO_ROOT / ".data"
         kafka_port = read.number("HUB_KAFKA_PORT", int, 9092, minimum=1, maximum=65535)
+        kafka_host = read.text("HUB_KAFKA_HOST") or "127.0.0.1"
         lookup_address = read.text("HUB_LOOKUP_ADDRESS") or "127.0.0.1:50051"
         _check_address("HUB_LOOKUP_ADDRESS", lookup_address)
         web_address = read.text("HUB_WEB_ADDRESS") or "127.0.0.1:8443"
@@ -137,7 +139,7 @@ class Settings:
                 raise SettingsError(f"HUB_METRICS_ADDRESS={metrics_address!r}: port too high")
         return cls(
             data_dir=data_dir,
-            kafka_bootstrap=read.text("HUB_KAFKA_BOOTSTRAP") or f"127.0.0.1:{kafka_port}",
+            kafka_bootstrap=read.text("HUB_KAFKA_BOOTSTRAP") or f"{kafka_host}:{kafka_port}",
             database_url=read.text("HUB_DATABASE_URL"),
             consumer_group=read.text("HUB_CONSUMER_GROUP") or "safeguarding-hub",
             batch_size=read.number("HUB_BATCH_SIZE", int, 2000, minimum=1),
@@ -155,6 +157,7 @@ class Settings:
             ),
             audit_key_fingerprint=read.text("HUB_AUDIT_KEY_FINGERPRINT"),
             kafka_port=kafka_port,
+            kafka_host=kafka_host,
             kafka_data_dir=read.path("HUB_KAFKA_DATA_DIR") or REPO_ROOT / ".data" / "kafka",
             kafka_libs=read.path("HUB_KAFKA_LIBS"),
             topic_prefix=read.raw("HUB_TOPIC_PREFIX"),

@@ -159,6 +159,9 @@ def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, help="first broker's client port ($HUB_KAFKA_PORT or 9092)"
     )
     parser.add_argument(
+        "--host", help="address the brokers listen on and advertise ($HUB_KAFKA_HOST or 127.0.0.1)"
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         help="where node storage, pid files and logs live ($HUB_KAFKA_DATA_DIR or .data/kafka)",
@@ -171,6 +174,7 @@ def _cluster(args: argparse.Namespace, system: System) -> KafkaCluster:
         data_dir=args.data_dir or settings.kafka_data_dir,
         brokers=args.brokers,
         port=args.port or settings.kafka_port,
+        host=args.host or settings.kafka_host,
     )
 
 

@@ -26,6 +26,7 @@ SAMPLES = {
     "HUB_WEB_ADDRESS": "0.0.0.0:9443",
     "HUB_WEB_ASSETS_DIR": "/srv/govuk-frontend",
     "HUB_KAFKA_PORT": "9192",
+    "HUB_KAFKA_HOST": "10.77.0.1",
     "HUB_KAFKA_DATA_DIR": "/srv/kafka",
     "HUB_KAFKA_LIBS": "/srv/kafka-libs",
     "HUB_TOPIC_PREFIX": "run-1.",
@@ -91,6 +92,12 @@ def test_defaults_with_nothing_set() -> None:
 def test_kafka_bootstrap_follows_the_kafka_port() -> None:
     """HUB_KAFKA_BOOTSTRAP defaults to the local broker on HUB_KAFKA_PORT."""
     assert "127.0.0.1:9193" == Settings.from_env({"HUB_KAFKA_PORT": "9193"}).kafka_bootstrap
+
+
+def test_the_default_bootstrap_follows_the_brokers_host() -> None:
+    """A broker served to other hosts (HUB_KAFKA_HOST) is where the hub's parts look for it."""
+    environ = {"HUB_KAFKA_HOST": "10.77.0.1", "HUB_KAFKA_PORT": "9193"}
+    assert "10.77.0.1:9193" == Settings.from_env(environ).kafka_bootstrap
 
 
 def test_paths_under_the_data_directory_follow_it_unless_configured() -> None:
