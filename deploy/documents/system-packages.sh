@@ -21,15 +21,4 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "documents: install ${missing[*]} (Pango, DejaVu and Liberation fonts, poppler-utils)" >&2
-  exit 1
-fi
-SUDO=()
-if [[ $EUID -ne 0 ]]; then
-  command -v sudo >/dev/null 2>&1 || { echo "documents: run as root to install ${missing[*]}" >&2; exit 1; }
-  SUDO=(sudo)
-fi
-echo "documents: installing ${missing[*]}"
-"${SUDO[@]}" apt-get update -q
-DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+bash "$(dirname "${BASH_SOURCE[0]}")/../apt-install.sh" documents "${missing[@]}"

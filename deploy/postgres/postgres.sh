@@ -8,7 +8,11 @@
 #   deploy/postgres/postgres.sh stop
 #
 # Environment (safe defaults, no secrets):
-#   HUB_POSTGRES_PORT      TCP port on 127.0.0.1 (default 5433, beside a system cluster on 5432)
+#   HUB_POSTGRES_PORT      TCP port (default 5433, beside a system cluster on 5432)
+#   HUB_POSTGRES_HOST      the address it listens on (default 127.0.0.1); another host's
+#                          address to serve hub processes on other machines
+#   HUB_POSTGRES_CLIENTS   a network (CIDR, e.g. 10.77.0.0/24) whose hosts may connect with
+#                          the password, besides 127.0.0.1 (default: none)
 #   HUB_POSTGRES_DATA_DIR  where the cluster lives: cluster/ (PGDATA), server.log, hub.password.
 #                          Default .data/postgres in the repository; as root, when the
 #                          `postgres` user cannot reach the repository (a checkout under
@@ -17,7 +21,7 @@
 #   HUB_POSTGRES_PASSWORD  password of the `hub` role (default: generated once into hub.password)
 #   HUB_POSTGRES_BIN       directory holding initdb and pg_ctl (default: newest Debian install)
 #
-# The server listens on 127.0.0.1 only; role `hub` (LOGIN CREATEDB, so tests can create
+# The server listens on HUB_POSTGRES_HOST only; role `hub` (LOGIN CREATEDB, so tests can create
 # databases) owns database `hub`. PostgreSQL refuses to run as root, so as root every
 # server command runs as the `postgres` OS user, which owns the data directory. The
 # superuser is reached only through a Unix socket inside that directory (mode 0700, peer
@@ -26,7 +30,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PORT=${HUB_POSTGRES_PORT:-5433}
-HOST=127.0.0.1
+HOST=${HUB_POSTGRES_HOST:-127.0.0.1}
+CLIENTS=${HUB_POSTGRES_CLIENTS:-}
 ROLE=hub
 DATABASE=hub
 START_TIMEOUT=${HUB_POSTGRES_START_TIMEOUT:-60}
@@ -98,15 +103,7 @@ cmd_install() {
     echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') is installed ($bindir)"
     return
   fi
-  local sudo=()
-  if [[ $EUID -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "PostgreSQL is missing; install it as root (apt-get install postgresql)"
-    sudo=(sudo)
-  fi
-  command -v apt-get >/dev/null 2>&1 || die "PostgreSQL is missing and apt-get is not available; install it and set HUB_POSTGRES_BIN"
-  echo "installing PostgreSQL from Debian's packages"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  bash "$REPO/deploy/apt-install.sh" postgres postgresql
   bindir=$(find_bindir)
   [[ -n $bindir ]] || die "apt-get installed postgresql but initdb/pg_ctl were not found"
   echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') installed ($bindir)"
@@ -198,6 +195,15 @@ SELECT 'CREATE DATABASE $DATABASE OWNER $ROLE'
 SQL
 }
 
+# HUB_POSTGRES_CLIENTS: one password-authenticated line for that network (once).
+allow_clients() {
+  [[ -n $CLIENTS ]] || return 0
+  [[ $CLIENTS =~ ^[0-9a-fA-F.:]+/[0-9]+$ ]] || die "HUB_POSTGRES_CLIENTS must be a network such as 10.77.0.0/24"
+  local line="host all all $CLIENTS scram-sha-256"
+  as_owner grep -qxF "$line" "$PGDATA_DIR/pg_hba.conf" ||
+    echo "$line" | as_owner tee -a "$PGDATA_DIR/pg_hba.conf" >/dev/null
+}
+
 cmd_start() {
   local bindir
   bindir=$(find_bindir)
@@ -214,8 +220,9 @@ cmd_start() {
   if [[ $EUID -eq 0 ]]; then
     touch "$LOG_FILE" && chown "$OWNER:" "$LOG_FILE"
   fi
+  allow_clients
   if ! as_owner "$bindir/pg_ctl" start -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t "$START_TIMEOUT" \
-    -o "-p $PORT" >/dev/null; then
+    -o "-p $PORT -c listen_addresses=$HOST" >/dev/null; then
     tail -n 20 "$LOG_FILE" >&2 || true
     die "PostgreSQL did not start on $HOST:$PORT (log: $LOG_FILE)"
   fi

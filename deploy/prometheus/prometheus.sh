@@ -42,17 +42,8 @@ cmd_install() {
     echo "Prometheus is installed ($(find_bin prometheus))"
     return
   fi
-  local sudo=()
-  if [[ $EUID -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "Prometheus is missing; install it as root (apt-get install prometheus)"
-    sudo=(sudo)
-  fi
-  command -v apt-get >/dev/null 2>&1 || die "Prometheus is missing and apt-get is not available; install it and set PROMETHEUS_BIN"
-  echo "installing Prometheus from Debian's packages"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   # The package's own service is not used (no systemd is needed): this script runs the server.
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    prometheus >/dev/null
+  bash "$ROOT/deploy/apt-install.sh" prometheus prometheus
   [[ -n $(find_bin prometheus) && -n $(find_bin promtool) ]] || die "apt-get installed prometheus but prometheus/promtool were not found"
   echo "Prometheus installed ($(find_bin prometheus))"
 }

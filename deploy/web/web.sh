@@ -27,15 +27,7 @@ cmd_install() {
     echo "node $(node --version), npm $(npm --version) and $(/usr/bin/chromium --version 2>/dev/null | head -n 1) are installed"
     return
   fi
-  local sudo=()
-  if [[ $EUID -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}; install as root (apt-get install ${missing[*]})"
-    sudo=(sudo)
-  fi
-  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and apt-get is not available"
-  echo "installing ${missing[*]} from Debian's packages"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  bash "$REPO/deploy/apt-install.sh" web "${missing[@]}"
 }
 
 cmd_assets() {
