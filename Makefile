@@ -71,7 +71,7 @@ browser: setup
 screenshots: setup
 	CONSOLE_SCREENSHOTS=docs/console $(BIN)/pytest -q tests/browser
 
-test: setup lint typecheck postgres prometheus
+test: setup lint typecheck postgres prometheus test-hosts
 	$(BIN)/pytest tests
 
 demo: setup
@@ -98,6 +98,13 @@ postgres-stop:
 clean:
 	-$(BIN)/hub kafka stop
 	rm -rf .data
+
+.PHONY: test-hosts
+
+# iproute2 (`ip netns`) for the tests that run the hub's parts as separate hosts in network
+# namespaces (tests/integration/netns.py); Debian's package if missing.
+test-hosts:
+	@command -v ip >/dev/null 2>&1 || bash deploy/apt-install.sh test-hosts iproute2
 
 .PHONY: prometheus prometheus-check
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,17 +29,58 @@ class ClientTls:
         )
 
 
+SERVER_ATTEMPTS = 3
+# gRPC's own load balancing and retry (the service config of gRFC A6), not a loop here.
+_SEVERAL_SERVERS = json.dumps(
+    {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [
+            {
+                "name": [
+                    {"service": "safeguarding.hub.lookup.v1.ChildLookup"},
+                    {"service": "grpc.health.v1.Health"},
+                ],
+                "retryPolicy": {
+                    "maxAttempts": SERVER_ATTEMPTS,
+                    "initialBackoff": "0.05s",
+                    "maxBackoff": "0.5s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ],
+    }
+)
+
+
 class LookupClient:
+    """A client of the lookup service: one server, or several behind the same certificate.
+
+    ``address`` is ``host:port`` or several separated by commas (servers on several
+    hosts). With several, calls are spread over them (round robin) and a call a lost
+    server could not answer (UNAVAILABLE: refused, reset before a reply) is tried again,
+    up to ``SERVER_ATTEMPTS`` times, on another.
+    """
+
     def __init__(self, address: str, tls: ClientTls, server_name: str = "localhost") -> None:
-        host, _, port = address.rpartition(":")
         # The server certificate names localhost; connect by address, check the name.
-        options = [
+        options: list[tuple[str, Any]] = [
             ("grpc.ssl_target_name_override", server_name),
             # A connection of its own (not shared with other channels to the same server),
             # so that several server processes on one port each get connections.
             ("grpc.use_local_subchannel_pool", 1),
         ]
-        self._channel = grpc.secure_channel(f"{host}:{port}", tls.credentials(), options)
+        addresses = [part.strip() for part in address.split(",") if part.strip()]
+        if len(addresses) > 1:
+            options += [
+                ("grpc.service_config", _SEVERAL_SERVERS),
+                ("grpc.enable_retries", 1),
+            ]
+            target = "ipv4:" + ",".join(addresses)
+        else:
+            host, _, port = addresses[0].rpartition(":")
+            target = f"{host}:{port}"
+        self._channel = grpc.secure_channel(target, tls.credentials(), options)
         self._lookup = lookup_pb2_grpc.ChildLookupStub(self._channel)
         # The stubs for grpc_health do not declare the stub's methods.
         self._health: Any = health_pb2_grpc.HealthStub(self._channel)

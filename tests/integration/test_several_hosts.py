@@ -1,0 +1,228 @@
+"""The hub on several hosts: a broker, PostgreSQL and two lookup servers, each its own host.
+
+Network namespaces (``tests.integration.netns``) stand for the machines: each part
+runs on its own address and reaches the others only over the test network. Both
+``hub serve`` hosts read the one PostgreSQL event store and present the same
+certificate; a client given both addresses is answered by either, and when one server
+is killed with SIGKILL mid-load its calls are answered by the other. No answered
+lookup lacks its audit record.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hub.access.certs import create_authority, issue_client, issue_server
+from hub.bootstrap import build_application
+from hub.config import REPO_ROOT, Settings
+from hub.lookup.client import ClientTls, LookupClient
+from hub.lookup.proto import lookup_pb2
+from tests.fixtures.lookup_world import DESK, JAMES, ORGANISATIONS_CSV, load_world
+from tests.integration import netns
+from tests.integration.audit_reading import audit_lookup_ids
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(netns.available() is not None, reason=str(netns.available())),
+]
+
+LOOKUP_PORT, KAFKA_PORT, POSTGRES_PORT = 50051, 9092, 5432
+SERVER_NAME = "lookup.hub.test"  # the one name both servers' certificate carries
+CLIENTS = 6
+
+
+@dataclass
+class Cluster:
+    """The hosts and what the test needs to talk to them."""
+
+    network: netns.TestNetwork
+    servers: list[netns.Host]
+    processes: list[Any]
+    env: dict[str, str]
+    data_dirs: list[Path]
+    tls: ClientTls
+
+    def client(self, *servers: netns.Host) -> LookupClient:
+        addresses = ",".join(f"{host.address}:{LOOKUP_PORT}" for host in servers)
+        return LookupClient(addresses, self.tls, server_name=SERVER_NAME)
+
+
+def _hub(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "hub", *argv]
+
+
+def _start_postgres(host: netns.Host, network: netns.TestNetwork, data: Path) -> str:
+    env = {
+        **os.environ,
+        "HUB_POSTGRES_HOST": host.address,
+        "HUB_POSTGRES_PORT": str(POSTGRES_PORT),
+        "HUB_POSTGRES_CLIENTS": network.cidr,
+        "HUB_POSTGRES_DATA_DIR": str(data),
+    }
+    script = str(REPO_ROOT / "deploy" / "postgres" / "postgres.sh")
+    host.run(["bash", script, "start"], env=env, check=True, capture_output=True)
+    url = host.run(["bash", script, "url"], env=env, check=True, capture_output=True, text=True)
+    return str(url.stdout.strip())
+
+
+def _stop_postgres(host: netns.Host, data: Path) -> None:
+    env = {**os.environ, "HUB_POSTGRES_DATA_DIR": str(data)}
+    script = str(REPO_ROOT / "deploy" / "postgres" / "postgres.sh")
+    host.run(["bash", script, "stop"], env=env, capture_output=True)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def _wait_serving(client: LookupClient, process: Any, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "a lookup server exited while starting"
+        try:
+            if client.health(timeout=2) == 1:
+                return
+        except grpc.RpcError:
+            time.sleep(0.5)
+    raise TimeoutError("the lookup server did not start")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    root = tmp_path_factory.mktemp("hosts")
+    # PostgreSQL runs as its own user, which cannot enter pytest's private temp dirs.
+    pg_data = Path("/var/lib/postgresql") / f"hub-hosts-{secrets.token_hex(4)}"
+    with netns.TestNetwork() as network:
+        kafka_host = network.add_host("kafka")
+        db_host = network.add_host("db")
+        servers = [network.add_host("lookup1"), network.add_host("lookup2")]
+        kafka_dir = root / "kafka"
+        kafka_host.run(
+            _hub(
+                "kafka", "start", "--host", kafka_host.address, "--port", str(KAFKA_PORT),
+                "--data-dir", str(kafka_dir),
+            ),
+            check=True,
+            capture_output=True,
+            cwd=REPO_ROOT,
+        )  # fmt: skip
+        try:
+            url = _start_postgres(db_host, network, pg_data)
+            shared = root / "shared"
+            certs = shared / "certs"
+            create_authority(certs)
+            issue_server(certs, (SERVER_NAME, *(host.address for host in servers)))
+            issue_client(certs, DESK)
+            (shared / "organisations.csv").write_text(ORGANISATIONS_CSV, encoding="utf-8")
+            key = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            (shared / "audit-signing.pem").write_bytes(key)
+            env = {
+                **os.environ,
+                "HUB_DATABASE_URL": url,
+                "HUB_KAFKA_BOOTSTRAP": f"{kafka_host.address}:{KAFKA_PORT}",
+                "HUB_CERTS_DIR": str(certs),
+                "HUB_ORGANISATIONS": str(shared / "organisations.csv"),
+                "HUB_AUDIT_SIGNING_KEY": str(shared / "audit-signing.pem"),
+                "HUB_CIPHER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+                "HUB_TOPIC_PREFIX": f"t{network.token}.",
+                "HUB_LOG_LEVEL": "WARNING",
+            }
+            loader = build_application(Settings.from_env({**env, "HUB_DATA_DIR": str(root)}))
+            load_world(loader, root)
+            loader.close()
+            processes, data_dirs = [], []
+            for number, host in enumerate(servers, 1):
+                data_dir = root / f"lookup{number}"
+                data_dirs.append(data_dir)
+                host_env = {
+                    **env,
+                    "HUB_DATA_DIR": str(data_dir),
+                    "HUB_LOOKUP_ADDRESS": f"{host.address}:{LOOKUP_PORT}",
+                    "HUB_WEB_ADDRESS": f"{host.address}:8443",
+                }
+                processes.append(
+                    host.popen(_hub("serve"), env=host_env, cwd=REPO_ROOT, stdout=None)
+                )
+            tls = ClientTls(
+                certs / "ca.pem", certs / "client-ae-desk-1.pem", certs / "client-ae-desk-1.key"
+            )
+            made = Cluster(network, servers, processes, env, data_dirs, tls)
+            for host, process in zip(servers, processes, strict=True):
+                client = made.client(host)
+                _wait_serving(client, process)
+                client.close()
+            yield made
+        finally:
+            for process_host in network.hosts[2:]:
+                for process in process_host.processes:
+                    if process.poll() is None:
+                        process_host.kill(process)
+            _stop_postgres(db_host, pg_data)
+            kafka_host.run(
+                _hub("kafka", "stop", "--data-dir", str(kafka_dir)),
+                capture_output=True,
+                cwd=REPO_ROOT,
+            )
+
+
+def test_either_server_answers_from_the_shared_store(cluster: Cluster) -> None:
+    """A lookup on each host finds the child on a plan, from the one PostgreSQL store."""
+    for host in cluster.servers:
+        client = cluster.client(host)
+        answer = client.by_nhs_number(JAMES.nhs)
+        client.close()
+        assert answer.lookup_id
+        assert answer.on_plan and answer.current_plan.category == "NEGLECT"
+        assert lookup_pb2.MATCHED == answer.match.outcome
+        assert [] != list(answer.attendances)
+
+
+def test_a_server_killed_mid_load_loses_no_audit_record_and_calls_go_on(
+    cluster: Cluster,
+) -> None:
+    """SIGKILL one server under load: every call is answered (the other), every answer audited."""
+    answered: list[str] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        client = cluster.client(*cluster.servers)
+        while not stop.is_set():
+            try:
+                answered.append(client.by_nhs_number(JAMES.nhs, timeout=15).lookup_id)
+            except grpc.RpcError as error:
+                failures.append(f"{error.code()}: {error.details()}")
+        client.close()
+
+    threads = [threading.Thread(target=load) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    before_kill = len(answered)
+    victim_host, victim = cluster.servers[0], cluster.processes[0]
+    victim_host.kill(victim)
+    time.sleep(3)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    audited = audit_lookup_ids(cluster.env, cluster.data_dirs)
+    assert before_kill > 0 and len(answered) > before_kill
+    assert [] == failures
+    assert set() == set(answered) - audited
