@@ -87,7 +87,9 @@ def register(subparsers: Any) -> None:
     lookup.add_argument("--postcode")
     lookup.add_argument("--purpose", default="", help="direct-care (default) or safeguarding")
     lookup.add_argument("--as", dest="user", help="client certificate user (HUB_LOOKUP_USER)")
-    lookup.add_argument("--address", help="host:port (default HUB_LOOKUP_ADDRESS)")
+    lookup.add_argument(
+        "--address", help="host:port, or several separated by commas (default HUB_LOOKUP_ADDRESS)"
+    )
     lookup.add_argument(
         "--json",
         action="store_true",
