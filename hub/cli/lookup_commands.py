@@ -91,6 +91,11 @@ def register(subparsers: Any) -> None:
         "--address", help="host:port, or several separated by commas (default HUB_LOOKUP_ADDRESS)"
     )
     lookup.add_argument(
+        "--server-name",
+        default="localhost",
+        help="the name the servers' certificate carries (default localhost, as hub certs init)",
+    )
+    lookup.add_argument(
         "--json",
         action="store_true",
         help="print the answer as JSON (fields at their default are left out)",
@@ -201,7 +206,7 @@ def run_lookup(args: argparse.Namespace, system: System) -> int:
     if tls.certificate is None or not tls.certificate.exists():
         print(f"no client certificate for {user} in {certs} (hub certs client)", file=sys.stderr)
         return 2
-    client = LookupClient(args.address or settings.lookup_address, tls)
+    client = LookupClient(args.address or settings.lookup_address, tls, args.server_name)
     try:
         if args.nhs:
             response = client.by_nhs_number(args.nhs, args.purpose)
