@@ -21,6 +21,7 @@ already started is refused by the store if the new holder recorded that position
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -171,10 +172,15 @@ class PostgresLease:
         return self._connect().info.backend_pid
 
     def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if self._held and not connection.closed:
+            # Unlocked at once; the session's end (below) would drop it a moment later.
+            with contextlib.suppress(psycopg.Error):
+                connection.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
         self._held = False
-        if self._connection is not None:
-            self._connection.close()  # the session ends: the server drops its locks
-            self._connection = None
+        connection.close()
 
 
 def wait_for_lease(
