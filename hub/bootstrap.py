@@ -63,8 +63,10 @@ from hub.config import Settings
 from hub.domain.indexes import IndexIds
 from hub.eventstore import protocol_checks
 from hub.eventstore.sqlite_store import WAL_AUTOCHECKPOINT, WORKER_WAL_AUTOCHECKPOINT_PAGES
+from hub.ingest.consumer_timeouts import ConsumerTimeouts
 from hub.ingest.dead_letters import DeadLetter, read_dead_letters
 from hub.ingest.decoding import FactCodec
+from hub.ingest.lease import FileLease, Lease, PostgresLease
 from hub.ingest.worker import IngestWorker
 from hub.ingest.worker_metrics import WorkerCollector
 from hub.keyfiles import write_once
@@ -128,7 +130,8 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
             }
         )
     url = settings.database_url
-    if url and url.startswith(("postgres://", "postgresql://")):
+    if is_postgres(settings):
+        assert url is not None
         # User, password and database may be percent-encoded in a URL. Other tuning
         # (POSTGRES_POOL_SIZE, POSTGRES_LOCK_TIMEOUT, POSTGRES_SCHEMA, ...) is read by
         # eventsourcing from the process environment, so it is deliberately not set here.
@@ -149,7 +152,7 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
             }
         )
     else:
-        path = Path(url.removeprefix("sqlite:///")) if url else settings.data_dir / "hub.sqlite"
+        path = sqlite_store_path(settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         env.update(
             {
@@ -161,6 +164,18 @@ def store_env(settings: Settings, *, worker: bool) -> dict[str, str]:
         if worker:  # the worker's own thread checkpoints (hub/eventstore/sqlite_store.py)
             env[WAL_AUTOCHECKPOINT] = str(WORKER_WAL_AUTOCHECKPOINT_PAGES)
     return env
+
+
+def is_postgres(settings: Settings) -> bool:
+    """Whether HUB_DATABASE_URL names a PostgreSQL database (else the store is a SQLite file)."""
+    url = settings.database_url
+    return bool(url and url.startswith(("postgres://", "postgresql://")))
+
+
+def sqlite_store_path(settings: Settings) -> Path:
+    """The SQLite event store's file (HUB_DATABASE_URL ``sqlite:///path``, else the default)."""
+    url = settings.database_url
+    return Path(url.removeprefix("sqlite:///")) if url else settings.data_dir / "hub.sqlite"
 
 
 def memory_env(settings: Settings) -> dict[str, str]:
@@ -323,8 +338,13 @@ class System:
         group_id: str | None = None,
         batch_size: int | None = None,
         decode_processes: int | None = None,
+        lease: Lease | None = None,
     ) -> IngestWorker:
-        """The Kafka ingestion worker; each argument given overrides its setting."""
+        """The Kafka ingestion worker; each argument given overrides its setting.
+
+        With ``lease`` (``worker_lease()``, already acquired) the worker checks it before
+        each commit and stops with ``LeaseLostError`` once it is gone.
+        """
         settings = self.settings
         return IngestWorker(
             app,
@@ -337,7 +357,26 @@ class System:
             if decode_processes is None
             else decode_processes,
             schemas_dir=settings.schemas_dir,
+            timeouts=ConsumerTimeouts(
+                session_timeout_ms=settings.kafka_session_timeout_ms,
+                heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+                max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+            ),
+            lease=lease,
         )
+
+    def worker_lease(self) -> Lease:
+        """The one ingestion lease of the configured store (hub.ingest.lease), not yet acquired.
+
+        PostgreSQL: an advisory lock in the hub's database; SQLite: a lock on
+        ``<store file>.worker-lease`` beside the database file.
+        """
+        settings = self.settings
+        if is_postgres(settings):
+            assert settings.database_url is not None
+            return PostgresLease(settings.database_url)
+        store = sqlite_store_path(settings)
+        return FileLease(store.with_name(store.name + ".worker-lease"))
 
     def metrics(
         self, process: str, ready: Callable[[], bool] | None = None, *extra: Collector

@@ -60,6 +60,15 @@ class Settings:
     database_url: str | None = field(default=None, metadata=_env("HUB_DATABASE_URL"))
     consumer_group: str = field(default="safeguarding-hub", metadata=_env("HUB_CONSUMER_GROUP"))
     batch_size: int = field(default=2000, metadata=_env("HUB_BATCH_SIZE"))
+    kafka_session_timeout_ms: int = field(
+        default=6000, metadata=_env("HUB_KAFKA_SESSION_TIMEOUT_MS")
+    )
+    kafka_heartbeat_interval_ms: int = field(
+        default=1000, metadata=_env("HUB_KAFKA_HEARTBEAT_INTERVAL_MS")
+    )
+    kafka_max_poll_interval_ms: int = field(
+        default=300_000, metadata=_env("HUB_KAFKA_MAX_POLL_INTERVAL_MS")
+    )
     decode_processes: int = field(default=1, metadata=_env("HUB_DECODE_PROCESSES"))
     aggregate_cache_size: int = field(default=500_000, metadata=_env("HUB_AGGREGATE_CACHE_SIZE"))
     lookup_address: str = field(default="127.0.0.1:50051", metadata=_env("HUB_LOOKUP_ADDRESS"))
@@ -137,12 +146,28 @@ class Settings:
             _check_address("HUB_METRICS_ADDRESS", metrics_address)
             if int(metrics_address.rpartition(":")[2]) > 65535 - max(METRICS_PORT_OFFSETS.values()):
                 raise SettingsError(f"HUB_METRICS_ADDRESS={metrics_address!r}: port too high")
+        session_ms = read.number("HUB_KAFKA_SESSION_TIMEOUT_MS", int, 6000, minimum=1000)
+        heartbeat_ms = read.number("HUB_KAFKA_HEARTBEAT_INTERVAL_MS", int, 1000, minimum=100)
+        max_poll_ms = read.number("HUB_KAFKA_MAX_POLL_INTERVAL_MS", int, 300_000, minimum=1000)
+        if heartbeat_ms * 3 > session_ms:
+            raise SettingsError(
+                f"HUB_KAFKA_HEARTBEAT_INTERVAL_MS={heartbeat_ms}: expected at most a third of"
+                f" HUB_KAFKA_SESSION_TIMEOUT_MS ({session_ms})"
+            )
+        if max_poll_ms < session_ms:
+            raise SettingsError(
+                f"HUB_KAFKA_MAX_POLL_INTERVAL_MS={max_poll_ms}: expected at least"
+                f" HUB_KAFKA_SESSION_TIMEOUT_MS ({session_ms})"
+            )
         return cls(
             data_dir=data_dir,
             kafka_bootstrap=read.text("HUB_KAFKA_BOOTSTRAP") or f"{kafka_host}:{kafka_port}",
             database_url=read.text("HUB_DATABASE_URL"),
             consumer_group=read.text("HUB_CONSUMER_GROUP") or "safeguarding-hub",
             batch_size=read.number("HUB_BATCH_SIZE", int, 2000, minimum=1),
+            kafka_session_timeout_ms=session_ms,
+            kafka_heartbeat_interval_ms=heartbeat_ms,
+            kafka_max_poll_interval_ms=max_poll_ms,
             decode_processes=read.number("HUB_DECODE_PROCESSES", int, 1, minimum=0),
             aggregate_cache_size=read.number("HUB_AGGREGATE_CACHE_SIZE", int, 500_000, minimum=0),
             lookup_address=lookup_address,

@@ -41,9 +41,11 @@ from kafka.structs import OffsetAndMetadata
 from hub import topics
 from hub.application.hub_app import HubApplication, InboundMessage, tracking_name
 from hub.eventstore.sqlite_store import WalCheckpointer, sqlite_path
+from hub.ingest.consumer_timeouts import ConsumerTimeouts
 from hub.ingest.dead_letters import DeadLetterPublisher
 from hub.ingest.decoder_process import DecodedBatch, DecoderProcess, Rejected
 from hub.ingest.garbage import BatchGarbageCollector
+from hub.ingest.lease import Lease
 from hub.ingest.ordering import Chunk, ChunkScheduler, PartitionKey
 from hub.ingest.stall import STALL_AFTER_S, StallWatch
 from hub.ingest.worker_stats import WorkerStats
@@ -58,6 +60,7 @@ REJOIN_AFTER_S = 10.0
 ENDS_REFRESH_S = 5.0
 OFFSET_COMMIT_TIMEOUT_MS = 5000  # on stop; a broker that is down must not hold the exit
 MAX_REJOIN_AFTER_S = 300.0
+LEASE_CHECK_IDLE_S = 1.0  # while nothing is committed; before each commit in any case
 
 
 class _NoteRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -90,8 +93,13 @@ class IngestWorker:
         collect_by_batch: bool = True,
         schemas_dir: Path = DEFAULT_SCHEMAS_DIR,
         stall_after_s: float = STALL_AFTER_S,
+        timeouts: ConsumerTimeouts | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.app = app
+        self._timeouts = timeouts or ConsumerTimeouts()
+        self._lease = lease  # checked before each commit: raises LeaseLostError once it is gone
+        self._lease_checked = 0.0
         self.stats = WorkerStats()
         self._decoder = DecoderProcess(decode_processes, schemas_dir)
         self._garbage = BatchGarbageCollector() if collect_by_batch else None
@@ -124,6 +132,7 @@ class IngestWorker:
             max_partition_fetch_bytes=8 * 1024 * 1024,
             # New agency topics (and their partitions) are noticed within seconds, not minutes.
             metadata_max_age_ms=5000,
+            **self._timeouts.kafka_options(),
         )
 
     def _reconnect(self) -> None:
@@ -212,6 +221,8 @@ class IngestWorker:
                     continue
                 if progressed:
                     continue
+                if time.monotonic() - self._lease_checked > LEASE_CHECK_IDLE_S:
+                    self._check_lease()
                 if until_idle and self.scheduler.caught_up():
                     # The ends were read on assignment and raised by every fetch since.
                     break
@@ -358,6 +369,7 @@ class IngestWorker:
                 messages.append(message)
         self._dead_letters.flush()  # dead letters durable before the chunk commits
         tracking = Tracking(tracking_name(partition.topic, partition.partition), chunk.end)
+        self._check_lease()
         self._commit_batch(partition, messages, tracking)
         self.stats.messages += len(chunk.records)
         self.stats.batches += 1
@@ -366,6 +378,12 @@ class IngestWorker:
         offset = {partition: OffsetAndMetadata(chunk.end, "", -1)}
         self._kafka_offsets.update(offset)
         self._consumer.commit_async(offset, callback=_note_commit_failure)
+
+    def _check_lease(self) -> None:
+        """Raise ``LeaseLostError`` unless this worker still holds its lease (if it has one)."""
+        if self._lease is not None:
+            self._lease.check()
+            self._lease_checked = time.monotonic()
 
     def _commit_kafka_offsets(self) -> None:
         """Commit the latest positions to Kafka, for lag monitoring; a failure is only logged."""
@@ -427,6 +445,7 @@ class IngestWorker:
     def _one_by_one(self, messages: list[InboundMessage], name: str) -> None:
         """Isolate a poison message: apply each alone; one that still fails is dead-lettered."""
         for message in messages:
+            self._check_lease()  # outside the try: a lost lease is no poison message
             try:
                 self._count(
                     self.app.ingest([message], Tracking(name, message.offset + 1)), message.topic
@@ -440,6 +459,7 @@ class IngestWorker:
                 self._record_position(Tracking(name, message.offset + 1))
 
     def _record_position(self, tracking: Tracking) -> None:
+        self._check_lease()
         if not self.app.has_position(tracking.application_name, tracking.notification_id):
             self.app.ingest([], tracking)
 
