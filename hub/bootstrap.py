@@ -76,6 +76,9 @@ from hub.lookup.views import LookupViews
 from hub.metrics.counts import CountsCollector, GaugeCollector
 from hub.metrics.multiprocess import share_with_children
 from hub.metrics.server import MetricsServer
+from hub.mi.assembly import assemble_mi
+from hub.mi.reference import MiReference, load_reference
+from hub.mi.service import MiService
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
 from hub.web.access import handshake_refused
@@ -227,6 +230,7 @@ class System:
         self._areas = postcode_areas
         self._calendar = calendar
         self._clock = clock
+        self._mi_reference: MiReference | None = None
 
     # Stores and reference data ---------------------------------------------------------------
 
@@ -549,6 +553,20 @@ class System:
             lambda registry: self.web_console(parts, registry_identify(registry)),
             ServerTls.in_directory(self.settings.certs_dir),
             handshake_refused(parts),
+        )
+
+    def mi(self, app: HubApplication, audit: AuditLog) -> MiService:
+        """Management information (HUB_MI_REFERENCE): decided by the policy, each run audited."""
+        if self._mi_reference is None:
+            self._mi_reference = load_reference(self.settings.mi_reference)
+        return assemble_mi(
+            app,
+            self.settings.alert_store_path,
+            audit,
+            self.policy(),
+            self._mi_reference,
+            self.school_calendar().is_school_day,
+            self._clock or (lambda: datetime.now(UTC)),
         )
 
     def delivery(self) -> AlertDeliveryService:
