@@ -538,6 +538,8 @@ class System:
             lambda: audit.verify(audit.public_key, bound_s=bound),
             self._clock or (lambda: datetime.now(UTC)),
             functools.cache(lambda: self.documents(lookup.app, audit)),
+            functools.cache(lambda: self.mi(lookup.app, audit)),
+            self.settings.mi_small_count,
         )
 
     def web_console(self, parts: ConsoleParts, identify: Identify) -> Starlette:
@@ -567,6 +569,7 @@ class System:
             self._mi_reference,
             self.school_calendar().is_school_day,
             self._clock or (lambda: datetime.now(UTC)),
+            self.settings.local_time_zone,
         )
 
     def delivery(self) -> AlertDeliveryService:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hub.alerts.store import AlertStore
 from hub.audit.chain import AuditLog
@@ -27,6 +28,7 @@ def assemble_mi(
     reference: MiReference,
     is_school_day: Callable[[date], bool],
     clock: Callable[[], datetime],
+    zone: ZoneInfo,
 ) -> MiService:
     """The service; each report reads the stores afresh (the alert store opened and closed)."""
 
@@ -37,4 +39,4 @@ def assemble_mi(
         finally:
             store.close()
 
-    return MiService(policy, audit, read, reference, is_school_day, clock)
+    return MiService(policy, audit, read, reference, is_school_day, clock, zone)

@@ -52,7 +52,9 @@ class MiService:
         reference: MiReference,
         is_school_day: Callable[[date], bool],
         clock: Callable[[], datetime],
+        zone: ZoneInfo,
     ) -> None:
+        self.zone = zone  # the local area's: a period's days start at its midnight
         self.policy = policy
         self.audit = audit
         self._read = read_sources
