@@ -2,14 +2,17 @@
 # The demo: generate a synthetic population, start a local Kafka broker, publish
 # the baseline and the first day of all four agencies' feeds, run the hub until
 # idle, then show per-topic counts, a few chronologies and the identity queue, a
-# lookup, alerts, the signed documents (court chronology, subject-access response,
-# case-review bundle) and the audit log.
+# lookup, alerts, management information (the completeness report first), the signed
+# documents (court chronology, subject-access response, case-review bundle) and the
+# audit log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HUB=.venv/bin/hub
 OUT=${DEMO_DIR:-.data/demo}
 CHILDREN=${DEMO_CHILDREN:-2000}
 SEED=${DEMO_SEED:-7}
+# Each long-running process serves Prometheus metrics on this base port plus its offset.
+export HUB_METRICS_ADDRESS=${DEMO_METRICS_ADDRESS:-${HUB_METRICS_ADDRESS:-127.0.0.1:9464}}
 
 # The most recent weekday before today, so the schools' registers have marks in them.
 DAY=$(.venv/bin/python -c 'import datetime as d; t=d.date.today()-d.timedelta(days=1)
@@ -18,6 +21,9 @@ print(t)')
 
 echo "== generating $CHILDREN synthetic children (seed $SEED) into $OUT, one day: $DAY"
 $HUB generate --children "$CHILDREN" --days 1 --start-date "$DAY" --seed "$SEED" --out "$OUT" --overwrite
+
+echo "== metrics: while each runs, http://$HUB_METRICS_ADDRESS/metrics is hub run's (ports +1 hub serve,"
+echo "   +2 hub alerts run, +3 hub alerts deliver, +4 hub listen ae), with /livez and /readyz"
 
 echo "== starting Kafka"
 $HUB kafka start
@@ -154,6 +160,15 @@ fi
 $HUB alerts list | awk '/[(]escalation/ && shown++ < 4'  # reads everything: no SIGPIPE
 .venv/bin/python -c "$SHOW_MAIL" "$MAILDIR" "Not acknowledged in time"
 kill $SMTP_PID; wait $SMTP_PID 2>/dev/null || true
+
+echo
+echo "== management information for $DAY: first, which agencies' data is late or silent"
+$HUB mi completeness --from "$DAY" --to "$DAY"
+echo "-- contacts, referrals and re-referrals by source agency (the same head, then the counts)"
+$HUB mi referrals --from "$DAY" --to "$DAY" | awk 'NR == 1 || /^Contacts/ { on = 1 } on'
+echo "-- each report run is an audit record"
+$HUB disclosures --kind mi-report | tail -n 2
+
 echo
 echo "== documents for a court, a family and an inspector: signed PDFs in $OUT/documents"
 DOCS="$OUT/documents"
@@ -196,7 +211,8 @@ if [ -n "$LEAD" ]; then
   read -r LEAD_EMAIL LEAD_LA <<< "$LEAD"
   $HUB certs client "$LEAD_EMAIL" --organisation "$LEAD_LA" --role social-worker
   $HUB certs client ig-lead --organisation "$LEAD_LA" --role ig-lead
-  WEB_USERS="ae-desk $LEAD_EMAIL ig-lead"
+  $HUB certs client safeguarding-manager --organisation "$LEAD_LA" --role safeguarding-manager
+  WEB_USERS="ae-desk $LEAD_EMAIL ig-lead safeguarding-manager"
 fi
 HUB_LOG_LEVEL=WARNING nohup $HUB web --address "127.0.0.1:$WEB_PORT" > "$OUT/web.log" 2>&1 &
 echo $! > "$OUT/web.pid"
@@ -204,7 +220,8 @@ for _ in $(seq 100); do grep -q "web console on" "$OUT/web.log" && break; sleep 
 echo "-- $(grep -m 1 "web console on" "$OUT/web.log" || cat "$OUT/web.log")"
 echo "-- import a certificate bundle into your browser (each one's password is in the .password file beside it):"
 for user in $WEB_USERS; do echo "     $CERTS/client-$user.p12"; done
-echo "-- the desk can look up NHS number $NHS; stop the console with: kill \$(cat $OUT/web.pid)"
+echo "-- the desk can look up NHS number $NHS; the manager opens /mi?from=$DAY&to=$DAY"
+echo "-- stop the console with: kill \$(cat $OUT/web.pid)"
 
 echo
 echo "Kafka is still running (hub kafka status / hub kafka stop)."

@@ -78,6 +78,9 @@ from hub.lookup.views import LookupViews
 from hub.metrics.counts import CountsCollector, GaugeCollector
 from hub.metrics.multiprocess import share_with_children
 from hub.metrics.server import MetricsServer
+from hub.mi.assembly import assemble_mi
+from hub.mi.reference import MiReference, load_reference
+from hub.mi.service import MiService
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
 from hub.web.access import handshake_refused
@@ -242,6 +245,7 @@ class System:
         self._areas = postcode_areas
         self._calendar = calendar
         self._clock = clock
+        self._mi_reference: MiReference | None = None
 
     # Stores and reference data ---------------------------------------------------------------
 
@@ -575,6 +579,8 @@ class System:
             lambda: audit.verify(audit.public_key, bound_s=bound),
             self._clock or (lambda: datetime.now(UTC)),
             functools.cache(lambda: self.documents(lookup.app, audit)),
+            functools.cache(lambda: self.mi(lookup.app, audit)),
+            self.settings.mi_small_count,
         )
 
     def web_console(self, parts: ConsoleParts, identify: Identify) -> Starlette:
@@ -590,6 +596,21 @@ class System:
             lambda registry: self.web_console(parts, registry_identify(registry)),
             ServerTls.in_directory(self.settings.certs_dir),
             handshake_refused(parts),
+        )
+
+    def mi(self, app: HubApplication, audit: AuditLog) -> MiService:
+        """Management information (HUB_MI_REFERENCE): decided by the policy, each run audited."""
+        if self._mi_reference is None:
+            self._mi_reference = load_reference(self.settings.mi_reference)
+        return assemble_mi(
+            app,
+            self.settings.alert_store_path,
+            audit,
+            self.policy(),
+            self._mi_reference,
+            self.school_calendar().is_school_day,
+            self._clock or (lambda: datetime.now(UTC)),
+            self.settings.local_time_zone,
         )
 
     def delivery(self) -> AlertDeliveryService:

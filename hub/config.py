@@ -28,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # The shipped files; the loaders take their defaults from here (config imports no hub layer).
 DEFAULT_POLICY_FILE = REPO_ROOT / "policies" / "information-sharing.toml"
 DEFAULT_ALERT_RULES = REPO_ROOT / "policies" / "alert-rules.toml"
+DEFAULT_MI_REFERENCE = REPO_ROOT / "policies" / "management-information.toml"
 DEFAULT_SCHEMAS_DIR = REPO_ROOT / "schemas"
 # GOV.UK Frontend's built assets, installed from npm by ``make setup`` (never committed).
 DEFAULT_WEB_ASSETS_DIR = REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -98,6 +99,8 @@ class Settings:
     postcode_areas_file: Path | None = field(default=None, metadata=_env("HUB_POSTCODE_AREAS"))
     alert_rules: Path = field(default=DEFAULT_ALERT_RULES, metadata=_env("HUB_ALERT_RULES"))
     alert_max_age_days: float = field(default=7.0, metadata=_env("HUB_ALERT_MAX_AGE_DAYS"))
+    mi_reference: Path = field(default=DEFAULT_MI_REFERENCE, metadata=_env("HUB_MI_REFERENCE"))
+    mi_small_count: int = field(default=0, metadata=_env("HUB_MI_SMALL_COUNT"))
     school_calendar: Path | None = field(default=None, metadata=_env("HUB_SCHOOL_CALENDAR"))
     school_day_start: time | None = field(default=None, metadata=_env("HUB_SCHOOL_DAY_START"))
     default_authority: str | None = field(default=None, metadata=_env("HUB_DEFAULT_AUTHORITY"))
@@ -193,6 +196,8 @@ class Settings:
             postcode_areas_file=read.path("HUB_POSTCODE_AREAS"),
             alert_rules=read.path("HUB_ALERT_RULES") or DEFAULT_ALERT_RULES,
             alert_max_age_days=read.number("HUB_ALERT_MAX_AGE_DAYS", float, 7.0, minimum=0),
+            mi_reference=read.path("HUB_MI_REFERENCE") or DEFAULT_MI_REFERENCE,
+            mi_small_count=read.number("HUB_MI_SMALL_COUNT", int, 0, minimum=0),
             school_calendar=read.path("HUB_SCHOOL_CALENDAR"),
             school_day_start=read.parsed("HUB_SCHOOL_DAY_START", time.fromisoformat, "HH:MM"),
             default_authority=read.text("HUB_DEFAULT_AUTHORITY"),

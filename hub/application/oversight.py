@@ -27,22 +27,32 @@ class TrailRefusedError(HubError):
     """The policy does not let this person read the audit trail (the refusal is recorded)."""
 
 
-def admit(policy: Policy, audit: AuditLog, viewer: Recipient, purpose: str = PURPOSE) -> str:
-    """The call's lawful basis text if ``viewer`` may read the trail; else refuse and record it."""
-    terms = policy.calls.get(CALL)
+def admit(
+    policy: Policy,
+    audit: AuditLog,
+    viewer: Recipient,
+    purpose: str = PURPOSE,
+    call: str = CALL,
+    peer: str = "command line",
+) -> str:
+    """The call's description if ``viewer`` may make ``call``; else refuse and record it.
+
+    ``call`` is the audit trail's by default; management information passes its own.
+    """
+    terms = policy.calls.get(call)
     caller = terms.callers.get(viewer.role) if terms else None
     problem = None
     if caller is None:
-        problem = f"role {viewer.role} may not make {CALL} calls"
+        problem = f"role {viewer.role} may not make {call} calls"
     elif viewer.organisation_type not in caller.organisation_types:
         problem = (
-            f"role {viewer.role} may make {CALL} calls only from "
+            f"role {viewer.role} may make {call} calls only from "
             f"{', '.join(sorted(caller.organisation_types))} organisations, "
             f"not {viewer.organisation_type}"
         )
     elif purpose not in caller.purposes:
         problem = (
-            f"role {viewer.role} may make {CALL} calls only for "
+            f"role {viewer.role} may make {call} calls only for "
             f"{', '.join(sorted(caller.purposes))}, not {purpose!r}"
         )
     if problem is not None:
@@ -50,8 +60,8 @@ def admit(policy: Policy, audit: AuditLog, viewer: Recipient, purpose: str = PUR
             "access-refused",
             [
                 {
-                    "call": CALL,
-                    "peer": "command line",
+                    "call": call,
+                    "peer": peer,
                     "caller": viewer.as_record(),
                     "purpose": purpose,
                     "status": "PERMISSION_DENIED",

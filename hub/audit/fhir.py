@@ -66,6 +66,7 @@ SHAPES: dict[str, tuple[tuple[str, str], str, str | None]] = {
     "identity-decision": (PATIENT_RECORD, "U", None),
     "audit-view": (AUDIT_LOG_USED, "R", None),
     "audit-key-rotation": (SECURITY_ALERT, "U", None),
+    "mi-report": (EXPORT, "R", None),
 }
 # DICOM subtypes of some kinds.
 SUBTYPES = {

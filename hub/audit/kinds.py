@@ -96,6 +96,11 @@ KINDS: dict[str, RecordKind] = {
             "a view of the audit trail: hub disclosures, hub sar, breakglass review",
         ),
         RecordKind("audit-key-rotation", "oversight", "the audit signing key was replaced"),
+        RecordKind(
+            "mi-report",
+            "oversight",
+            "a management-information report of aggregate figures: hub mi, the console's /mi",
+        ),
     )
 }
 KIND_NAMES = frozenset(KINDS)

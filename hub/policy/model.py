@@ -18,6 +18,7 @@ ROLES = frozenset(
         "police-officer",
         "ig-lead",
         "hub-operator",
+        "safeguarding-manager",  # managers and boards: aggregate figures only (hub mi)
     }
 )
 RELATIONSHIPS = frozenset(

@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hub.access.callers import CallRefused
-from hub.web import chronology_page, desk_page, identity_page, ig_page, inbox_page
+from hub.web import chronology_page, desk_page, identity_page, ig_page, inbox_page, mi_page
 from hub.web.access import PageGuard
 from hub.web.pages import Pages
 from hub.web.parts import ConsoleConfig, ConsoleParts
@@ -49,6 +49,7 @@ def create_console(parts: ConsoleParts, config: ConsoleConfig, identify: Identif
         *chronology_page.routes(pages),
         *ig_page.routes(pages),
         *identity_page.routes(pages),
+        *mi_page.routes(pages),
         Mount("/assets", StaticFiles(directory=config.assets_dir / "assets", check_dir=False)),
         Mount("/static/govuk", StaticFiles(directory=config.assets_dir, check_dir=False)),
         Mount("/static/console", StaticFiles(directory=STATIC)),

@@ -35,6 +35,12 @@ PAGES = (
     PageLink("child-chronology", "/chronology", "Chronology", "a child's chronology"),
     PageLink("ig-review", "/ig", "IG review", "disclosures, break glass, unrouted alerts"),
     PageLink("identity-queue", "/identity", "Identity queue", "records waiting for a person"),
+    PageLink(
+        "management-information",
+        "/mi",
+        "Management information",
+        "counts, timeliness and whether every agency's data arrived",
+    ),
 )
 
 _WORDS = {"ED": "emergency department", "MIU": "minor injury unit", "WIC": "walk-in centre"}

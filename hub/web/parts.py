@@ -4,7 +4,8 @@ The composition root (``hub.bootstrap``) fills ``ConsoleParts`` with the same
 lookup service, disclosure service, alert store, acknowledgement and audit log
 as the gRPC server, so a page is decided and audited exactly as a lookup is;
 ``documents`` gives the same ``DocumentService`` as ``hub export`` and ``hub sar``
-(made on first use: PDF rendering and signing load only when a document is asked for).
+(made on first use: PDF rendering and signing load only when a document is asked for);
+``mi`` the same management-information service as ``hub mi``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hub.application.hub_app import HubApplication
 from hub.audit.chain import AuditLog
 from hub.audit.verification import VerifyResult
 from hub.lookup.service import ChildLookupService
+from hub.mi.service import MiService
 from hub.policy.model import Policy
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class ConsoleParts:
     verify_audit: Callable[[], VerifyResult]
     clock: Callable[[], datetime]
     documents: Callable[[], DocumentService]
+    mi: Callable[[], MiService]
+    mi_small_count: int = 0
 
 
 @dataclass(frozen=True)
