@@ -589,13 +589,19 @@ class System:
         config = ConsoleConfig(key.digest(), self.settings.web_assets_dir)
         return create_console(parts, config, identify)
 
-    def web_server(self, parts: ConsoleParts, address: str | None = None) -> tuple[WebServer, int]:
-        """The console over HTTPS with client certificates (HUB_WEB_ADDRESS)."""
+    def web_server(
+        self, parts: ConsoleParts, address: str | None = None, *, reuse_port: bool = False
+    ) -> tuple[WebServer, int]:
+        """The console over HTTPS with client certificates (HUB_WEB_ADDRESS).
+
+        ``reuse_port``: several server processes serve the one port (SO_REUSEPORT).
+        """
         return create_web_server(
             address or self.settings.web_address,
             lambda registry: self.web_console(parts, registry_identify(registry)),
             ServerTls.in_directory(self.settings.certs_dir),
             handshake_refused(parts),
+            reuse_port=reuse_port,
         )
 
     def mi(self, app: HubApplication, audit: AuditLog) -> MiService:

@@ -112,7 +112,7 @@ def active_grants(audit: AuditLog, recipient_id: str, now: datetime | None = Non
     now_text = (now or datetime.now(UTC)).isoformat()
     return [
         Grant(p["case_id"], recipient_id, p["child_id"], p["granted_until"])
-        for p in (record.payload for record in audit.records(GRANT))
+        for p in (record.payload for record in audit.committed_records(GRANT))
         if p["recipient"]["id"] == recipient_id and p["granted_until"] > now_text
     ]
 

@@ -100,6 +100,9 @@ class AuditLog:
         self._version = 0
         self._file_lock_since: float | None = None  # held across groups since then
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._path = path
+        self._reader: sqlite3.Connection | None = None  # committed_records' own connection
+        self._reader_lock = threading.Lock()
         # Write-ahead logging: one fsync per commit, and readers never block the writer.
         use_wal(self._db)
         self._db.execute("PRAGMA synchronous=FULL")
@@ -137,6 +140,8 @@ class AuditLog:
     def close(self) -> None:
         with self._lock:
             self._release_file_lock()
+        if self._reader is not None:
+            self._reader.close()
         self._db.close()
         self._file_lock.close()
 
@@ -396,6 +401,26 @@ class AuditLog:
                 query + (" AND kind = ?" if kind else "") + " ORDER BY seq",
                 (after, kind) if kind else (after,),
             ).fetchall()
+        return [AuditRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+
+    def committed_records(self, kind: str) -> list[AuditRecord]:
+        """Committed records of ``kind``, read on a connection of their own, in order.
+
+        Never waits for the writer: ``records`` shares the writer's connection and lock, so
+        a reader there waits while a lookup's records are committed and fsynced (the web
+        console asks for break-glass grants on every page, on its event loop). With
+        write-ahead logging this connection sees every commit made before the read.
+        """
+        query = "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit"
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = sqlite3.connect(
+                    f"{self._path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=30,
+                    check_same_thread=False,
+                )
+            rows = self._reader.execute(query + " WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
         return [AuditRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
     def stored_records(self) -> list[StoredRecord]:

@@ -145,19 +145,27 @@ def run_serve(args: argparse.Namespace, system: System) -> int:
     group: LookupProcesses | None = None
     server: LookupServer | None = None
     metrics = system.serve_metrics(args.processes)  # before the server processes start
-    if args.processes > 1:
+    web: WebServer | None = None
+    web_port: int | None = None
+    if args.processes > 1:  # each server process serves gRPC and the console
         group = LookupProcesses(
-            ServeOptions(settings, address, args.workers, switch_interval_ms=args.switch_interval),
+            ServeOptions(
+                settings,
+                address,
+                args.workers,
+                switch_interval_ms=args.switch_interval,
+                web_address=None if args.no_web else settings.web_address,
+            ),
             args.processes,
         )
         port = group.start()
+        web_port = group.web_port
     else:
         alerts = system.alerts()
         server, port = system.lookup_server(parts, address, workers=args.workers, inbox=alerts)
-    web: WebServer | None = None
-    if not args.no_web:
-        alerts = alerts or system.alerts()
-        web, web_port = system.web_server(system.console_parts(parts, alerts))
+        if not args.no_web:
+            web, web_port = system.web_server(system.console_parts(parts, alerts))
+    if web_port is not None:
         print(f"web console on https://{settings.web_address.rpartition(':')[0]}:{web_port}/")
     freeze_startup_heap()
     stop = stop_event_on_signals()

@@ -3,7 +3,8 @@
 One server process is bound to one core by Python's GIL: its TLS front, gRPC's
 handlers and the lookups themselves take turns. ``LookupProcesses`` starts N
 processes, each a complete server (TLS front, gRPC, lookup service, alert
-inbox), all listening on the same port with SO_REUSEPORT; the kernel spreads
+inbox, and the web console behind its own TLS front when ``web_address`` is
+given), all listening on the same ports with SO_REUSEPORT; the kernel spreads
 new connections across them (one connection stays with one process). They
 share the event store (read only), the lookup read model (``LookupViews``
 re-reads its position under its write lock) and the audit log (each append
@@ -37,6 +38,7 @@ class ServeOptions:
     workers: int = 8
     with_inbox: bool = True
     switch_interval_ms: float = SWITCH_INTERVAL_MS
+    web_address: str | None = None  # host:port of the web console (port 0: any); None: none
 
 
 class LookupProcesses:
@@ -48,6 +50,7 @@ class LookupProcesses:
         self._options = options
         self._count = processes
         self._children: list[tuple[Any, Connection]] = []
+        self.web_port: int | None = None  # the console's port once started, if it serves one
 
     @property
     def pids(self) -> list[int]:
@@ -58,15 +61,13 @@ class LookupProcesses:
         # servers open it together: eventsourcing's switch to WAL mode does not wait
         # for a lock, and N processes creating one new store at once could fail.
         bootstrap(self._options.settings).application().close()
-        host, _, port_text = self._options.address.rpartition(":")
-        host = host or "127.0.0.1"
-        # Port 0: take a free port for all of them. The reserving socket never listens, so
-        # the kernel gives it no connections; it is closed once every server listens.
-        reserve = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        reserve.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        reserve.bind((host, int(port_text)))
-        port: int = reserve.getsockname()[1]
-        options = replace(self._options, address=f"{host}:{port}")
+        reserved = [_reserve(self._options.address)]
+        options = replace(self._options, address=_address(reserved[0]))
+        if self._options.web_address is not None:
+            reserved.append(_reserve(self._options.web_address))
+            options = replace(options, web_address=_address(reserved[1]))
+            self.web_port = reserved[1].getsockname()[1]
+        port: int = reserved[0].getsockname()[1]
         context = multiprocessing.get_context("spawn")  # no fork: gRPC's threads do not survive it
         try:
             for index in range(self._count):
@@ -87,7 +88,8 @@ class LookupProcesses:
             self.stop()
             raise
         finally:
-            reserve.close()
+            for reserve in reserved:
+                reserve.close()
         return port
 
     def stop(self) -> None:
@@ -103,6 +105,23 @@ class LookupProcesses:
         self._children.clear()
 
 
+def _reserve(address: str) -> socket.socket:
+    """The port every server will share (port 0: a free one), held until they all listen.
+
+    The reserving socket never listens, so the kernel gives it no connections.
+    """
+    host, _, port_text = address.rpartition(":")
+    reserve = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    reserve.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    reserve.bind((host or "127.0.0.1", int(port_text)))
+    return reserve
+
+
+def _address(reserve: socket.socket) -> str:
+    host, port = reserve.getsockname()[:2]
+    return f"{host}:{port}"
+
+
 def serve_one(options: ServeOptions, control: Connection) -> None:
     """One server process: serve until the parent says stop (or goes away)."""
     # Ctrl-C reaches the whole process group; the parent decides when its servers stop.
@@ -116,12 +135,20 @@ def serve_one(options: ServeOptions, control: Connection) -> None:
 
     use_switch_interval(options.switch_interval_ms)
     system = bootstrap(settings)
+    web = None
     try:
         parts = system.lookup()
-        alerts = system.alerts() if options.with_inbox else None
+        alerts = system.alerts() if options.with_inbox or options.web_address else None
         server, _ = system.lookup_server(
-            parts, options.address, workers=options.workers, inbox=alerts, reuse_port=True
+            parts,
+            options.address,
+            workers=options.workers,
+            inbox=alerts if options.with_inbox else None,
+            reuse_port=True,
         )
+        if options.web_address is not None and alerts is not None:
+            console = system.console_parts(parts, alerts)
+            web, _ = system.web_server(console, options.web_address, reuse_port=True)
     except Exception as error:  # reported to the parent, which stops the others
         control.send(f"failed to start: {type(error).__name__}: {error}")
         return
@@ -129,6 +156,8 @@ def serve_one(options: ServeOptions, control: Connection) -> None:
     control.send("ready")
     with contextlib.suppress(EOFError, OSError):
         control.recv()  # "stop", or EOF when the parent has gone
+    if web is not None:
+        web.stop()
     server.stop()
     if alerts is not None:
         alerts.close()

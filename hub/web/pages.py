@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from hub.access.callers import CallRefused
 from hub.access.certs import CertifiedIdentity
 from hub.application.break_glass import Grant, active_grants
 from hub.web.access import HTTP_STATUS, PageGuard
+from hub.web.frame import Frame, Once
+from hub.web.govuk_attributes import govuk_attributes
 from hub.web.parts import ConsoleConfig, ConsoleParts
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,8 +54,21 @@ def words(code: str) -> str:
     return _WORDS.get(code, code.replace("_", " ").replace("-", " ").lower())
 
 
+class _Environment(Environment):
+    """Jinja's environment with each template's globals in a plain dict.
+
+    Every ``{% from ... import %}`` (each GOV.UK macro imports ``govukAttributes`` on
+    every call) compares the importing context's global names with the template's;
+    with Jinja's default ``ChainMap`` that comparison walked both maps in Python, a
+    twentieth of a page. The console sets its globals before loading any template.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def environment() -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=ChoiceLoader(
             [
                 PackageLoader("hub.web", "templates"),
@@ -67,6 +83,10 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["words"] = words
+    env.globals["govuk_attributes"] = govuk_attributes
+    fixed_parts = Once()
+    env.globals["once"] = fixed_parts.once
+    env.globals["fixed"] = fixed_parts.fixed
     return env
 
 
@@ -77,7 +97,9 @@ class Pages:
         self.parts = parts
         self.config = config
         self.guard = guard
-        self.templates = Jinja2Templates(env=environment())
+        env = environment()
+        self.templates = Jinja2Templates(env=env)  # sets its url_for global: before any load
+        self.frame = Frame(env, config.service_name)
 
     def allowed(self, identity: CertifiedIdentity | None) -> list[PageLink]:
         """The pages the policy lets this certificate's role open."""
@@ -106,9 +128,9 @@ class Pages:
             "who": who,
             "organisation_name": organisation.name if organisation else "",
             "csrf_token": self.guard.tokens.issue(who) if who else "",
+            "frame": self.frame,
             "navigation": [
-                {"href": page.href, "text": page.text, "active": path.startswith(page.href)}
-                for page in self.allowed(who)
+                (page.href, page.text, path.startswith(page.href)) for page in self.allowed(who)
             ],
             "errors": [],
             "field_errors": {},

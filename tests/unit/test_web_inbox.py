@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -53,10 +54,27 @@ def test_a_personal_alert_is_not_shown_to_a_colleague(world: ConsoleWorld) -> No
     assert duty and duty < lead
 
 
+def _two_alerts_with_one_deadline(world: ConsoleWorld, shown: list[str]) -> tuple[str, str, str]:
+    """Two alerts the inbox lists whose acknowledgement deadline is the same, and that deadline."""
+    stored = {alert.alert_id: alert for alert in world.parts.alerts.select("1=1", ())}
+    by_deadline: dict[str, list[str]] = defaultdict(list)
+    for alert_id in shown:
+        by_deadline[stored[alert_id].ack_deadline].append(alert_id)
+    deadline, (first, second, *_) = next((d, a) for d, a in by_deadline.items() if len(a) > 1)
+    return first, second, deadline
+
+
 def test_acknowledging_records_outcome_and_note_and_stops_escalation(world: ConsoleWorld) -> None:
-    """An acknowledgement with an outcome and a note closes the alert: no escalation follows."""
+    """An acknowledgement with an outcome and a note closes the alert: its escalation never comes.
+
+    Two alerts share a deadline; the lead acknowledges one on the page. Once the
+    deadline has passed (the hub's clock moved, no waiting), the hub's escalation step
+    escalates the other and not the acknowledged one.
+    """
     browser = client(world, "lead")
-    first = alert_ids(browser.get("/inbox").text)[0]
+    first, other, deadline = _two_alerts_with_one_deadline(
+        world, alert_ids(browser.get("/inbox").text)
+    )
     form = {
         "csrf_token": token(browser, "/chronology"),
         "alert_id": first,
@@ -70,7 +88,15 @@ def test_acknowledging_records_outcome_and_note_and_stops_escalation(world: Cons
     assert alert is not None and ACKNOWLEDGED == alert.state
     [ack] = records(world, "alert-acknowledged")
     assert ("visit-arranged", "Home visit booked for tomorrow.") == (ack["outcome"], ack["note"])
-    assert first not in {a.alert_id for a in world.parts.alerts.open_alerts("9999-12-31")}
+    assert [] == world.alerts.raiser.escalate_due()  # the deadline has not passed yet
+
+    world.clock.set(datetime.fromisoformat(deadline) + timedelta(minutes=1))
+    escalated = {escalation.escalates for escalation in world.alerts.raiser.escalate_due()}
+
+    assert other in escalated
+    assert first not in escalated
+    acknowledged = world.parts.alerts.get(first)
+    assert acknowledged is not None and 0 == acknowledged.escalated_to_level
 
 
 def test_an_acknowledgement_without_an_outcome_changes_nothing(world: ConsoleWorld) -> None:
