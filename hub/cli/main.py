@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "hub.cli.lookup_commands",
     "hub.cli.alerts_commands",
     "hub.cli.web_command",
+    "hub.cli.db_command",
 )
 
 
