@@ -275,9 +275,10 @@ def test_one_query_tells_which_ids_are_stored(open_hub: OpenHub, tmp_path: Path)
 
 
 def test_a_court_chronology_from_postgres_is_signed_and_verifies(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    upgraded_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Hub export chronology over the PostgreSQL store: every entry in order; verify accepts it."""
+    """Hub export chronology over PostgreSQL (events and audit log): entries in order; verified."""
+    database_url = upgraded_database_url
     settings = Settings(
         data_dir=tmp_path / "hub", kafka_bootstrap="unused", database_url=database_url
     )
