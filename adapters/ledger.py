@@ -11,6 +11,9 @@ The ledger is SQLite in WAL mode with ``synchronous=NORMAL``: a commit survives 
 process crashing, and only a power cut can lose the last few, which costs the same
 harmless re-publish. Without that, each commit waited for fsync (about 1.7 ms here),
 which the MLLP listener pays for every acknowledged message.
+
+``open_publish_ledger`` opens the ledger a location names: a SQLite file (the default,
+one machine), or a PostgreSQL URL (``adapters.pg_ledger``, shared by every host).
 """
 
 from __future__ import annotations
@@ -18,6 +21,30 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Protocol
+
+from hub.postgres_db import is_postgres_url
+
+LedgerLocation = Path | str  # a SQLite file, or a postgresql:// URL
+
+
+class Ledger(Protocol):
+    """What the publishers ask of a publish ledger."""
+
+    def already_published(self, cluster_id: str, event_ids: Iterable[str]) -> set[str]: ...
+
+    def record(self, cluster_id: str, rows: Iterable[tuple[str, str, int, int]]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_publish_ledger(location: LedgerLocation) -> Ledger:
+    """The ledger at ``location``: PostgreSQL for a postgresql:// URL, else a SQLite file."""
+    if isinstance(location, str) and is_postgres_url(location):
+        from adapters.pg_ledger import PostgresPublishLedger  # psycopg only when asked for
+
+        return PostgresPublishLedger(location)
+    return PublishLedger(Path(location))
 
 
 class PublishLedger:

@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 from kafka import KafkaAdminClient, KafkaProducer
 
-from adapters.ledger import PublishLedger
+from adapters.ledger import LedgerLocation, open_publish_ledger
 from adapters.records import Notice, OutboundEvent, ParsedExport, RejectedRecord
 from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
 from hub.wire.codec import RecordValidationError, SingleObjectCodec
@@ -56,7 +56,7 @@ class EventPublisher:
     def __init__(
         self,
         bootstrap_servers: str,
-        ledger_path: Path,
+        ledger: LedgerLocation,
         *,
         timeout_s: float = 60.0,
         schemas_dir: Path = DEFAULT_SCHEMAS_DIR,
@@ -65,7 +65,7 @@ class EventPublisher:
         self._codec = SingleObjectCodec(default_catalogue(schemas_dir))
         self.cluster_id: str = cluster_id_of(bootstrap_servers)
         self._producer = new_producer(bootstrap_servers, linger_ms=20)
-        self._ledger = PublishLedger(ledger_path)
+        self._ledger = open_publish_ledger(ledger)
 
     def __enter__(self) -> EventPublisher:
         return self

@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 
-from adapters.ledger import PublishLedger
+from adapters.ledger import LedgerLocation, open_publish_ledger
 from adapters.publisher import cluster_id_of, headers_for, new_producer
 from adapters.records import OutboundEvent
 from hub.wire.catalogue import DEFAULT_SCHEMAS_DIR, default_catalogue
@@ -42,7 +42,7 @@ class StreamPublisher:
     def __init__(
         self,
         bootstrap_servers: str,
-        ledger_path: Path,
+        ledger: LedgerLocation,
         topic: str,
         *,
         timeout_s: float = 30.0,
@@ -60,7 +60,7 @@ class StreamPublisher:
             delivery_timeout_ms=int(timeout_s * 1000),
             request_timeout_ms=int(timeout_s * 500),
         )
-        self._ledger = PublishLedger(ledger_path)
+        self._ledger = open_publish_ledger(ledger)
         self._in_flight: dict[str, asyncio.Future[BaseException | None]] = {}
         self._rows: list[tuple[str, str, int, int]] = []
         self._rows_written: asyncio.Future[None] | None = None

@@ -40,6 +40,7 @@ from eventsourcing.persistence import IntegrityError
 from prometheus_client.registry import Collector
 from starlette.applications import Starlette
 
+from adapters.ledger import LedgerLocation
 from adapters.publisher import EventPublisher
 from adapters.stream_publisher import StreamPublisher
 from consumers.alert_delivery import AlertDeliveryService, DeliveryLedger, delivery_config
@@ -47,6 +48,7 @@ from hub.access.organisations import OrganisationDirectory, load_directory
 from hub.alerts.alert_metrics import AlertStoreCollector
 from hub.alerts.assembly import AlertParts, assemble_raiser
 from hub.alerts.inbox import inbox_service
+from hub.alerts.pg_store import PostgresAlertStore
 from hub.alerts.postcode_areas import PostcodeAreas, load_areas
 from hub.alerts.publisher import AlertPublisher
 from hub.alerts.raiser import WATERMARK, AlertRaiser
@@ -58,6 +60,7 @@ from hub.application.hub_app import HubApplication
 from hub.audit.audit_metrics import AuditTailCollector
 from hub.audit.chain import AuditLog
 from hub.audit.opening import open_audit_log
+from hub.audit.pg_tail import PostgresAuditTailCollector
 from hub.calendar.school_day import SchoolCalendar
 from hub.config import Settings
 from hub.domain.indexes import IndexIds
@@ -81,6 +84,7 @@ from hub.metrics.server import MetricsServer
 from hub.mi.assembly import assemble_mi
 from hub.mi.reference import MiReference, load_reference
 from hub.mi.service import MiService
+from hub.migrations.runner import Migration, upgrade
 from hub.policy.loader import load_policy
 from hub.policy.model import Policy
 from hub.web.access import handshake_refused
@@ -261,6 +265,28 @@ class System:
         """The audit log: signed tree heads with the configured key (HUB_AUDIT_SIGNING_KEY)."""
         return open_audit_log(self.settings)
 
+    def audit_tail(self) -> AuditTailCollector:
+        """The audit log's unsigned-tail gauge, read from wherever the log lives."""
+        if self.settings.postgres_url:
+            return PostgresAuditTailCollector(self.settings.postgres_url)
+        return AuditTailCollector(self.settings.audit_path)
+
+    def alert_store(self) -> AlertStore:
+        """The alert store (the outbox): in PostgreSQL when HUB_DATABASE_URL names it."""
+        if self.settings.postgres_url:
+            return PostgresAlertStore(self.settings.postgres_url)
+        return AlertStore(self.settings.alert_store_path)
+
+    def publish_ledger(self) -> LedgerLocation:
+        """Where the adapters' publish ledger lives: PostgreSQL, else a SQLite file."""
+        return self.settings.postgres_url or self.settings.publish_ledger_path
+
+    def upgrade_database(self) -> list[Migration] | None:
+        """Bring the PostgreSQL schema up to date (``hub db upgrade``); None on SQLite."""
+        if not self.settings.postgres_url:
+            return None
+        return upgrade(self.settings.postgres_url)
+
     def policy(self) -> Policy:
         if self._policy is None:
             self._policy = load_policy(self.settings.policy_file)
@@ -322,7 +348,7 @@ class System:
 
     def open_alerts_by_child(self, authority: str, since: str) -> dict[str, int]:
         """Unacknowledged alerts to ``authority`` raised since ``since``, counted per child."""
-        store = AlertStore(self.settings.alert_store_path)
+        store = self.alert_store()
         try:
             return store.open_by_child(authority, since)
         finally:
@@ -418,7 +444,7 @@ class System:
         endpoint = self.settings.metrics_endpoint("serve")
         if endpoint is None:
             return None
-        tail = AuditTailCollector(self.settings.audit_path)
+        tail = self.audit_tail()
         if processes == 1:
             return self.metrics("serve", None, tail)
         shared = self.settings.data_dir / "metrics" / f"serve-{os.getpid()}"
@@ -439,7 +465,7 @@ class System:
         """The adapters' publisher (idempotent, with the ledger of what the cluster took)."""
         return EventPublisher(
             bootstrap_servers or self.settings.kafka_bootstrap,
-            self.settings.publish_ledger_path,
+            self.publish_ledger(),
             schemas_dir=self.settings.schemas_dir,
         )
 
@@ -447,7 +473,7 @@ class System:
         """One event at a time, returned once Kafka has it (the MLLP listener's publisher)."""
         return StreamPublisher(
             bootstrap_servers or self.settings.kafka_bootstrap,
-            self.settings.publish_ledger_path,
+            self.publish_ledger(),
             self.settings.topics.named(topic),
             schemas_dir=self.settings.schemas_dir,
         )
@@ -512,7 +538,7 @@ class System:
         would have at the time).
         """
         app = self.application()
-        store = AlertStore(self.settings.alert_store_path)
+        store = self.alert_store()
         audit = self.audit()
         given = self._clock
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.postgres_db import is_postgres_url
 from hub.topics import Topics
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -247,6 +248,11 @@ class Settings:
     def lookup_views_path(self) -> Path:
         """The lookup's read model (derived from the event store; rebuilt if deleted)."""
         return self.data_dir / "lookup-views.sqlite"
+
+    @property
+    def postgres_url(self) -> str | None:
+        """HUB_DATABASE_URL when it names PostgreSQL, where every shared store then lives."""
+        return self.database_url if is_postgres_url(self.database_url) else None
 
     @property
     def audit_path(self) -> Path:

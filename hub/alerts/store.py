@@ -1,10 +1,13 @@
-"""The hub's alert store (SQLite): every alert raised, its state, and the raiser's position.
+"""The hub's alert store: every alert raised, its state, and the raiser's position.
 
 It is the source of truth for alerts and the outbox for the alert topic:
 the raiser writes alerts and its position in the hub's notification log in
 one transaction; the publisher, the audit step and escalation each mark
 their own progress per alert, so a crash at any point redoes a step with the
 same alert id (an idempotency key) instead of losing or doubling it.
+
+The statements are the same on SQLite (this class, a file beside the worker) and on
+PostgreSQL (``hub.alerts.pg_store``, shared by every host).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.alerts.model import Recipient
+from hub.sql_protocols import SqlConnection
 from hub.sqlite_wal import use_wal
 
 SCHEMA = """
@@ -191,13 +195,18 @@ def _alert(row: Sequence[Any]) -> Alert:
 class AlertStore:
     """One SQLite file; safe to share between the threads of one process."""
 
+    _db: SqlConnection
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        use_wal(self._db)
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self._sqlite = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self._db = self._sqlite
+        use_wal(self._sqlite)
+        self._sqlite.execute("PRAGMA synchronous=FULL")
+        self._sqlite.executescript(SCHEMA)
         with self._transaction() as db:  # several processes may open an older store at once
             present = {row[1] for row in db.execute("PRAGMA table_info(alerts)")}
             for name, definition in ROUTING_COLUMNS:
@@ -206,18 +215,18 @@ class AlertStore:
             db.execute(ROUTING_INDEX)
 
     def close(self) -> None:
-        self._db.close()
+        self._sqlite.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Iterator[SqlConnection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._sqlite.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
+                yield self._sqlite
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._sqlite.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            self._sqlite.execute("COMMIT")
 
     def position(self, name: str) -> int:
         with self._lock:
@@ -244,7 +253,8 @@ class AlertStore:
             next_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM alerts").fetchone()[0]
             for alert in alerts:
                 cursor = db.execute(
-                    f"INSERT OR IGNORE INTO alerts ({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
+                    f"INSERT INTO alerts ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
+                    " ON CONFLICT DO NOTHING",
                     _row(alert),
                 )
                 if cursor.rowcount:
@@ -254,7 +264,11 @@ class AlertStore:
                         "UPDATE alerts SET seq = ? WHERE alert_id = ?", (next_seq, alert.alert_id)
                     )
             for position in positions:
-                db.execute("INSERT OR REPLACE INTO positions VALUES (?, ?)", position)
+                db.execute(
+                    "INSERT INTO positions VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    position,
+                )
         return added
 
     def routes(self, occurrence_ids: Sequence[str]) -> list[Alert]:
@@ -296,7 +310,7 @@ class AlertStore:
         return _alert(row) if row else None
 
     def select(
-        self, where: str = "1", params: Sequence[Any] = (), limit: int = 10_000
+        self, where: str = "TRUE", params: Sequence[Any] = (), limit: int = 10_000
     ) -> list[Alert]:
         with self._lock:
             rows = self._db.execute(
@@ -358,16 +372,17 @@ class AlertStore:
         self.add(escalations)
         with self._transaction() as db:
             db.execute(
-                "UPDATE alerts SET escalated_to_level = MAX(escalated_to_level, ?)"
-                " WHERE alert_id = ?",
-                (level, alert_id),
+                "UPDATE alerts SET escalated_to_level = ?"
+                " WHERE alert_id = ? AND escalated_to_level < ?",
+                (level, alert_id, level),
             )
 
     def open_by_rule(self, now: str) -> list[tuple[str, int, int]]:
         """(rule, unacknowledged, of them past their deadline at ``now``) for current alerts."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT rule_id, COUNT(*), SUM(ack_deadline <= ?) FROM alerts"
+                "SELECT rule_id, COUNT(*), SUM(CASE WHEN ack_deadline <= ? THEN 1 ELSE 0 END)"
+                " FROM alerts"
                 " WHERE state = ? AND superseded_by IS NULL GROUP BY 1 ORDER BY 1",
                 (now, RAISED),
             ).fetchall()

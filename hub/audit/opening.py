@@ -1,4 +1,4 @@
-"""Open the audit log as configured: its file, the signing key, the witness file."""
+"""Open the audit log as configured: SQLite file or PostgreSQL, the signing key, the witness."""
 
 from __future__ import annotations
 
@@ -9,4 +9,10 @@ from hub.config import Settings
 
 def open_audit_log(settings: Settings) -> AuditLog:
     key = configured_signing_key(settings.audit_signing_key, settings.data_dir)
+    if settings.postgres_url:
+        from hub.audit.pg_log import PostgresAuditLog  # psycopg only when configured
+
+        return PostgresAuditLog(
+            settings.postgres_url, key, witness_file=settings.audit_witness_file
+        )
     return AuditLog(settings.audit_path, key, witness_file=settings.audit_witness_file)

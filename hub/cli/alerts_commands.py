@@ -138,7 +138,7 @@ def list_alerts(args: argparse.Namespace, system: System) -> int:
         if args.unrouted:
             alerts = parts.store.unrouted_alerts()
         else:
-            where = "state = ?" if args.unacknowledged else "1"
+            where = "state = ?" if args.unacknowledged else "TRUE"
             alerts = parts.store.select(where, (RAISED,) if args.unacknowledged else ())
         if args.unrouted and args.unacknowledged:
             alerts = [a for a in alerts if a.state == RAISED]

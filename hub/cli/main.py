@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "hub.cli.alerts_commands",
     "hub.cli.web_command",
     "hub.cli.mi_command",
+    "hub.cli.db_command",
 )
 
 

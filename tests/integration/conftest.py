@@ -21,6 +21,11 @@ from broker.kafka_processes import free_port_block
 from hub.bootstrap import bootstrap
 from hub.cli import kafka_commands
 from hub.config import Settings
+from tests.integration.postgres_database import (  # noqa: F401 (fixtures for every module)
+    database_url,
+    postgres_server,
+    upgraded_database_url,
+)
 
 INTEGRATION_DIR = Path(__file__).parent
 EXTERNAL_BOOTSTRAP_ENV = "HUB_TEST_KAFKA_BOOTSTRAP"

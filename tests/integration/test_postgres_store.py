@@ -1,19 +1,14 @@
 """The hub's event store on a real PostgreSQL server: positions, duplicates, encryption at rest.
 
-The server is the hub's private cluster, installed if missing and started by
-``deploy/postgres/postgres.sh`` (stopped again at the end if this session started it).
-Set ``HUB_TEST_DATABASE_URL`` to use another server instead; its role needs CREATEDB.
-Every test gets a database of its own, created before and dropped after it.
+The server and a database of its own for every test come from
+``tests/integration/postgres_database.py``.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -24,7 +19,7 @@ from adapters import emergency_care, social_care
 from hub.application.hub_app import HubApplication, InboundMessage
 from hub.bootstrap import build_application, store_env
 from hub.cli.main import main
-from hub.config import REPO_ROOT, Settings
+from hub.config import Settings
 from hub.documents.furniture import local_time
 from hub.domain.errors import ChildNotFoundError
 from hub.eventstore.existence import existing_ids
@@ -42,8 +37,6 @@ from tests.integration.hub_harness import (
     publish_generated,
 )
 
-EXTERNAL_URL_ENV = "HUB_TEST_DATABASE_URL"
-SCRIPT = REPO_ROOT / "deploy" / "postgres" / "postgres.sh"
 # eventsourcing names its tables after the application ("SafeguardingHub").
 EVENTS_TABLE = "safeguardinghub_events"
 SNAPSHOTS_TABLE = "safeguardinghub_snapshots"
@@ -51,43 +44,6 @@ NHS_NUMBER = "9434765919"
 
 
 OpenHub = Callable[..., HubApplication]
-
-
-def _script(command: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPT), command], check=check, capture_output=True, text=True, timeout=600
-    )
-
-
-def _with_database(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{dbname}"))
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """URL of a running PostgreSQL server whose role may create databases."""
-    external = os.environ.get(EXTERNAL_URL_ENV)
-    if external:
-        yield external
-        return
-    was_running = _script("status", check=False).returncode == 0
-    started = _script("start", check=False)
-    assert 0 == started.returncode, started.stdout + started.stderr
-    yield _script("url").stdout.strip()
-    if not was_running:
-        _script("stop")
-
-
-@pytest.fixture
-def database_url(postgres_server: str) -> Iterator[str]:
-    """A freshly created, empty database for one test (dropped afterwards)."""
-    dbname = f"hub_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    yield _with_database(postgres_server, dbname)
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(dbname)))
 
 
 @pytest.fixture
@@ -319,9 +275,10 @@ def test_one_query_tells_which_ids_are_stored(open_hub: OpenHub, tmp_path: Path)
 
 
 def test_a_court_chronology_from_postgres_is_signed_and_verifies(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    upgraded_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Hub export chronology over the PostgreSQL store: every entry in order; verify accepts it."""
+    """Hub export chronology over PostgreSQL (events and audit log): entries in order; verified."""
+    database_url = upgraded_database_url
     settings = Settings(
         data_dir=tmp_path / "hub", kafka_bootstrap="unused", database_url=database_url
     )

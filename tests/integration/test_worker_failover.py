@@ -48,7 +48,6 @@ from tests.integration.hub_harness import (
     publish_generated,
     run_worker,
 )
-from tests.integration.test_postgres_store import database_url, postgres_server  # noqa: F401
 
 CHILDREN, DAYS, SEED = 3000, 7, 5
 
@@ -170,7 +169,7 @@ def test_the_standby_takes_over_a_killed_worker_on_sqlite(
 def test_the_standby_takes_over_a_killed_worker_on_postgres(
     kafka_bootstrap: str,
     feeds: Feeds,
-    database_url: str,  # noqa: F811
+    database_url: str,
     tmp_path: Path,
 ) -> None:
     """PostgreSQL: the killed worker's advisory lock goes with its session; same end state."""
@@ -203,7 +202,7 @@ def _lease_holder_pid(url: str) -> int:
 def test_a_paused_worker_that_lost_its_lease_stops_without_doubling_anything(
     kafka_bootstrap: str,
     feeds: Feeds,
-    database_url: str,  # noqa: F811
+    database_url: str,
     tmp_path: Path,
 ) -> None:
     """Split brain: a paused worker whose lease session was lost commits nothing more.

@@ -12,7 +12,6 @@ import psycopg
 import pytest
 
 from hub.ingest.lease import LeaseLostError, PostgresLease
-from tests.integration.test_postgres_store import database_url, postgres_server  # noqa: F401
 
 HOLD_LEASE = """
 import sys, time
@@ -34,7 +33,7 @@ def _acquired_within(lease: PostgresLease, seconds: float) -> bool:
 
 
 def test_a_second_holder_is_refused_until_the_first_releases(
-    database_url: str,  # noqa: F811
+    database_url: str,
 ) -> None:
     """One holder per database: the second is refused, and wins once the first lets go."""
     first, second = PostgresLease(database_url), PostgresLease(database_url)
@@ -54,7 +53,7 @@ def test_a_second_holder_is_refused_until_the_first_releases(
 
 
 def test_the_lease_is_released_when_its_holding_process_is_killed(
-    database_url: str,  # noqa: F811
+    database_url: str,
 ) -> None:
     """Killing the holder (kill -9) ends its session, so the lock goes and a standby wins."""
     holder = subprocess.Popen(
@@ -77,7 +76,7 @@ def test_the_lease_is_released_when_its_holding_process_is_killed(
             holder.wait()
 
 
-def test_a_lost_session_means_a_lost_lease(database_url: str) -> None:  # noqa: F811
+def test_a_lost_session_means_a_lost_lease(database_url: str) -> None:
     """The lease's session ended by the server (connection lost): check() raises, others win."""
     lease, standby = PostgresLease(database_url), PostgresLease(database_url)
     try:

@@ -4,12 +4,11 @@ Each attack here verified as intact before the log had signed tree heads: the ta
 one-shot command wrote was unsigned, checkpoints could be deleted, and verification
 trusted the public key file beside the log. The attacker edits the SQLite file
 directly, as anyone who can write the data directory could.
+``tests/integration/test_audit_tamper_postgres.py`` runs the same attacks on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from pathlib import Path
 
@@ -18,10 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters import social_care
 from hub.application.hub_app import InboundMessage
-from hub.audit.chain import AuditLog
 from hub.audit.heads import key_fingerprint
 from hub.audit.keys import audit_signing_key, private_pem, public_pem
-from hub.audit.records import GENESIS, chain_digest
 from hub.bootstrap import build_application
 from hub.cli.main import main
 from hub.config import Settings
@@ -29,6 +26,7 @@ from hub.ingest.decoding import FactCodec
 from hub.wire.catalogue import default_catalogue
 from hub.wire.codec import SingleObjectCodec
 from tests.fixtures import native
+from tests.fixtures.audit_tables import AuditTables
 
 NHS = "9434765919"
 
@@ -36,19 +34,35 @@ NHS = "9434765919"
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store with one child on a plan, and a witness file outside the data directory."""
+    return seeded_data_dir(tmp_path, monkeypatch)
+
+
+def seeded_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None = None
+) -> Path:
+    """The data directory (and HUB_DATABASE_URL's database) with one child on a plan."""
     data = tmp_path / "data"
     monkeypatch.setenv("HUB_DATA_DIR", str(data))
     monkeypatch.setenv("HUB_AUDIT_WITNESS_FILE", str(tmp_path / "witness.jsonl"))
+    if database_url:
+        monkeypatch.setenv("HUB_DATABASE_URL", database_url)
     csv = tmp_path / "cp.csv"
     csv.write_text(f"{native.CSC_HEADER}\n{native.CSC_PLAN_STARTED}\n", encoding="utf-8")
     codec = SingleObjectCodec(default_catalogue())
     values = [codec.encode(e.schema_name, e.record) for e in social_care.parse_file(csv).events]
     facts = FactCodec()
-    app = build_application(Settings(data_dir=data, kafka_bootstrap="unused"), worker=True)
+    settings = Settings(data_dir=data, kafka_bootstrap="unused", database_url=database_url)
+    app = build_application(settings, worker=True)
     messages = [InboundMessage("t", 0, i, v, facts.decode_fact(v)) for i, v in enumerate(values)]
     app.ingest(messages, None)
     app.close()
     return data
+
+
+@pytest.fixture
+def tables(data_dir: Path) -> AuditTables:
+    """The audit log's tables, as the attacker edits them."""
+    return AuditTables(sqlite_file=data_dir / "audit.sqlite")
 
 
 def _views(times: int, capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,36 +77,6 @@ def _verify(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def _sql(data: Path, statement: str, parameters: tuple[object, ...] = ()) -> None:
-    with sqlite3.connect(data / "audit.sqlite") as db:
-        db.execute(statement, parameters)
-
-
-def _count(data: Path) -> int:
-    with sqlite3.connect(data / "audit.sqlite") as db:
-        return int(db.execute("SELECT count(*) FROM audit").fetchone()[0])
-
-
-def _edit_and_rechain(data: Path, seq: int) -> None:
-    """Change record ``seq``'s payload and recompute every chain hash from there on."""
-    with sqlite3.connect(data / "audit.sqlite") as db:
-        rows = db.execute(
-            "SELECT seq, recorded_at, kind, payload FROM audit ORDER BY seq"
-        ).fetchall()
-        prev = GENESIS
-        for number, recorded_at, kind, payload in rows:
-            if number == seq:
-                edited = json.loads(payload)
-                edited["decision"] = "refuse"
-                payload = json.dumps(edited, sort_keys=True, separators=(",", ":"))
-            digest = chain_digest(prev, number, recorded_at, kind, payload)
-            db.execute(
-                "UPDATE audit SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                (payload, prev, digest, number),
-            )
-            prev = digest
-
-
 def test_an_untouched_log_verifies_after_one_shot_commands(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -105,18 +89,18 @@ def test_an_untouched_log_verifies_after_one_shot_commands(
 
 
 def test_deleting_the_last_records_after_a_one_shot_command_is_detected(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, tables: AuditTables, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The chronology command's newest records deleted: its signed head still counts them."""
     _views(2, capsys)
-    _sql(data_dir, "DELETE FROM audit WHERE seq > ?", (_count(data_dir) - 3,))
+    tables.sql("DELETE FROM audit WHERE seq > ?", (tables.count() - 3,))
     code, out = _verify(capsys)
     assert 1 == code
     assert "records after them deleted" in out
 
 
 def test_deleting_the_tail_with_its_heads_is_detected_by_the_witness(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, tables: AuditTables, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Records and the heads covering them both deleted: the witness file still has the heads.
 
@@ -124,10 +108,10 @@ def test_deleting_the_tail_with_its_heads_is_detected_by_the_witness(
     passes: this is what the witness is for.
     """
     _views(1, capsys)
-    first_view = _count(data_dir)
+    first_view = tables.count()
     _views(1, capsys)
-    _sql(data_dir, "DELETE FROM audit WHERE seq > ?", (first_view,))
-    _sql(data_dir, "DELETE FROM tree_heads WHERE size > ?", (first_view,))
+    tables.sql("DELETE FROM audit WHERE seq > ?", (first_view,))
+    tables.sql("DELETE FROM tree_heads WHERE size > ?", (first_view,))
     assert 0 == _verify(capsys)[0]
     code, out = _verify(capsys, "--witness", str(data_dir.parent / "witness.jsonl"))
     assert 1 == code
@@ -137,21 +121,24 @@ def test_deleting_the_tail_with_its_heads_is_detected_by_the_witness(
 
 @pytest.mark.parametrize("which", ["all", "newest"])
 def test_deleting_head_rows_is_detected(
-    which: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+    which: str, data_dir: Path, tables: AuditTables, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Without its heads, the tail is covered by no signed head."""
     _views(2, capsys)
     if which == "all":
-        _sql(data_dir, "DELETE FROM tree_heads")
+        tables.sql("DELETE FROM tree_heads")
     else:
-        _sql(data_dir, "DELETE FROM tree_heads WHERE id = (SELECT max(id) FROM tree_heads)")
+        tables.sql("DELETE FROM tree_heads WHERE id = (SELECT max(id) FROM tree_heads)")
     code, out = _verify(capsys)
     assert 1 == code
     assert "covers them" in out or "no signed tree head covers" in out
 
 
 def test_a_recomputed_chain_with_the_contradicting_heads_deleted_is_detected(
-    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    data_dir: Path,
+    tables: AuditTables,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An edited record, the chain recomputed, every head after it deleted.
 
@@ -160,10 +147,10 @@ def test_a_recomputed_chain_with_the_contradicting_heads_deleted_is_detected(
     """
     monkeypatch.setenv("HUB_AUDIT_HEAD_BOUND_SECONDS", "0.2")
     _views(1, capsys)
-    first_view = _count(data_dir)
+    first_view = tables.count()
     _views(1, capsys)
-    _edit_and_rechain(data_dir, first_view + 1)
-    _sql(data_dir, "DELETE FROM tree_heads WHERE size > ?", (first_view,))
+    tables.edit_and_rechain(first_view + 1)
+    tables.sql("DELETE FROM tree_heads WHERE size > ?", (first_view,))
     code, out = _verify(capsys)
     assert 1 == code and "no signed head covers them" in out
     time.sleep(0.3)
@@ -176,18 +163,18 @@ def test_a_recomputed_chain_with_the_contradicting_heads_deleted_is_detected(
     assert 1 == code and "(rewritten)" in out, out
 
 
-def _forge_with(data_dir: Path, intruder: Ed25519PrivateKey) -> None:
+def _forge_with(data_dir: Path, tables: AuditTables, intruder: Ed25519PrivateKey) -> None:
     """Edit a record, recompute the chain, re-sign every head with the intruder's key."""
-    _edit_and_rechain(data_dir, 2)
-    _sql(data_dir, "DELETE FROM tree_heads")
-    forged = AuditLog(data_dir / "audit.sqlite", intruder)
+    tables.edit_and_rechain(2)
+    tables.sql("DELETE FROM tree_heads")
+    forged = tables.open_log(intruder)
     forged.checkpoint()  # a first head pinning the intruder's key, over the edited records
     forged.close()
     (data_dir / "keys" / "audit-signing.pub.pem").write_bytes(public_pem(intruder.public_key()))
 
 
 def test_a_replaced_public_key_file_and_re_signed_log_is_refused(
-    data_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    data_dir: Path, tables: AuditTables, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """Re-signed with another key, its public key put beside the log: plain verify refuses.
 
@@ -197,7 +184,7 @@ def test_a_replaced_public_key_file_and_re_signed_log_is_refused(
     _views(2, capsys)
     ig_copy = tmp_path / "ig-lead.pub.pem"
     ig_copy.write_bytes(public_pem(audit_signing_key(data_dir / "keys").public_key()))
-    _forge_with(data_dir, Ed25519PrivateKey.generate())
+    _forge_with(data_dir, tables, Ed25519PrivateKey.generate())
     code, out = _verify(capsys)
     assert 1 == code and "not the trusted key" in out, out
     code, out = _verify(capsys, "--public-key", str(ig_copy))
@@ -205,13 +192,16 @@ def test_a_replaced_public_key_file_and_re_signed_log_is_refused(
 
 
 def test_a_replaced_key_pair_is_refused_against_the_ig_leads_fingerprint(
-    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    data_dir: Path,
+    tables: AuditTables,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the embedded key itself replaced too, the pinned fingerprint still refuses it."""
     _views(1, capsys)
     pinned = key_fingerprint(audit_signing_key(data_dir / "keys").public_key())
     intruder = Ed25519PrivateKey.generate()
-    _forge_with(data_dir, intruder)
+    _forge_with(data_dir, tables, intruder)
     (data_dir / "keys" / "audit-signing.pem").write_bytes(private_pem(intruder))
     assert 0 == _verify(capsys)[0]  # the data directory alone cannot tell
     monkeypatch.setenv("HUB_AUDIT_KEY_FINGERPRINT", pinned)
