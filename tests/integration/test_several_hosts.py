@@ -1,4 +1,4 @@
-"""The hub on several hosts: a broker, PostgreSQL and two lookup servers, each its own host.
+"""The hub on several hosts: a broker, PostgreSQL, two lookup servers and two workers.
 
 Network namespaces (``tests.integration.netns``) stand for the machines: each part
 runs on its own address and reaches the others only over the test network. Both
@@ -6,7 +6,9 @@ runs on its own address and reaches the others only over the test network. Both
 certificate; a client given both addresses is answered by either, and when one server
 is killed with SIGKILL mid-load its calls are answered by the other. No answered
 lookup lacks its audit record, and both hosts' records make one audit log in
-PostgreSQL that verifies, its tail under a signed head within the bound.
+PostgreSQL that verifies, its tail under a signed head within the bound. Two
+``hub run`` hosts form an active/standby pair over the store's lease: records
+published after the active one is killed are ingested by the other, once.
 """
 
 from __future__ import annotations
@@ -24,16 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import psycopg
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from adapters.registry import ADAPTERS
 from hub.access.certs import create_authority, issue_client, issue_server
 from hub.bootstrap import bootstrap, build_application
 from hub.config import REPO_ROOT, Settings
 from hub.lookup.client import ClientTls, LookupClient
 from hub.lookup.proto import lookup_pb2
-from tests.fixtures.lookup_world import DESK, JAMES, ORGANISATIONS_CSV, load_world
+from tests.fixtures.lookup_world import DESK, JAMES, ORGANISATIONS_CSV, attendance, load_world
 from tests.integration import netns
 from tests.integration.audit_reading import audit_lookup_ids
 
@@ -230,3 +234,71 @@ def test_a_server_killed_mid_load_loses_no_audit_record_and_calls_go_on(
     assert [] == failures
     assert set() == set(answered) - audited
     assert verified.ok, verified.problems  # one chain from both hosts, its tail signed
+
+
+VISITS = {"V9001": "2026-12-01", "V9002": "2026-12-02"}  # one attendance a day
+
+
+def _attendances(cluster: Cluster, visit: str) -> int:
+    """How many of JAMES's attendances on ``visit``'s day the live server shows."""
+    counts = set()
+    for host in cluster.servers[1:]:  # the first server was killed above
+        client = cluster.client(host)
+        answer = client.by_nhs_number(JAMES.nhs)
+        client.close()
+        counts.add(sum(1 for a in answer.attendances if a.date == VISITS[visit]))
+    assert 1 == len(counts), counts
+    return counts.pop()
+
+
+def _publish_attendance(cluster: Cluster, root: Path, visit: str) -> None:
+    path = root / f"{visit}.hl7"
+    arrived = VISITS[visit].replace("-", "") + "0900"
+    path.write_text(attendance(JAMES, visit, arrived), encoding="utf-8")
+    settings = Settings.from_env({**cluster.env, "HUB_DATA_DIR": str(root)})
+    with bootstrap(settings).event_publisher() as publisher:
+        export = ADAPTERS["ae"].read(path)
+        report = publisher.publish("ae", path, settings.topics.emergency_care, export)
+    assert [] == report.rejected
+
+
+def _wait_for(check: Any, timeout: float = 90) -> float:
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout, "not seen in time"
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def _lease_holder(cluster: Cluster) -> str | None:
+    """The address of the worker host whose session holds the store's lease."""
+    with psycopg.connect(cluster.env["HUB_DATABASE_URL"]) as connection:
+        row = connection.execute(
+            "SELECT host(client_addr) FROM pg_stat_activity"
+            " WHERE application_name = 'hub-worker-lease'"
+        ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def test_two_worker_hosts_one_standby_takes_over_from_a_killed_one(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """Workers on two hosts: one applies, and after its SIGKILL the other does, once each."""
+    workers = [cluster.network.add_host("worker1"), cluster.network.add_host("worker2")]
+    processes = []
+    for number, host in enumerate(workers, 1):
+        env = {**cluster.env, "HUB_DATA_DIR": str(tmp_path / f"worker{number}")}
+        processes.append(host.popen(_hub("run"), env=env, cwd=REPO_ROOT))
+        if number == 1:  # the first to start holds the lease
+            _wait_for(lambda: _lease_holder(cluster) == workers[0].address)
+
+    _publish_attendance(cluster, tmp_path, "V9001")
+    _wait_for(lambda: _attendances(cluster, "V9001") == 1)
+    workers[0].kill(processes[0])
+    _publish_attendance(cluster, tmp_path, "V9002")
+    took_over = _wait_for(lambda: _attendances(cluster, "V9002") == 1)
+    print(f"standby ingested after the kill within {took_over:.1f} s")
+
+    assert workers[1].address == _lease_holder(cluster)
+    assert (1, 1) == (_attendances(cluster, "V9001"), _attendances(cluster, "V9002"))
+    assert processes[1].poll() is None
