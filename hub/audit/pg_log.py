@@ -82,8 +82,13 @@ class PostgresAuditLog(AuditLog):
         self._lock = threading.RLock()  # this process's writer (and its one connection)
         self._waiting_lock = threading.Lock()
         self._waiting: list[_Append] = []
+        self._url = url
+        self._pg_reader: QmarkConnection | None = None  # committed_records' own connection
+        self._reader_lock = threading.Lock()
 
     def close(self) -> None:
+        if self._pg_reader is not None:
+            self._pg_reader.close()
         self._pg.close()
 
     @property
@@ -258,6 +263,17 @@ class PostgresAuditLog(AuditLog):
             rows = self._pg.execute(
                 query + (" AND kind = ?" if kind else "") + " ORDER BY seq",
                 (after, kind) if kind else (after,),
+            ).fetchall()
+        return [AuditRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+
+    def committed_records(self, kind: str) -> list[AuditRecord]:
+        """Committed records of ``kind``, on a connection of their own: never behind the writer."""
+        query = "SELECT seq, recorded_at, kind, payload, prev_hash, hash FROM audit"
+        with self._reader_lock:
+            if self._pg_reader is None:
+                self._pg_reader = QmarkConnection(self._url, application_name="hub audit reader")
+            rows = self._pg_reader.execute(
+                query + " WHERE kind = ? ORDER BY seq", (kind,)
             ).fetchall()
         return [AuditRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 

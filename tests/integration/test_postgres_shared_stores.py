@@ -8,6 +8,7 @@ their SQLite forms do (the alert store's round trip runs on both).
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,34 @@ def test_appends_verify_and_prove_inclusion_on_postgres(
     assert result.ok, result.problems
     assert 8 == result.records
     assert [] == check_inclusion_proof(proof, new_key.public_key())
+
+
+def test_committed_records_are_read_on_a_connection_of_their_own(
+    upgraded_database_url: str,
+) -> None:
+    """A grant another host committed is seen; the reader does not wait for this writer."""
+    key = Ed25519PrivateKey.generate()
+    writer, reader = (PostgresAuditLog(upgraded_database_url, key) for _ in range(2))
+    try:
+        writer.append("disclosure", [dict(PAYLOAD, n=1)])
+        writer.append("break-glass", [{"case_id": "c-1"}])
+        held, release = threading.Event(), threading.Event()
+
+        def hold_the_writer() -> None:  # this log's writer busy: the read must not need it
+            with reader._lock:
+                held.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=hold_the_writer)
+        holder.start()
+        held.wait(10)
+        seen = [record.payload for record in reader.committed_records("break-glass")]
+        release.set()
+        holder.join()
+    finally:
+        writer.close()
+        reader.close()
+    assert [{"case_id": "c-1"}] == seen
 
 
 def _append_from_a_process(url: str, key_pem: bytes, witness: str, name: str, groups: int) -> None:
