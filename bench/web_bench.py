@@ -8,13 +8,18 @@ concurrency C, in interleaved rounds, a client process keeps C desk pages in
 flight (``bench.web_client``: POST /desk with an NHS number, each browser on
 its own keep-alive connection) and then another keeps C gRPC lookups in flight
 (``bench.lookup_client``, one connection), each for a fixed time after a
-warm-up. Prints pages/s and p50/p99 beside the gRPC figures; never asserts them.
+warm-up. Prints pages/s and p50/p99 beside the gRPC figures, the server's CPU
+time per page and per lookup (this process's, over the measured window: a figure
+that other work on the machine does not inflate the way it does wall-clock
+percentiles), and the load average; never asserts them.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,10 +52,16 @@ class WebBenchOptions:
     data_dir: Path | None = None
 
 
+def cpu_ms_per_request(phase: PhaseResult) -> float:
+    """The server's CPU milliseconds per request completed in the phase's window."""
+    return phase.server_cpu * phase.window / max(phase.requests, 1) * 1000
+
+
 @dataclass
 class WebBenchResult:
     options: WebBenchOptions
     phases: list[PhaseResult] = field(default_factory=list)
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average, start and end
 
     def lines(self) -> list[str]:
         pooled = pool_rounds(self.phases)
@@ -58,23 +69,27 @@ class WebBenchResult:
         grpc = {p.concurrency: p for p in pooled if p.kind == "lookup"}
         lines = [
             f"hub bench web: {self.options.children:,} children, {self.options.rounds} round(s) "
-            f"of {self.options.seconds:g} s per phase after {self.options.warmup:g} s warm-up",
+            f"of {self.options.seconds:g} s per phase after {self.options.warmup:g} s warm-up; "
+            f"load average {self.load[0]:.1f} at the start, {self.load[1]:.1f} at the end",
             "desk page: POST /desk over HTTPS with a client certificate, one keep-alive "
-            "connection per page in flight; gRPC: ChildLookup/Lookup, one connection",
-            f"{'C':>3} {'pages/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}   "
-            f"{'grpc/s':>8} {'p50 ms':>8} {'p99 ms':>8}   {'p99 ratio':>9}",
+            "connection per page in flight; gRPC: ChildLookup/Lookup, one connection; "
+            "cpu: the server's CPU ms per request",
+            f"{'C':>3} {'pages/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu':>6} {'errors':>7}   "
+            f"{'grpc/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu':>6}   {'p99 ratio':>9}",
         ]
         for concurrency in sorted(web):
             page, call = web[concurrency], grpc.get(concurrency)
             row = (
                 f"{concurrency:>3} {page.throughput:>9,.0f} {page.percentile(0.5):>8.2f} "
-                f"{page.percentile(0.99):>8.2f} {sum(page.errors.values()):>7}"
+                f"{page.percentile(0.99):>8.2f} {cpu_ms_per_request(page):>6.2f} "
+                f"{sum(page.errors.values()):>7}"
             )
             if call is not None and call.requests:
                 ratio = page.percentile(0.99) / max(call.percentile(0.99), 1e-9)
                 row += (
                     f"   {call.throughput:>8,.0f} {call.percentile(0.5):>8.2f} "
-                    f"{call.percentile(0.99):>8.2f}   {ratio:>9.2f}"
+                    f"{call.percentile(0.99):>8.2f} {cpu_ms_per_request(call):>6.2f}   "
+                    f"{ratio:>9.2f}"
                 )
             lines.append(row)
         lines.extend(self._verdict(web, grpc))
@@ -125,6 +140,7 @@ def _run(options: WebBenchOptions, data_dir: Path) -> WebBenchResult:
     grpc_server, grpc_port = system.lookup_server(lookup, "127.0.0.1:0")
     web_server, web_port = system.web_server(system.console_parts(lookup, alerts), "127.0.0.1:0")
     result = WebBenchResult(options)
+    started_load = os.getloadavg()[0]
     try:
         result.phases = _drive(
             options,
@@ -134,6 +150,7 @@ def _run(options: WebBenchOptions, data_dir: Path) -> WebBenchResult:
             ],
             mix,
         )
+        result.load = (started_load, os.getloadavg()[0])
     finally:
         web_server.stop()
         grpc_server.stop(0)
@@ -167,7 +184,11 @@ def _drive(
                     conn.send(Job(job_kind, concurrency, options.seconds, options.warmup, number))
                     if conn.recv() != "measuring":
                         raise RuntimeError("a load generator lost step")
-                    phases.append(conn.recv())
+                    cpu = time.process_time()
+                    phase: PhaseResult = conn.recv()
+                    # Cores over the window (the last requests' tail included: about).
+                    phase.server_cpu = (time.process_time() - cpu) / max(phase.window, 1e-9)
+                    phases.append(phase)
         for _, conn, _ in clients:
             conn.send(None)
     finally:
