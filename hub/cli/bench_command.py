@@ -180,6 +180,12 @@ def register(subparsers: Any) -> None:
     web.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     web.add_argument("--rounds", type=positive_int, default=1, help="interleaved rounds")
     web.add_argument("--data-dir", type=Path, help="keep (and reuse) the loaded store here")
+    web.add_argument(
+        "--processes",
+        type=positive_int,
+        default=1,
+        help="server processes, each serving gRPC and the console, as `hub serve --processes`",
+    )
     web.set_defaults(func=run_web)
 
 
@@ -193,6 +199,7 @@ def run_web(args: argparse.Namespace, system: System) -> int:
         warmup=args.warmup,
         rounds=args.rounds,
         data_dir=args.data_dir,
+        processes=args.processes,
     )
     for line in run_web_bench(options).lines():
         print(line)

@@ -2,7 +2,7 @@
 
 The header, the skip link and the service navigation are the same on every page a
 role opens (the navigation differs only by the role's pages and the page open), yet
-rendering them through ``govuk-frontend-jinja`` cost a third of a page. ``Frame``
+rendering them through ``govuk-frontend-jinja`` was a fifth of a page's rendering. ``Frame``
 renders each once, with the same macros and parameters the templates used, and keeps
 the markup; ``base.html`` places it. ``once`` does the same for a component whose
 parameters are fixed in a template (a button, a tag), and ``fixed`` for a fragment
@@ -75,7 +75,7 @@ class Once:
 
     def once(self, macro: Any, params: dict[str, Any]) -> Markup:
         """The component for these fixed parameters (a template's ``once(govukButton, ...)``)."""
-        key = (str(getattr(macro, "name", macro)), json.dumps(params, sort_keys=True))
+        key = (str(getattr(macro, "name", macro)), json.dumps(params, sort_keys=True, default=str))
         return self._get(key, lambda: macro(params))
 
     def fixed(self, name: str, *, when: bool = True, caller: Callable[[], str]) -> Markup:

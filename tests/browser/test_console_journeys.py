@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Console, OpenAs, check_accessibility
-from tests.fixtures.console import SHIELDED_ADDRESS
+from tests.fixtures.console import SHIELDED_ADDRESS, alerts_sharing_a_deadline
 from tests.fixtures.lookup_world import JAMES, LILY
 from tests.fixtures.pdf_text import pdf_text
 
@@ -100,13 +101,21 @@ def test_a_certificate_from_another_ca_fails_the_handshake_and_is_audited(
 def test_the_lead_acknowledges_an_alert_and_opens_the_chronology(
     console: Console, open_as: OpenAs
 ) -> None:
-    """Inbox, acknowledgement with outcome and note (escalation stops), then the chronology."""
+    """Inbox, acknowledgement with outcome and note, then the chronology; no escalation follows.
+
+    Of two alerts with one deadline the lead acknowledges one; once the deadline has
+    passed (the hub's clock moved, then put back), the hub's escalation step escalates
+    the other only.
+    """
     page = open_as("lead")
     page.goto(console.url + "/inbox")
     check_accessibility(page, "inbox")
-    first = page.locator("#alerts a").first
-    alert_id = (first.get_attribute("href") or "").rsplit("/", 1)[-1]
-    first.click()
+    shown = [
+        (link.get_attribute("href") or "").rsplit("/", 1)[-1]
+        for link in page.locator("#alerts a").all()
+    ]
+    alert_id, other, deadline = alerts_sharing_a_deadline(console.world, shown)
+    page.locator(f'#alerts a[href="/inbox/alerts/{alert_id}"]').click()
     check_accessibility(page, "inbox-alert")
     page.get_by_label("Visit or appointment arranged").check()
     page.get_by_label("Note (optional)").fill("Home visit booked.")
@@ -114,8 +123,15 @@ def test_the_lead_acknowledges_an_alert_and_opens_the_chronology(
     expect(page.locator("#acknowledged-banner")).to_be_visible()
     alert = console.world.parts.alerts.get(alert_id)
     assert alert is not None and "acknowledged" == alert.state
-    assert alert_id not in {a.alert_id for a in console.world.parts.alerts.open_alerts("9999")}
     assert f"/inbox/alerts/{alert_id}" not in page.content()
+    clock = console.world.clock
+    now = clock.now()
+    try:
+        clock.set(datetime.fromisoformat(deadline) + timedelta(minutes=1))
+        escalated = {e.escalates for e in console.world.alerts.raiser.escalate_due()}
+    finally:
+        clock.set(now)
+    assert other in escalated and alert_id not in escalated
     page.locator("#alerts a").first.click()
     page.get_by_role("button", name="Open the chronology").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Chronology")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from hub.alerts.store import ACKNOWLEDGED
-from tests.fixtures.console import ConsoleWorld, client, console_world, records, token
+from tests.fixtures.console import (
+    ConsoleWorld,
+    alerts_sharing_a_deadline,
+    client,
+    console_world,
+    records,
+    token,
+)
 from tests.fixtures.lookup_world import NOW
 
 
@@ -54,16 +60,6 @@ def test_a_personal_alert_is_not_shown_to_a_colleague(world: ConsoleWorld) -> No
     assert duty and duty < lead
 
 
-def _two_alerts_with_one_deadline(world: ConsoleWorld, shown: list[str]) -> tuple[str, str, str]:
-    """Two alerts the inbox lists whose acknowledgement deadline is the same, and that deadline."""
-    stored = {alert.alert_id: alert for alert in world.parts.alerts.select("1=1", ())}
-    by_deadline: dict[str, list[str]] = defaultdict(list)
-    for alert_id in shown:
-        by_deadline[stored[alert_id].ack_deadline].append(alert_id)
-    deadline, (first, second, *_) = next((d, a) for d, a in by_deadline.items() if len(a) > 1)
-    return first, second, deadline
-
-
 def test_acknowledging_records_outcome_and_note_and_stops_escalation(world: ConsoleWorld) -> None:
     """An acknowledgement with an outcome and a note closes the alert: its escalation never comes.
 
@@ -72,9 +68,7 @@ def test_acknowledging_records_outcome_and_note_and_stops_escalation(world: Cons
     escalates the other and not the acknowledged one.
     """
     browser = client(world, "lead")
-    first, other, deadline = _two_alerts_with_one_deadline(
-        world, alert_ids(browser.get("/inbox").text)
-    )
+    first, other, deadline = alerts_sharing_a_deadline(world, alert_ids(browser.get("/inbox").text))
     form = {
         "csrf_token": token(browser, "/chronology"),
         "alert_id": first,
