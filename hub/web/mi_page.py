@@ -45,7 +45,7 @@ def routes(pages: Pages) -> list[Route]:
         context: dict[str, Any] = {
             "title": "Management information",
             "form": form,
-            "reports": [{"value": r, "text": TITLES[r]} for r in REPORTS],
+            "reports": [{"value": r, "text": _report_name(r)} for r in REPORTS],
             "groupings": GROUPINGS,
             "report": None,
         }
@@ -84,3 +84,7 @@ def _period(form: dict[str, str], today: date, zone: Any, errors: FormErrors) ->
         errors.add("period", "Choose a period of a year or less")
         return None
     return period
+
+
+def _report_name(report: str) -> str:
+    return "Every report" if report == "all" else TITLES[report]
