@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -41,7 +42,7 @@ def routes(pages: Pages) -> list[Route]:
         errors = FormErrors()
         name = check_choice(form["report"] or "all", REPORTS, errors, "report", "Choose a report")
         by = check_choice(form["by"] or "agency", GROUPINGS, errors, "by", "Choose a grouping")
-        period = _period(form, service.today(zone), zone, errors)
+        period = _period(form, service.today(), zone, errors)
         context: dict[str, Any] = {
             "title": "Management information",
             "form": form,
@@ -74,7 +75,7 @@ def routes(pages: Pages) -> list[Route]:
 _FIELDS = ("report", "from", "to", "by")
 
 
-def _period(form: dict[str, str], today: date, zone: Any, errors: FormErrors) -> Period | None:
+def _period(form: dict[str, str], today: date, zone: ZoneInfo, errors: FormErrors) -> Period | None:
     try:
         period = Period.between(form["from"] or None, form["to"] or None, zone, today)
     except PeriodError as error:
