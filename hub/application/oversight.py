@@ -24,7 +24,10 @@ PURPOSE = "oversight"
 
 
 class TrailRefusedError(HubError):
-    """The policy does not let this person read the audit trail (the refusal is recorded)."""
+    """The policy does not let this person make an oversight call (the refusal is recorded).
+
+    The audit trail's, or management information's (``hub.mi.service``).
+    """
 
 
 def admit(

@@ -44,7 +44,7 @@ def run_mi(args: argparse.Namespace, system: System) -> int:
     audit = system.audit()
     try:
         service = system.mi(app, audit)
-        period = Period.between(args.first, args.last, zone, service.today(zone))
+        period = Period.between(args.first, args.last, zone, service.today())
         request = MiRequest(args.report, period, args.by, args.output)
         report = service.run(viewer(args), request)
     except PeriodError as error:

@@ -1,12 +1,12 @@
 """Alerts by rule and by recipient team (G1, G2), time to acknowledge, and P4 timeliness.
 
-Counted: the alerts first raised in the period (escalations and alerts a better-routed
-one superseded are not counted again). As at the period's end, from the alert store's
-recorded times: acknowledged by then; overdue (its deadline passed by then, unanswered
-at the deadline); escalated (an escalation raised by then); unrouted (nobody could be
-found: to the duty operator). Time to acknowledge is the median and 90th percentile of
-those acknowledged by the end. Operation Encompass (P4): the share of notices to schools
-raised before the start of the next school day (their ``deliver_by``).
+Counted: the alerts first raised in the period (escalations, and alerts a better-routed
+one raised by the period's end superseded, are not counted again). As at the period's
+end, from the alert store's recorded times: acknowledged by then; overdue (its deadline
+passed by then, unanswered at the deadline); escalated (an escalation raised by then);
+unrouted (nobody could be found: to the duty operator). Time to acknowledge is the median
+and 90th percentile of those acknowledged by the end. Operation Encompass (P4): the share
+of notices to schools raised before the start of the next school day (their ``deliver_by``).
 """
 
 from __future__ import annotations
@@ -27,14 +27,24 @@ COLUMNS = ("raised", "acknowledged", "overdue", "escalated", "unrouted")
 
 
 def counted_alerts(sources: Sources, period: Period) -> list[Alert]:
-    """Original alerts raised in the period, not superseded by a better-routed one."""
+    """Original alerts raised in the period, not superseded by then by a better-routed one.
+
+    An alert superseded after the period's end is still counted in it: as at its end.
+    """
+    raised = {alert.alert_id: alert.raised_at for alert in sources.alerts}
+    end = period.end
+
+    def superseded(alert: Alert) -> bool:
+        successor = raised.get(alert.superseded_by or "")
+        return successor is not None and instant(successor) < end
+
     return [
         alert
         for alert in sources.alerts
         if alert.escalation_level == 0
-        and alert.superseded_by is None
         and alert.state != "refused"
         and period.holds(alert.raised_at)
+        and not superseded(alert)
     ]
 
 

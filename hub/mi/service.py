@@ -62,9 +62,9 @@ class MiService:
         self._is_school_day = is_school_day
         self._clock = clock
 
-    def today(self, zone: ZoneInfo) -> date:
-        """Today's date in ``zone``: the default period ends the day before."""
-        return self._clock().astimezone(zone).date()
+    def today(self) -> date:
+        """Today's date in the local area: the default period ends the day before."""
+        return self._clock().astimezone(self.zone).date()
 
     def run(self, viewer: Recipient, request: MiRequest, peer: str = "command line") -> Report:
         """The report, if the policy lets ``viewer`` run it (else ``MiRefusedError``)."""

@@ -18,6 +18,7 @@ LABEL_WIDTH = 260
 BAR_WIDTH = 360
 BLUE = "#1d70b8"
 TEXT = "#0b0c0c"
+FONT = '"GDS Transport", arial, sans-serif'
 
 
 def bar_chart(table: Table, chart_id: str) -> Markup | None:
@@ -35,7 +36,7 @@ def bar_chart(table: Table, chart_id: str) -> Markup | None:
     title = f"{table.columns[column].capitalize()} by {table.columns[0]}"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="mi-chart" '
-        f'viewBox="0 0 {width} {height}" width="100%" '
+        f'viewBox="0 0 {width} {height}" width="100%" font-family=\'{FONT}\' '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">Bar chart; the table below gives the same figures.</desc>',

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -41,11 +42,11 @@ def routes(pages: Pages) -> list[Route]:
         errors = FormErrors()
         name = check_choice(form["report"] or "all", REPORTS, errors, "report", "Choose a report")
         by = check_choice(form["by"] or "agency", GROUPINGS, errors, "by", "Choose a grouping")
-        period = _period(form, service.today(zone), zone, errors)
+        period = _period(form, service.today(), zone, errors)
         context: dict[str, Any] = {
             "title": "Management information",
             "form": form,
-            "reports": [{"value": r, "text": TITLES[r]} for r in REPORTS],
+            "reports": [{"value": r, "text": _report_name(r)} for r in REPORTS],
             "groupings": GROUPINGS,
             "report": None,
         }
@@ -74,7 +75,7 @@ def routes(pages: Pages) -> list[Route]:
 _FIELDS = ("report", "from", "to", "by")
 
 
-def _period(form: dict[str, str], today: date, zone: Any, errors: FormErrors) -> Period | None:
+def _period(form: dict[str, str], today: date, zone: ZoneInfo, errors: FormErrors) -> Period | None:
     try:
         period = Period.between(form["from"] or None, form["to"] or None, zone, today)
     except PeriodError as error:
@@ -84,3 +85,7 @@ def _period(form: dict[str, str], today: date, zone: Any, errors: FormErrors) ->
         errors.add("period", "Choose a period of a year or less")
         return None
     return period
+
+
+def _report_name(report: str) -> str:
+    return "Every report" if report == "all" else TITLES[report]

@@ -221,3 +221,42 @@ def test_a_report_of_the_days_the_police_still_sent_is_not_held_up_by_them(
     report = _report(ingested, "completeness", ingested.first, ingested.police_last)
     police = [s for s in report.completeness.sources if s.agency == "POLICE"]
     assert "ok" == police[0].state
+
+
+def test_alert_figures_are_the_alert_stores_own(ingested: Ingested) -> None:
+    """The alerts raised on the ingested week, counted by rule, are those the store holds.
+
+    Runs last: it raises the week's alerts into the hub's alert store.
+    """
+    settings = Settings(
+        data_dir=ingested.data_dir,
+        kafka_bootstrap="unused",
+        organisations_file=ingested.out / "reference" / "organisations.csv",
+        postcode_areas_file=ingested.out / "reference" / "postcode-areas.csv",
+        alert_max_age_days=3650,
+    )
+    parts = bootstrap(settings).alerts()
+    try:
+        while parts.raiser.raise_pending(1000):
+            pass
+        stored = [
+            alert
+            for alert in parts.store.select("escalation_level = 0 AND superseded_by IS NULL")
+            if alert.state != "refused"
+        ]
+    finally:
+        parts.close()
+    expected: dict[str, int] = defaultdict(int)
+    for alert in stored:
+        expected[alert.rule_id] += 1
+    system = bootstrap(settings)
+    app, audit = system.application(), system.audit()
+    try:
+        period = Period(ingested.first, datetime.now(LONDON).date(), LONDON)
+        report = system.mi(app, audit).run(MANAGER, MiRequest("alerts", period))
+    finally:
+        audit.close()
+        app.close()
+    rows = _rows(report, "alerts-by-rule")
+    assert stored, "the week raised no alert"
+    assert dict(expected) == {rule: row[0] for rule, row in rows.items() if rule != "Total"}

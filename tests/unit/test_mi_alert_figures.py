@@ -79,3 +79,12 @@ def test_operation_encompass_share_told_before_the_next_school_day() -> None:
         timeliness["of them raised before the next school day started"][0],
         timeliness["share raised before the next school day, %"][0],
     )
+
+
+def test_an_alert_superseded_after_the_period_is_still_counted_in_it() -> None:
+    """Superseded the next week by a better route: this week's figures keep the first alert."""
+    by_rule, _, _ = tables(
+        alert("a0", RAISED, DEADLINE, superseded_by="a1"),
+        alert("a1", "2026-12-01T10:00:00+00:00", "2026-12-01T14:00:00+00:00"),
+    )
+    assert (1, 0, 1, 0, 0) == by_rule["Total"]
